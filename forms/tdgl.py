@@ -1,0 +1,129 @@
+"""Finite-gap TDGL for a 1D wire: residuals of (A.1) and (A.3).
+
+Unknowns (DESIGN.md section 3): u = [u1, u2] = [Re Psi, Im Psi] and the
+scalar potential phi, all in one mixed Lagrange space.  The time derivative
+u_t is passed in as a UFL expression (the BDF formula of the driver), so
+the same residual serves every scheme and Newton sees all of it.
+
+(A.1) is written in COMSOL's general form (B.1),
+
+    d_a u_t + div Gamma = f,     Gamma = -grad u            (B.1), (B.2)
+
+with f of (B.3) and d_a of (B.4).  phi obeys (A.3), D phi' = js - j, which is
+the 1D current balance j = js + jn + jint (A.2); we impose it weakly as
+int (D phi' - (js - j)) w' dx = 0, whose natural boundary condition is the
+same balance at the ends.  The caller passes the measure ``dx``: UFL's
+degree estimate for sqrt/ln/division is far too high, so the problem fixes
+the quadrature degree (2k + 1 for degree-k elements).  One boundary row fixes phi's constant (see
+psc_fem.problem).  Current components follow DESIGN.md:
+
+    js   = Q (|Psi|^2 - 2 delta sqrt(eta/u) d|Psi|^2/dtau),  Q = Im(Psi* Psi')/|Psi|^2
+    jn   = -phi'
+    jint = -(D - 1) phi'
+
+Q is singular where Psi = 0 (the PSC core) while Q |Psi|^2 is not; only the
+interference term Q d|Psi|^2/dtau needs care.  We regularise 1/|Psi|^2 by
+1/(|Psi|^2 + eps_q^2) in that term alone (tests show mean V converges as
+eps_q -> 0).
+"""
+
+from dataclasses import dataclass
+
+import ufl
+
+from .elliptic import interference_factor
+
+
+@dataclass(frozen=True)
+class ModelCoefficients:
+    """Parameters of (A.1)-(A.3): numbers or ``fem.Constant`` objects.
+
+    Constants let one compiled form serve a whole sweep (current, delta,
+    eta, ...).  ``gapless`` (delta = 0) and ``elliptic`` change the form's
+    structure: the gapless form drops the interference terms altogether.
+    """
+
+    delta: object
+    eta: object
+    u: object
+    j: object
+    elliptic: str = "exact"
+    eps_q: object = 1e-3
+    p: object = 0.0
+    gapless: bool = False
+
+
+def abs2(u):
+    """|Psi|^2 = u1^2 + u2^2."""
+    return ufl.dot(u, u)
+
+
+def nu(u, c):
+    """nu = u / sqrt(1 + delta^2 |Psi|^2) (A.1), (B.10)."""
+    if c.gapless:
+        return c.u
+    return c.u / ufl.sqrt(1.0 + c.delta**2 * abs2(u))
+
+
+def d_a(u, c):
+    """Damping matrix of the general form, (B.4).
+
+    nu [(1 + delta^2 u1^2)  delta^2 u1 u2; delta^2 u1 u2  (1 + delta^2 u2^2)]:
+    the (delta^2/2) d|Psi|^2/dtau Psi term of (A.1) written as a matrix on u_t.
+    """
+    return nu(u, c) * (ufl.Identity(2) + c.delta**2 * ufl.outer(u, u))
+
+
+def Gamma(u):
+    """Flux of the general form, (B.2): Gamma = -grad u (1D: -u')."""
+    return -u.dx(0)
+
+
+def f(u, phi, c):
+    """Source of the general form, (B.3), with the phonon term p of (A.1).
+
+    f = (1 - |Psi|^2 + p) u + nu phi [u2, -u1]  (the -i nu phi Psi of A.1).
+    """
+    return (1.0 - abs2(u) + c.p) * u + nu(u, c) * phi * ufl.as_vector((u[1], -u[0]))
+
+
+def psi_residual(u, u_t, phi, v, c, dx=ufl.dx):
+    """Weak form of (B.1): int (d_a u_t - f) . v - Gamma . v' dx."""
+    return (ufl.dot(d_a(u, c) * u_t, v) - ufl.dot(f(u, phi, c), v) - ufl.dot(Gamma(u), v.dx(0))) * dx
+
+
+def D(u, c):
+    """Normal plus interference conductance of (A.2)/(A.3).
+
+    D = 1 + (2/pi) sqrt(eta u) |Psi| (K(z) - E(z))/z, z = delta|Psi|/sqrt(1+delta^2|Psi|^2);
+    D = 1 in the gapless limit (A.5).
+    """
+    if c.gapless:
+        return 1.0
+    factor = interference_factor(abs2(u), c.delta, c.elliptic, ufl.sqrt, ufl.ln)
+    return 1.0 + (2.0 / ufl.pi) * ufl.sqrt(c.eta * c.u) * factor
+
+
+def current_parts(u, u_t, phi, c):
+    """(js, jn, jint) of (A.2) as UFL expressions; js + jn + jint = j."""
+    im_psi_dpsi = u[0] * u[1].dx(0) - u[1] * u[0].dx(0)  # Im(Psi* Psi') = Q |Psi|^2
+    js = im_psi_dpsi
+    if not c.gapless:
+        ds_dt = 2.0 * ufl.dot(u, u_t)  # d|Psi|^2/dtau
+        coupling = 2.0 * c.delta * ufl.sqrt(c.eta / c.u)
+        js = js - coupling * im_psi_dpsi * ds_dt / (abs2(u) + c.eps_q**2)
+    dphi = phi.dx(0)
+    jn = -dphi
+    jint = -(D(u, c) - 1.0) * dphi
+    return js, jn, jint
+
+
+def phi_residual(u, u_t, phi, w, c, dx=ufl.dx):
+    """Weak current balance, (A.3): int (D phi' - (js - j)) w' dx.
+
+    Tested with every w' (the derivatives of the Lagrange space), it gives
+    int_e D phi' = int_e (js - j) on every element: the integral operator of
+    (A.6)/(B.5), one element at a time.
+    """
+    js, _, _ = current_parts(u, u_t, phi, c)
+    return (D(u, c) * phi.dx(0) - (js - c.j)) * w.dx(0) * dx

@@ -1,0 +1,135 @@
+"""Command line: psc-fem run | plot | spectrum | info (DESIGN.md section 6).
+
+Bad input (config, arguments, missing files) ends with a one-line reason
+and exit code 2 before anything is written.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad user input: reported without a traceback, exit code 2."""
+
+
+def _comm():
+    import psc_fem  # noqa: F401  (initialises the DOLFINx wheel)
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD
+
+
+def cmd_run(args):
+    from psc_fem.options import load_config
+    from psc_fem.simulate import simulate
+
+    config = load_config(args.config, args.set)
+    out = Path(args.out) if args.out else Path(config.output.dir)
+    comm = _comm()
+    result = simulate(config, out, comm=comm, progress=None if not args.quiet else False, echo=True)
+    if comm.rank == 0 and config.output.fields:
+        from psc_fem.solution import load_run
+
+        sol = load_run(out)
+        if sol.frames.get("t") is not None and sol.frames["t"].size > 1:
+            print(f"figure: {sol.plot_fig1()}")
+    return 0 if result.run["status"] == "completed" else 1
+
+
+def cmd_plot(args):
+    from psc_fem.solution import load_run
+
+    sol = load_run(args.dir)
+    if _comm().rank == 0:
+        print(f"figure: {sol.plot_fig1()}")
+    return 0
+
+
+def cmd_spectrum(args):
+    from psc_fem import spectrum
+
+    comm = _comm()
+    if args.curves:
+        if comm.rank == 0:
+            psi = [float(p) for p in args.psi.split(",")]
+            path = spectrum.write_curves(
+                psi, temperature=args.temperature if args.temperature is not None else 0.9,
+                gamma=args.gamma if args.gamma is not None else 0.3, variant=args.variant, out_dir=args.out or ".",
+            )
+            print(f"curves: {path}")
+        return 0
+    if args.dir is None:
+        raise UsageError("spectrum: give a run directory, or --curves")
+    if comm.rank == 0:
+        summary = spectrum.run_spectrum(args.dir, temperature=args.temperature, gamma=args.gamma, variant=args.variant, out_dir=args.out)
+        for k, v in summary.items():
+            if not hasattr(v, "__len__") or isinstance(v, str):
+                print(f"{k} = {v}")
+    return 0
+
+
+def cmd_info(args):
+    import os
+
+    from mpi4py import MPI
+
+    from psc_fem.io import versions
+
+    comm = _comm()
+    if comm.rank == 0:
+        for k, v in versions().items():
+            print(f"{k:10s} {v}")
+        print(f"{'mpi':10s} {MPI.Get_library_version().splitlines()[0]}")
+        print(f"{'ranks':10s} {comm.size}")
+        cache = os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))
+        print(f"{'form cache':10s} {Path(cache) / 'fenics'}")
+    return 0
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="psc-fem", description="Phase-slip centers in 1D superconducting wires (finite-gap TDGL, DOLFINx).")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="simulate one wire")
+    r.add_argument("config", help="TOML config file")
+    r.add_argument("--out", help="run directory (default: output.dir)")
+    r.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config key")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=cmd_run)
+
+    pl = sub.add_parser("plot", help="figures of a run directory")
+    pl.add_argument("dir")
+    pl.set_defaults(func=cmd_plot)
+
+    s = sub.add_parser("spectrum", help="phonon flux spectra (Eqs. 12-13)")
+    s.add_argument("dir", nargs="?")
+    s.add_argument("--temperature", type=float, help="T/Tc (default: 1 - eta of the run; 0.9 with --curves)")
+    s.add_argument("--gamma", type=float, help="gamma in units of Delta0 (default: 1/delta of the run; 0.3 with --curves)")
+    s.add_argument("--variant", default="consistent", help="eta1 variant: consistent (default) or printed")
+    s.add_argument("--curves", action="store_true", help="Fig. 2(b) curves without a run")
+    s.add_argument("--psi", default="0.2,0.5,0.8,1.0", help="|Psi| values for --curves")
+    s.add_argument("--out", help="output directory")
+    s.set_defaults(func=cmd_spectrum)
+
+    i = sub.add_parser("info", help="versions, MPI ranks, form cache")
+    i.set_defaults(func=cmd_info)
+    return p
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from psc_fem.options import ConfigError
+
+    try:
+        return args.func(args)
+    except (ConfigError, UsageError, FileNotFoundError) as exc:
+        print(f"psc-fem: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Output fields of a state, in the paper's antisymmetric gauge (A.6).
+
+Point fields (P1): abs_psi, re_psi, im_psi, phi, dabs_psi_dt.
+Cell fields (DG0, cell averages): js, jn, jint.  Cell averages of the
+current parts are what the weak balance (A.3) conserves exactly,
+int_e (js + jn + jint) = j |e|, so their sum is j in every cell, with no
+boundary artefact from differentiating phi (the problem COMSOL's
+centroid(-u4x) works around, Appendix B).
+"""
+
+import numpy as np
+import ufl
+from mpi4py import MPI
+from petsc4py import PETSc
+
+from dolfinx import fem, la
+
+from psc_fem.forms import current_parts
+
+POINT_FIELDS = ("abs_psi", "re_psi", "im_psi", "phi", "dabs_psi_dt")
+CELL_FIELDS = ("js", "jn", "jint")
+
+
+class FieldEvaluator:
+    """Evaluates the output fields of (state, d state/dtau) on rank-local arrays."""
+
+    def __init__(self, problem):
+        self.p = problem
+        msh, W = problem.msh, problem.W
+        self.state = fem.Function(W)
+        self.rate = fem.Function(W)  # d state / dtau
+        c = lambda: fem.Constant(msh, PETSc.ScalarType(0.0))  # noqa: E731
+        self.cos_half, self.sin_half, self.half_v = c(), c(), c()
+        psi, phi = ufl.split(self.state)
+        psi_t, _ = ufl.split(self.rate)
+        s = ufl.dot(psi, psi)
+        cs, sn = self.cos_half, self.sin_half
+        # Psi_a = Psi_g exp(-i theta_R/2), phi_a = phi_g + V/2 (psc_fem.problem).
+        point = {
+            "abs_psi": ufl.sqrt(s),
+            "re_psi": psi[0] * cs + psi[1] * sn,
+            "im_psi": psi[1] * cs - psi[0] * sn,
+            "phi": phi + self.half_v,
+            "dabs_psi_dt": ufl.dot(psi, psi_t) / ufl.sqrt(s + 1e-300),
+        }
+        V1 = fem.functionspace(msh, ("Lagrange", 1))
+        DG0 = fem.functionspace(msh, ("DG", 0))
+        self.point = {k: fem.Function(V1, name=k) for k in POINT_FIELDS}
+        self._point_expr = {k: fem.Expression(e, V1.element.interpolation_points) for k, e in point.items()}
+        self.cell = {k: fem.Function(DG0, name=k) for k in CELL_FIELDS}
+        q = ufl.TestFunction(DG0)
+        parts = current_parts(psi, psi_t, phi, problem.coeffs)
+        # (jint vanishes identically in the gapless limit: nothing to assemble)
+        self._cell_forms = {
+            k: fem.form(e * q * problem.dx) for k, e in zip(CELL_FIELDS, parts) if not isinstance(e, ufl.constantvalue.Zero)
+        }
+        volume = fem.assemble_vector(fem.form(q * ufl.dx))
+        volume.scatter_reverse(la.InsertMode.add)
+        self._cell_volume = volume.array.copy()
+        n_vert = V1.dofmap.index_map.size_local
+        n_cell = DG0.dofmap.index_map.size_local
+        self._x_nodes = V1.tabulate_dof_coordinates()[:n_vert, 0]
+        self._x_cells = DG0.tabulate_dof_coordinates()[:n_cell, 0]
+        self._n_vert, self._n_cell = n_vert, n_cell
+        self.x_nodes = self._gather_sorted(self._x_nodes, "node_order")
+        self.x_cells = self._gather_sorted(self._x_cells, "cell_order")
+
+    def _gather_sorted(self, local, key):
+        parts = self.p.comm.gather(np.asarray(local), root=0)
+        if self.p.comm.rank != 0:
+            return None
+        allv = np.concatenate(parts)
+        if not hasattr(self, key):
+            setattr(self, key, np.argsort(allv, kind="stable"))
+        return allv[getattr(self, key)]
+
+    def evaluate(self, state, rate, theta_r, voltage):
+        """Fill the output Functions for the given state arrays (all ranks)."""
+        self.state.x.array[:] = state
+        self.rate.x.array[:] = rate
+        self.cos_half.value, self.sin_half.value = np.cos(0.5 * theta_r), np.sin(0.5 * theta_r)
+        self.half_v.value = 0.5 * voltage
+        for k, f in self.point.items():
+            f.interpolate(self._point_expr[k])
+        for k, f in self.cell.items():
+            if k not in self._cell_forms:
+                continue
+            vec = fem.assemble_vector(self._cell_forms[k])
+            vec.scatter_reverse(la.InsertMode.add)
+            f.x.array[:] = vec.array / self._cell_volume
+            f.x.scatter_forward()
+
+    def gathered(self):
+        """(point fields, cell fields) sorted by x on rank 0, else (None, None)."""
+        point = {k: self._gather_sorted(f.x.array[: self._n_vert], "node_order") for k, f in self.point.items()}
+        cell = {k: self._gather_sorted(f.x.array[: self._n_cell], "cell_order") for k, f in self.cell.items()}
+        if self.p.comm.rank != 0:
+            return None, None
+        return point, cell
+
+    def at_nodes(self, cell_values):
+        """Vertex values of a cell field: linear between cell midpoints, the end cell's value at the ends."""
+        return np.interp(self.x_nodes, self.x_cells, cell_values)

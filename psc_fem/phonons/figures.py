@@ -1,0 +1,74 @@
+"""Figures of the phonon spectra: Fig. 2(a) and 2(b) of the paper.
+
+Matplotlib's object API (no pyplot): no global state, no display needed.
+"""
+
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+
+CURVE_LABEL = r"$N_0(\omega)\,\eta_1(\omega)\,\omega^3$  [$\Delta_0^4$]"
+OMEGA_LABEL = r"$\omega$  [$\Delta_0$]"
+
+
+def _title(t_over_tc, T, gamma, variant):
+    return (rf"$T = {t_over_tc:g}\,T_c = {T:.4g}\,\Delta_0$, "
+            rf"$\gamma = {gamma:.4g}\,\Delta_0$, {variant}")
+
+
+def draw_curves(ax, omega, curves, t_over_tc, T, gamma, variant):
+    """Fig. 2(b): N0 eta1 omega^3 for several |Psi|, with 2|Psi| marked.
+
+    The negative segment is small next to the emission peak (1e-4 of it at
+    0.9 Tc, gamma = 0.3), so an inset magnifies it when there is one.
+    """
+    lowest = min(float(np.min(v)) for v in curves.values())
+    axes = [ax]
+    if lowest < 0:
+        inset = ax.inset_axes([0.6, 0.5, 0.37, 0.36])
+        edge = 2 * max(curves) + 0.3
+        inset.set_xlim(0, edge)
+        inset.set_ylim(2.5 * lowest, -2.5 * lowest)
+        inset.set_title("zoom on the negative segment", fontsize=7)
+        inset.tick_params(labelsize=6)
+        axes.append(inset)
+    for a in axes:
+        for i, (psi, values) in enumerate(curves.items()):
+            a.plot(omega, values, color=f"C{i}", label=rf"$|\Psi| = {psi:g}$")
+            a.axvline(2 * psi, color=f"C{i}", ls=":", lw=0.8)
+        a.axhline(0.0, color="k", lw=0.6)
+    ax.set_xlabel(OMEGA_LABEL)
+    ax.set_ylabel(CURVE_LABEL)
+    ax.set_title(_title(t_over_tc, T, gamma, variant) + r"; dotted: $2|\Psi|$", fontsize=9)
+    ax.legend(fontsize=8, loc="upper left")
+
+
+def curves_figure(path, omega, curves, t_over_tc, T, gamma, variant):
+    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
+    draw_curves(fig.add_subplot(), omega, curves, t_over_tc, T, gamma, variant)
+    fig.savefig(path, dpi=150)
+
+
+def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves,
+         t_over_tc, T, gamma, variant, omega_show):
+    """(a) center spectrum over one period with d|Psi|/dtau; (b) the Fig. 2(b) curves."""
+    fig = Figure(figsize=(12, 4.6), layout="constrained")
+    ax_a, ax_b = fig.subplots(1, 2)
+    sel = (t >= window[0]) & (t <= window[1])
+    keep = omega <= omega_show
+    data = center[np.ix_(sel, keep)].T
+    bound = max(float(np.max(np.abs(data))), 1e-300)
+    mesh = ax_a.pcolormesh(t[sel], omega[keep], data, shading="auto", cmap="RdBu_r",
+                           norm=TwoSlopeNorm(0.0, -bound, bound))
+    fig.colorbar(mesh, ax=ax_a, label=r"$dW(\omega, x=0, t)$  [$K\Delta_0^6/t_0$, $\mathfrak{V} = A\xi$]")
+    ax_a.set_xlabel(r"$t$  [$t_0$]")
+    ax_a.set_ylabel(OMEGA_LABEL)
+    ax_a.set_title("(a) spectrum at the PSC center over one period\n" +
+                   _title(t_over_tc, T, gamma, variant), fontsize=9)
+    twin = ax_a.twinx()
+    twin.plot(t[sel], dpsi_center[sel], color="C3", lw=1.5)
+    twin.axhline(0.0, color="C3", lw=0.5, ls="--")
+    twin.set_ylabel(r"$\partial|\Psi(0,t)|/\partial t$  [$1/t_0$]", color="C3")
+    draw_curves(ax_b, curves_omega, curves, t_over_tc, T, gamma, variant)
+    ax_b.set_title("(b) " + ax_b.get_title(), fontsize=9)
+    fig.savefig(path, dpi=150)

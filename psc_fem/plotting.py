@@ -1,0 +1,56 @@
+"""Figures: the paper's Fig. 1 (six panels) from a run directory."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def characteristic_frames(sol, n=5):
+    """Frame indices spread over the last whole PSC period (or the last frames)."""
+    ft = sol.frames["t"]
+    slips = sol.stats()["slip_times"]
+    if len(slips) >= 2:
+        a, b = slips[-2], slips[-1]
+    else:
+        a, b = ft[max(0, ft.size - 20)], ft[-1]
+    targets = np.linspace(a, b, n, endpoint=False)
+    return np.unique([int(np.argmin(np.abs(ft - tt))) for tt in targets])
+
+
+def fig1(sol, path):
+    """Fig. 1 of the paper: |Psi|^2(x,t), |Psi(0,t)|, V(t), js, jn, jint."""
+    f, s, a = sol.frames, sol.series, sol.attrs
+    idx = characteristic_frames(sol)
+    colors = plt.cm.viridis(np.linspace(0, 0.9, idx.size))
+    fig, ax = plt.subplots(3, 2, figsize=(11, 10), constrained_layout=True)
+    title = (
+        f"L = {a.get('wire.length', '?'):g} xi, j = {a.get('drive.current', float('nan')):g} j0, "
+        f"delta = {a.get('model.delta', float('nan')):.4g}, eta = {a.get('model.eta', float('nan')):g}"
+    )
+    fig.suptitle(title)
+    t_lo = f["t"][idx[0]] - 2 * (f["t"][idx[-1]] - f["t"][idx[0]]) if idx.size > 1 else f["t"][0]
+    window = f["t"] >= max(t_lo, 0.0)
+    m = ax[0, 0].pcolormesh(f["x"], f["t"][window], f["abs_psi"][window] ** 2, shading="auto", cmap="magma")
+    fig.colorbar(m, ax=ax[0, 0], label=r"$|\Psi|^2$")
+    for c, i in zip(colors, idx):
+        ax[0, 0].axhline(f["t"][i], color=c, lw=1.2)
+    ax[0, 0].set(xlabel=r"$x/\xi(T)$", ylabel=r"$\tau = t/t_0$", title=r"(a) $|\Psi(x,\tau)|^2$")
+    tw = s["t"] >= max(t_lo, 0.0)
+    ax[0, 1].plot(s["t"][tw], s["psi_center"][tw], "k-", lw=1)
+    ax[1, 0].plot(s["t"][tw], s["V"][tw], "k-", lw=1)
+    for c, i in zip(colors, idx):
+        for k in (0, 1):
+            panel = ax[0, 1] if k == 0 else ax[1, 0]
+            panel.axvline(f["t"][i], color=c, lw=1, ls="--")
+    ax[0, 1].set(xlabel=r"$\tau$", ylabel=r"$|\Psi(0,\tau)|$", title="(b) order parameter at the PSC core")
+    ax[1, 0].set(xlabel=r"$\tau$", ylabel=r"$V$ [units of $1/(2t_0)$]", title="(c) voltage between the ends")
+    for panel, key, label in ((ax[1, 1], "js", "(d) supercurrent"), (ax[2, 0], "jn", "(e) normal current"), (ax[2, 1], "jint", "(f) interference current")):
+        for c, i in zip(colors, idx):
+            panel.plot(f["x"], f[key][i], color=c, label=rf"$\tau$={f['t'][i]:.2f}")
+        panel.set(xlabel=r"$x/\xi(T)$", ylabel=rf"$j_{{{key[1:]}}}/j_0$", title=label)
+    ax[1, 1].legend(fontsize=7)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

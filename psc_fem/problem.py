@@ -1,0 +1,223 @@
+"""Spaces, forms and the Newton problem of one wire (DESIGN.md section 3).
+
+One mixed Lagrange space holds u = [Re Psi, Im Psi] and phi.  Newton sees
+everything: the residual of (A.1) and (A.3) from `psc_fem.forms`, plus
+boundary rows that replace the PDE rows at the two ends of the wire.
+
+Gauge.  With A = 0, adding c(tau) to phi and multiplying Psi by
+exp(-i int c) leaves (A.1)-(A.3) and the bank conditions (A.7)-(A.9)
+unchanged; only phi's constant and the end phases move, never |Psi|, the
+currents or V.  We solve in the gauge phi(-L/2) = 0, where the left end
+phase stays 0 (Psi(-L/2) = 1) and only the right end carries the boundary
+ODE (A.7): theta' = -phi there, i.e. |Psi| = 1 and
+u1 u2_t - u2 u1_t = -phi at x = L/2.  All rows are local to one cell, so
+the system stays sparse and parallel-friendly, and the constant needs no
+global row.  Output is transformed to the paper's antisymmetric gauge
+(A.6)/(B.5): phi -> phi - V/2, Psi -> Psi exp(-i theta_R/2), exactly.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import ufl
+from mpi4py import MPI
+from petsc4py import PETSc
+
+import basix.ufl
+import dolfinx.fem.petsc
+from dolfinx import fem, mesh
+
+from psc_fem.forms import ModelCoefficients, current_parts, phi_residual, psi_residual
+from psc_fem.meshes import wire_mesh
+
+DEFAULT_PETSC = {
+    "snes_type": "newtonls",
+    "snes_linesearch_type": "basic",
+    "snes_rtol": 1e-9,
+    "snes_atol": 1e-10,
+    "snes_stol": 1e-12,
+    "snes_max_it": 10,
+    "ksp_type": "preonly",
+    "pc_type": "lu",
+}
+
+
+def petsc_options(user, comm):
+    """Defaults merged with the user's [petsc] table (user wins)."""
+    opts = dict(DEFAULT_PETSC)
+    opts["pc_factor_mat_solver_type"] = "mumps" if comm.size > 1 else "petsc"
+    opts.update(user)
+    return opts
+
+
+@dataclass
+class EndDofs:
+    """Local dof indices (owned by this rank) of u1, u2, phi at one vertex, or None."""
+
+    u1: int | None
+    u2: int | None
+    phi: int | None
+
+
+class WireProblem:
+    """The TDGL wire of a `Config`: fields, forms and the SNES of one time step."""
+
+    def __init__(self, config, comm=MPI.COMM_WORLD, prefix="psc_"):
+        self.config = config
+        self.comm = comm
+        wire, model = config.wire, config.model
+        self.msh = wire_mesh(wire.length, wire.cells, comm=comm)
+        cell = self.msh.basix_cell()
+        k = wire.degree
+        self.W = fem.functionspace(
+            self.msh,
+            basix.ufl.mixed_element(
+                [basix.ufl.element("Lagrange", cell, k, shape=(2,)), basix.ufl.element("Lagrange", cell, k)]
+            ),
+        )
+        # Solution at t_{n+1} (the Newton iterate) and the BDF history.
+        self.w = fem.Function(self.W, name="state")
+        self.w_n = fem.Function(self.W)
+        self.w_nm1 = fem.Function(self.W)
+
+        c = lambda value: fem.Constant(self.msh, PETSc.ScalarType(value))  # noqa: E731
+        self.dt, self.a0, self.a1, self.a2 = c(1.0), c(1.0), c(-1.0), c(0.0)
+        self.j = c(config.drive.j(0.0))
+        self.coeffs = ModelCoefficients(
+            delta=c(model.delta),
+            eta=c(model.eta),
+            u=c(model.u_value),
+            j=self.j,
+            elliptic=model.elliptic,
+            eps_q=c(model.q_regularization),
+            p=c(model.p),
+            gapless=model.delta == 0.0,
+        )
+
+        psi, phi = ufl.split(self.w)
+        psi_n, _ = ufl.split(self.w_n)
+        psi_nm1, _ = ufl.split(self.w_nm1)
+        v, q = ufl.TestFunctions(self.W)
+        psi_t = (self.a0 * psi + self.a1 * psi_n + self.a2 * psi_nm1) / self.dt
+        # UFL would estimate a huge degree for sqrt/ln/division integrands.
+        self.dx = ufl.Measure("dx", domain=self.msh, metadata={"quadrature_degree": 2 * k + 1})
+        F = psi_residual(psi, psi_t, phi, v, self.coeffs, self.dx) + phi_residual(psi, psi_t, phi, q, self.coeffs, self.dx)
+        J = ufl.derivative(F, self.w, ufl.TrialFunction(self.W))
+
+        self.problem = dolfinx.fem.petsc.NonlinearProblem(
+            F, self.w, J=J, petsc_options_prefix=prefix, petsc_options=petsc_options(config.petsc, comm)
+        )
+        self.snes = self.problem.solver
+        self.snes.setConvergenceHistory()
+        A = self.problem.A
+        A.setOption(PETSc.Mat.Option.KEEP_NONZERO_PATTERN, True)
+        self._residual_ctx = self.snes.getFunction()[1]
+        self._jacobian_ctx = self.snes.getJacobian()[2]
+        self.snes.setFunction(self._residual, self.problem.b)
+        self.snes.setJacobian(self._jacobian, A, self.problem.P_mat)
+
+        self.left = self._end_dofs(-0.5 * wire.length)
+        self.right = self._end_dofs(0.5 * wire.length)
+        self.center = self._end_dofs(0.0)
+        self._u1_dofs = self._owned(self._sub_dofs(0, 0))
+        self._u2_dofs = self._owned(self._sub_dofs(0, 1))
+        self._psi_dofs = np.concatenate([self._u1_dofs, self._u2_dofs])
+        self._phi_dofs = self._sub_dofs(1)
+        self.set_initial_state()
+
+    # ---- dof bookkeeping -------------------------------------------------
+    @property
+    def n_owned(self):
+        return self.W.dofmap.index_map.size_local * self.W.dofmap.index_map_bs
+
+    def _owned(self, dofs):
+        return dofs[dofs < self.n_owned]
+
+    def _sub_dofs(self, i, comp=None):
+        sub = self.W.sub(i) if comp is None else self.W.sub(i).sub(comp)
+        V, dof_map = sub.collapse()
+        return np.asarray(dof_map, dtype=np.int32)
+
+    def _end_dofs(self, x0):
+        self.msh.topology.create_connectivity(0, 1)
+        vertices = mesh.locate_entities(self.msh, 0, lambda x: np.isclose(x[0], x0))
+        found = []
+        for sub in (self.W.sub(0).sub(0), self.W.sub(0).sub(1), self.W.sub(1)):
+            dofs = self._owned(fem.locate_dofs_topological(sub, 0, vertices))
+            found.append(int(dofs[0]) if dofs.size else None)
+        return EndDofs(*found)
+
+    # ---- state -------------------------------------------------------------
+    def set_initial_state(self):
+        """Psi = 1 (A.8)-(A.9) with theta(0) = 0; phi from the balance at tau = 0."""
+        for f in (self.w, self.w_n, self.w_nm1):
+            f.x.array[:] = 0.0
+            f.sub(0).sub(0).interpolate(lambda x: np.ones(x.shape[1]))
+            f.x.scatter_forward()
+
+    def value_at(self, dofs_by_end, array=None):
+        """Global value of one owned dof (summed over ranks; one owns it)."""
+        array = self.w.x.array if array is None else array
+        local = array[dofs_by_end] if dofs_by_end is not None else 0.0
+        return self.comm.allreduce(float(local), op=MPI.SUM)
+
+    def end_values(self, array=None):
+        """(u1, u2, phi) at the right end and |Psi| at the center, all ranks."""
+        array = self.w.x.array if array is None else array
+        vals = np.zeros(4)
+        r, c = self.right, self.center
+        if r.u1 is not None:
+            vals[0:3] = array[r.u1], array[r.u2], array[r.phi]
+        if c.u1 is not None:
+            vals[3] = np.hypot(array[c.u1], array[c.u2])
+        self.comm.Allreduce(MPI.IN_PLACE, vals, op=MPI.SUM)
+        return vals
+
+    # ---- one time step -----------------------------------------------------
+    def set_step(self, dt, weights):
+        self.dt.value = dt
+        self.a0.value, self.a1.value, self.a2.value = weights
+
+    def solve(self):
+        """Newton for the current step; returns (converged, iterations, residual history)."""
+        self.problem.solve()
+        reason = self.snes.getConvergedReason()
+        its = self.snes.getIterationNumber()
+        history = self.snes.getConvergenceHistory()[0][: its + 1].copy()
+        ok = reason > 0 and np.all(np.isfinite(self.w.x.array))
+        return ok, its, history
+
+    # ---- boundary rows (see the module docstring) --------------------------
+    def _psi_t_right(self, a):
+        r = self.right
+        k = self.a0.value / self.dt.value
+        hist = lambda i: (self.a1.value * self.w_n.x.array[i] + self.a2.value * self.w_nm1.x.array[i]) / self.dt.value  # noqa: E731
+        return a[r.u1] * k + hist(r.u1), a[r.u2] * k + hist(r.u2), k
+
+    def _residual(self, snes, x, b):
+        dolfinx.fem.petsc.assemble_residual(snes, x, b, **self._residual_ctx[2])
+        a = self.w.x.array
+        with b.localForm() as F:
+            left, r = self.left, self.right
+            if left.u1 is not None:
+                F[left.u1] = a[left.u1] - 1.0
+                F[left.u2] = a[left.u2]
+                F[left.phi] = a[left.phi]
+            if r.u1 is not None:
+                u1t, u2t, _ = self._psi_t_right(a)
+                F[r.u1] = a[r.u1] ** 2 + a[r.u2] ** 2 - 1.0
+                F[r.u2] = a[r.u1] * u2t - a[r.u2] * u1t + a[r.phi]
+
+    def _jacobian(self, snes, x, A, P):
+        dolfinx.fem.petsc.assemble_jacobian(snes, x, A, P, **self._jacobian_ctx[2])
+        left, r = self.left, self.right
+        rows = [d for d in (left.u1, left.u2, left.phi, r.u1, r.u2) if d is not None]
+        A.zeroRowsLocal(np.array(rows, dtype=np.int32), diag=1.0)
+        if r.u1 is not None:
+            a = self.w.x.array
+            u1, u2 = a[r.u1], a[r.u2]
+            u1t, u2t, k = self._psi_t_right(a)
+            cols = np.array([r.u1, r.u2, r.phi], dtype=np.int32)
+            A.setValuesLocal([r.u1], cols, [2 * u1, 2 * u2, 0.0], addv=PETSc.InsertMode.INSERT)
+            A.setValuesLocal([r.u2], cols, [u2t - u2 * k, u1 * k - u1t, 1.0], addv=PETSc.InsertMode.INSERT)
+        A.assemble()

@@ -1,0 +1,147 @@
+"""`simulate(config)`: one run from tau = 0 to t_end, written to a run directory.
+
+The `Recorder` observes the integrator: per-step scalars (V, |Psi(0)|, end
+phases, Newton iterations) and field frames at uniform times, interpolated
+with the BDF polynomial (dense output), so frames cost nothing in step size.
+"""
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from mpi4py import MPI
+from tqdm import tqdm
+
+from psc_fem.analysis import format_summary, periodic_stats
+from psc_fem.driver import Integrator, StepFailure
+from psc_fem.fields import FieldEvaluator
+from psc_fem.io import RunWriter
+from psc_fem.options import load_config
+from psc_fem.problem import WireProblem
+from psc_fem.stepping import dense_weights
+
+
+@dataclass
+class Result:
+    """A finished run: the per-step series (numpy arrays, on every rank) and its analysis."""
+
+    config: object
+    out_dir: Path | None
+    series: dict
+    stats: dict
+    run: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        series = self.__dict__.get("series", {})
+        if name in series:
+            return series[name]
+        raise AttributeError(name)
+
+
+class Recorder:
+    """Observer of accepted steps: scalars, end phases, frames, progress."""
+
+    def __init__(self, problem, evaluator, writer, every, t_end, progress):
+        self.p, self.ev, self.writer = problem, evaluator, writer
+        self.every, self.t_end = every, t_end
+        self.theta = 0.0  # right end phase in the solver's gauge (unwrapped)
+        self.recent = [(0.0, 0.0, math.nan)]  # (t, theta, V), newest first
+        self.next_frame = 0
+        self.series = {k: [] for k in ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")}
+        self.bar = tqdm(total=t_end, unit="tau", disable=not progress, bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} tau [{elapsed}<{remaining}]")
+
+    def __call__(self, integ, step):
+        u1, u2, phi_r, psi0 = self.p.end_values()
+        psi_min = self.p.comm.allreduce(float(np.min(np.hypot(*self._psi_pairs()))) if self._psi_pairs()[0].size else 1e300, op=MPI.MIN)
+        angle = math.atan2(u2, u1)
+        self.theta += (angle - self.theta + math.pi) % (2 * math.pi) - math.pi
+        V = -phi_r  # phi(-L/2) - phi(L/2), phi(-L/2) = 0 in the solver's gauge
+        if len(self.recent) == 1:  # the algebraic phi at tau = 0 is taken from the first step
+            self.recent[0] = (0.0, 0.0, V)
+            integ.history[1][self.p._phi_dofs] = integ.history[0][self.p._phi_dofs]
+        self.recent.insert(0, (step.t, self.theta, V))
+        del self.recent[3:]
+        row = dict(
+            t=step.t, dt=step.dt, V=V, psi_center=psi0, psi_min=psi_min,
+            theta_minus=-0.5 * self.theta, theta_plus=0.5 * self.theta,
+            current=step.current, newton_its=step.newton_its, error=step.error,
+        )
+        for k, v in row.items():
+            self.series[k].append(v)
+        self.writer.add_step(**row)
+        while self.next_frame * self.every <= step.t * (1 + 1e-12) + 1e-14:
+            self._frame(integ, self.next_frame * self.every)
+            self.next_frame += 1
+        self.bar.update(step.dt)
+
+    def _psi_pairs(self):
+        a = self.p.w.x.array
+        return a[self.p._u1_dofs], a[self.p._u2_dofs]
+
+    def _frame(self, integ, tf):
+        times = [r[0] for r in self.recent]
+        value, deriv = dense_weights(times, tf)
+        states = integ.history[: len(times)]
+        state = sum(w * y for w, y in zip(value, states))
+        rate = sum(w * y for w, y in zip(deriv, states))
+        theta = float(np.dot(value, [r[1] for r in self.recent]))
+        V = float(np.dot(value, [r[2] for r in self.recent]))
+        self.ev.evaluate(state, rate, theta, V)
+        self.writer.add_frame(tf)
+
+    def close(self):
+        self.bar.close()
+        return {k: np.asarray(v) for k, v in self.series.items()}
+
+
+def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True):
+    """Run one wire and return its `Result`.
+
+    ``config``: a `psc_fem.options.Config` or a path to a TOML file.
+    ``out_dir``: run directory (default: config.output.dir).  ``progress``:
+    show a progress bar (default: when stderr is a terminal, rank 0 only).
+    """
+    if not hasattr(config, "wire"):
+        config = load_config(config)
+    out_dir = Path(out_dir if out_dir is not None else config.output.dir)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    progress = progress and comm.rank == 0
+    wall0 = time.perf_counter()
+    problem = WireProblem(config, comm)
+    evaluator = FieldEvaluator(problem)
+    writer = RunWriter(out_dir, config, evaluator, comm, write_fields=config.output.fields)
+    integ = Integrator(problem, config.time, config.drive)
+    recorder = Recorder(problem, evaluator, writer, config.output.every, config.time.t_end, progress)
+    status, error = "completed", None
+    try:
+        integ.run([recorder])
+    except StepFailure as exc:
+        status, error = "failed", str(exc)
+    series = recorder.close()
+    stats = periodic_stats(series["t"], series["V"], series["psi_center"]) if series["t"].size else {"state": "failed"}
+    s = integ.stats
+    run = {
+        "wall_time": time.perf_counter() - wall0,
+        "steps": s.accepted,
+        "rejected_error": s.rejected_error,
+        "rejected_newton": s.rejected_newton,
+        "newton_per_step": s.newton_its / max(s.accepted, 1),
+        "dofs": problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs,
+        "analysis": {k: v for k, v in stats.items() if k != "slip_times"},
+    }
+    if error:
+        run["error"] = error
+    writer.close(status, **run)
+    if echo and comm.rank == 0:
+        for line in format_summary(stats):
+            print(line)
+        print(f"{s.accepted} steps ({s.rejected_error} rejected by error, {s.rejected_newton} by Newton), "
+              f"{run['newton_per_step']:.2f} Newton its/step, wall {run['wall_time']:.2f} s -> {out_dir}")
+    result = Result(config=config, out_dir=out_dir, series=series, stats=stats, run={"status": status, **run})
+    if error:
+        raise StepFailure(error)
+    return result

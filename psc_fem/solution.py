@@ -1,0 +1,55 @@
+"""A finished run directory, loaded for post-processing (cf. py-tdgl's Solution)."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from psc_fem.analysis import periodic_stats
+
+
+@dataclass
+class Solution:
+    """Series, frames and parameters of a run directory; physics as methods."""
+
+    path: Path
+    series: dict
+    frames: dict
+    attrs: dict
+    run: dict
+
+    @classmethod
+    def load(cls, path):
+        path = Path(path)
+        if not (path / "series.h5").is_file():
+            raise FileNotFoundError(f"{path} is not a psc_fem run directory (no series.h5)")
+        with h5py.File(path / "series.h5", "r") as f:
+            series = {k: f[k][:] for k in f if isinstance(f[k], h5py.Dataset)}
+            frames = {k: f["frames"][k][:] for k in f["frames"]} if "frames" in f else {}
+            attrs = {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
+        run_json = path / "run.json"
+        run = json.loads(run_json.read_text()) if run_json.is_file() else {}
+        return cls(path, series, frames, attrs, run)
+
+    def __getattr__(self, name):
+        for store in ("series", "frames"):
+            data = self.__dict__.get(store, {})
+            if name in data:
+                return data[name]
+        raise AttributeError(name)
+
+    def stats(self, skip=1):
+        """Period, mean V over whole periods and the AC Josephson ratio."""
+        return periodic_stats(self.series["t"], self.series["V"], self.series["psi_center"], skip=skip)
+
+    def plot_fig1(self, path=None):
+        from psc_fem.plotting import fig1
+
+        return fig1(self, path or self.path / "fig1.png")
+
+
+def load_run(path):
+    """Load a run directory written by `simulate` / `psc-fem run`."""
+    return Solution.load(path)

@@ -1,0 +1,177 @@
+"""Phonon flux spectra of a finished run (Eqs. 12-13, Fig. 2).
+
+`run_spectrum` reads a run's series.h5, evaluates Eq. (12) at every node and
+frame through a cached eta1 table, and writes spectrum.h5 and fig2.png;
+`write_curves` writes the Fig. 2(b) curves without a run. Temperatures are
+given in Tc; omega and gamma in Delta0 (see `phonons.units`).
+"""
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .phonons import figures
+from .phonons.flux import FluxModel, phonon_weight, trapezoid_weights
+from .phonons.periods import find_minima, full_periods, window_integrals
+from .phonons.spectral import VARIANTS, eta1
+from .phonons.table import PSI_MAX, load_table
+from .phonons.units import temperature_in_delta0
+
+FIG2B_PSI = (0.2, 0.5, 0.8, 1.0)
+CURVE_OMEGA_MAX_IN_T = 10.0
+CURVE_OMEGA_STEP = 0.01
+
+
+@dataclass(frozen=True)
+class Series:
+    """The parts of series.h5 the spectrum needs (x sorted ascending, in xi)."""
+
+    attrs: dict
+    t: np.ndarray  # frame times (n_t,)
+    x: np.ndarray  # node coordinates (n_x,)
+    abs_psi: np.ndarray  # (n_t, n_x)
+    dabs_psi_dt: np.ndarray  # (n_t, n_x), d|Psi|/dtau from the integrator
+    t_fine: np.ndarray  # time-step times, for locating the phase slips
+    psi_center: np.ndarray  # |Psi(0, t)| at t_fine
+
+    @classmethod
+    def read(cls, path):
+        with h5py.File(path, "r") as f:
+            attrs = {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
+            fr = f["frames"]
+            t, x = fr["t"][()], fr["x"][()]
+            abs_psi, dpsi = fr["abs_psi"][()], fr["dabs_psi_dt"][()]
+            if "t" in f and "psi_center" in f:
+                t_fine, psi_center = f["t"][()], f["psi_center"][()]
+            else:
+                t_fine, psi_center = t, abs_psi[:, np.argmin(np.abs(x))]
+        return cls(attrs, t, x, abs_psi, dpsi, t_fine, psi_center)
+
+
+def resolve_parameters(attrs, temperature=None, gamma=None):
+    """(T/Tc, gamma/Delta0): defaults T = 1 - eta and gamma = 1/delta from the run.
+
+    gamma = 1/(2 tau_eps) and delta = 2 tau_eps Delta0 give gamma/Delta0 = 1/delta.
+    """
+    if temperature is None:
+        if "model.eta" not in attrs:
+            raise ValueError("series.h5 has no model.eta attribute; pass temperature")
+        temperature = 1.0 - float(attrs["model.eta"])
+    if gamma is None:
+        delta = float(attrs.get("model.delta", 0.0))
+        if delta <= 0.0:
+            raise ValueError("model.delta = 0 (gapless limit): gamma = 1/delta is infinite; "
+                             "pass gamma (--gamma) explicitly")
+        gamma = 1.0 / delta
+    if gamma <= 0.0:
+        raise ValueError(f"gamma must be positive, got {gamma}")
+    return float(temperature), float(gamma)
+
+
+def fig2b_curves(psi_values, T, gamma, variant, omega):
+    """{psi: N0 eta1 omega^3} by direct integration (no table)."""
+    weight = phonon_weight(omega, T)
+    return {float(p): eta1(omega, float(p), T, gamma, variant) * weight for p in psi_values}
+
+
+def _curve_grid(T, omega_max, n_omega):
+    omega_max = CURVE_OMEGA_MAX_IN_T * T if omega_max is None else float(omega_max)
+    n = int(math.ceil(omega_max / CURVE_OMEGA_STEP)) + 1 if n_omega is None else int(n_omega)
+    return np.linspace(0.0, omega_max, n)
+
+
+def write_curves(psi_values, temperature=0.9, gamma=0.3, variant="consistent", out_dir=".",
+                 omega_max=None, n_omega=None) -> Path:
+    """Write fig2b.csv (omega, one column N0 eta1 omega^3 per |Psi|) and fig2b.png."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; choose from {sorted(VARIANTS)}")
+    T = temperature_in_delta0(temperature)
+    omega = _curve_grid(T, omega_max, n_omega)
+    curves = fig2b_curves(psi_values, T, gamma, variant, omega)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "fig2b.csv"
+    header = ",".join(["omega"] + [f"psi={p:g}" for p in psi_values])
+    np.savetxt(path, np.column_stack([omega, *curves.values()]), delimiter=",",
+               header=header, comments="", fmt="%.10g")
+    figures.curves_figure(out / "fig2b.png", omega, curves, temperature, T, gamma, variant)
+    return path
+
+
+def run_spectrum(run_dir, temperature=None, gamma=None, variant="consistent", out_dir=None,
+                 omega_max=None, n_omega=None) -> dict:
+    """Spectra of Eq. (12) at the PSC center and over the wire, E+ and E- per period.
+
+    Writes spectrum.h5 and fig2.png into out_dir (default run_dir) and returns
+    a summary. E+/E- are means over the full periods after the first
+    (transient) one; per-period values are in spectrum.h5.
+    """
+    run_dir = Path(run_dir)
+    out = Path(out_dir) if out_dir is not None else run_dir
+    out.mkdir(parents=True, exist_ok=True)
+    s = Series.read(run_dir / "series.h5")
+    t_over_tc, gamma = resolve_parameters(s.attrs, temperature, gamma)
+    T = temperature_in_delta0(t_over_tc)
+
+    top = float(np.max(s.abs_psi))
+    psi_max = PSI_MAX if top <= PSI_MAX else math.ceil(top / 0.25) * 0.25
+    model = FluxModel(load_table(T, gamma, variant, omega_max, n_omega, psi_max=psi_max))
+    ic = int(np.argmin(np.abs(s.x)))
+    wx = trapezoid_weights(s.x)
+    wire = model.spectrum(s.abs_psi, s.dabs_psi_dt * wx)
+    center = model.spectrum(s.abs_psi[:, [ic]], s.dabs_psi_dt[:, [ic]])
+
+    bounds = full_periods(find_minima(s.t_fine, s.psi_center), s.t[0], s.t[-1])
+    e_plus, e_minus = model.period_energies(s.t, s.abs_psi, s.dabs_psi_dt, wx, bounds)
+    c_plus, c_minus = model.period_energies(s.t, s.abs_psi[:, [ic]], s.dabs_psi_dt[:, [ic]],
+                                            1.0, bounds)
+    # Period identity, Eq. (12): the period integral vanishes at every omega.
+    net = np.abs(window_integrals(s.t, wire, bounds)).max(axis=1)
+    gross = window_integrals(s.t, np.abs(wire), bounds).max(axis=1)
+    residual = net / gross
+
+    _write_h5(out / "spectrum.h5", s, model.omega, wire, center, bounds, e_plus, e_minus,
+              c_plus, c_minus, residual, t_over_tc, T, gamma, variant, ic)
+    omega_curves = _curve_grid(T, None, None)
+    figures.fig2(out / "fig2.png", s.t, model.omega, center, s.dabs_psi_dt[:, ic], bounds[-1],
+                 omega_curves, fig2b_curves(FIG2B_PSI, T, gamma, variant, omega_curves),
+                 t_over_tc, T, gamma, variant, omega_show=CURVE_OMEGA_MAX_IN_T * T)
+    return {
+        "temperature": t_over_tc, "T_over_delta0": T, "gamma": gamma, "variant": variant,
+        "period": float(np.mean(np.diff(bounds, axis=1))), "n_periods": len(bounds),
+        "period_bounds": bounds.tolist(),
+        "E_plus": float(np.mean(e_plus)), "E_minus": float(np.mean(e_minus)),
+        "ratio": float(np.mean(e_plus) / -np.mean(e_minus)),
+        "E_plus_periods": e_plus.tolist(), "E_minus_periods": e_minus.tolist(),
+        "E_plus_center": float(np.mean(c_plus)), "E_minus_center": float(np.mean(c_minus)),
+        "identity_residual": float(np.max(residual)),
+        "omega_max": float(model.omega[-1]), "n_omega": len(model.omega),
+        "spectrum_file": str(out / "spectrum.h5"), "figure_file": str(out / "fig2.png"),
+    }
+
+
+def _write_h5(path, s, omega, wire, center, bounds, e_plus, e_minus, c_plus, c_minus,
+              residual, t_over_tc, T, gamma, variant, ic):
+    with h5py.File(path, "w") as f:
+        f["omega"], f["t"] = omega, s.t
+        f["center"], f["wire"] = center, wire
+        f["period_bounds"] = bounds
+        f["E_plus"], f["E_minus"] = e_plus, e_minus
+        f["E_plus_center"], f["E_minus_center"] = c_plus, c_minus
+        f["identity_residual"] = residual
+        f.attrs.update({
+            "T": t_over_tc, "T_over_delta0": T, "gamma": gamma, "variant": variant,
+            "x_center": float(s.x[ic]), "C": 1.0,
+            "units.omega": "Delta0", "units.t": "t0", "units.T": "Tc (T_over_delta0: Delta0)",
+            "units.gamma": "Delta0",
+            "units.center": "K Delta0^6/t0 per unit omega/Delta0, V = A xi (per xi of wire at x=0)",
+            "units.wire": "K Delta0^6/t0 per unit omega/Delta0, V = A xi, integrated over x/xi",
+            "units.E": "K Delta0^6 with V = A xi; K = lambda tau_eps V omega_D/(2 pi u^3 T eps_F)",
+            "definition": "dW = C d|Psi|/dtau N0(omega) eta1(omega; |Psi|, T, gamma) omega^3, Eq. (12)",
+            "E_definition": "E+/E-: positive/negative parts of dW pointwise in (omega, x, t), "
+                            "integrated over omega, x and one period between minima of |Psi(0,t)|",
+            "identity_residual": "max_omega |int_period wire dt| / max_omega int_period |wire| dt",
+        })
