@@ -94,7 +94,8 @@ class Integrator:
             return None, h * self.control.newton_shrink, residuals
         # Error estimate needs one more past step than the order.
         err = 0.0
-        if past is not None and len(past) >= order:
+        estimate = self.opts.adaptive and past is not None and len(past) >= order
+        if estimate:
             factor = error_factor(order, h, past)
             err = self._wrms(factor * (p.w.x.array - pred), p.w.x.array)
             if err > 1.0:
@@ -114,7 +115,7 @@ class Integrator:
             error=err,
             current=float(p.j.value),
         )
-        h_next = self.control.next_step(h, err) if past is not None and len(past) >= order else h
+        h_next = self.control.next_step(h, err) if estimate else h
         return step, h_next, residuals
 
     def run(self, observers=(), t_end=None):

@@ -97,6 +97,7 @@ class Time(_Section):
     rtol: Annotated[float, Field(gt=0, lt=1)] = 1e-4
     atol: Annotated[float, Field(gt=0, lt=1)] = 1e-5
     scheme: Literal["bdf2", "bdf1"] = "bdf2"
+    adaptive: bool = True  # false: fixed steps of dt_initial (convergence studies)
 
     @model_validator(mode="after")
     def _order(self):

@@ -1,0 +1,41 @@
+# psc_fem: `make demo` and `make test` set everything up on a fresh machine.
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+DEMO    ?= runs/fig1
+PYTEST  := $(BIN)/python -m pytest
+
+# Threaded BLAS stalls with two MPI ranks on two cores.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MPLBACKEND := Agg
+
+.PHONY: venv demo test test-serial test-mpi bench clean
+
+venv: $(STAMP)
+
+# The venv is rebuilt only when missing or when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $$(scripts/find-python) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+demo: venv
+	$(BIN)/psc-fem run examples/fig1.toml --out $(DEMO)
+	$(BIN)/psc-fem spectrum $(DEMO)
+
+test: test-serial test-mpi
+
+test-serial: venv
+	$(PYTEST) -q -m "not mpi" tests
+
+# The parallel part: -m mpi4py makes a failure on one rank abort all ranks.
+test-mpi: venv
+	$(BIN)/mpirun -n 2 $(BIN)/python -m mpi4py -m pytest -q -m mpi -p no:cacheprovider tests
+
+bench: venv
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) runs

@@ -1,0 +1,79 @@
+"""The UFL residual is (A.1)-(A.3), and delta = 0 is the gapless (A.4)-(A.5).
+
+Each test assembles the package's residual at a random state and history
+and compares it with an independent transcription of the paper's complex
+equations (real and imaginary parts written out by hand).
+"""
+
+import numpy as np
+import pytest
+import ufl
+from mpi4py import MPI
+
+from dolfinx import fem
+from psc_fem.forms.elliptic import interference_factor
+from psc_fem.options import U_EXACT
+from psc_fem.problem import WireProblem
+
+from conftest import make_config
+
+
+def randomise(problem, seed):
+    rng = np.random.default_rng(seed)
+    for f in (problem.w, problem.w_n, problem.w_nm1):
+        f.x.array[:] = rng.uniform(-1, 1, f.x.array.size)
+    problem.set_step(0.03, (1.5, -2.0, 0.5))
+    problem.j.value = 1.3
+
+
+def assembled(form):
+    return fem.assemble_vector(fem.form(form)).array
+
+
+def paper_residual(problem, delta, eta, u):
+    """(A.1) and (A.3) in complex form, tested with the same test functions."""
+    psi, phi = ufl.split(problem.w)
+    psi_n, _ = ufl.split(problem.w_n)
+    psi_nm1, _ = ufl.split(problem.w_nm1)
+    v, q = ufl.TestFunctions(problem.W)
+    p = problem
+    Psi_t = (p.a0 * psi + p.a1 * psi_n + p.a2 * psi_nm1) / p.dt
+    re, im, re_t, im_t = psi[0], psi[1], Psi_t[0], Psi_t[1]
+    s = re**2 + im**2
+    s_t = 2 * (re * re_t + im * im_t)
+    nu = u / ufl.sqrt(1 + delta**2 * s)
+    # nu (Psi_t + i phi Psi + (delta^2/2) s_t Psi) - (1 - s) Psi, real and imaginary parts
+    lhs_re = nu * (re_t - phi * im + 0.5 * delta**2 * s_t * re) - (1 - s) * re
+    lhs_im = nu * (im_t + phi * re + 0.5 * delta**2 * s_t * im) - (1 - s) * im
+    F = (lhs_re * v[0] + lhs_im * v[1] + re.dx(0) * v[0].dx(0) + im.dx(0) * v[1].dx(0)) * p.dx
+    Q_s = re * im.dx(0) - im * re.dx(0)  # Im(Psi* Psi')
+    if delta == 0:
+        js, D = Q_s, 1.0  # (A.5)
+    else:
+        js = Q_s * (1 - 2 * delta * np.sqrt(eta / u) * s_t / (s + p.coeffs.eps_q**2))
+        D = 1 + (2 / np.pi) * np.sqrt(eta * u) * interference_factor(s, delta, "exact", ufl.sqrt, ufl.ln)
+    F += (phi.dx(0) - (js - p.j) / D) * D * q.dx(0) * p.dx
+    return F
+
+
+@pytest.mark.parametrize("delta", [0.0, 10 / 3])
+def test_residual_is_the_paper_equations(delta):
+    problem = WireProblem(make_config(model={"delta": delta}), MPI.COMM_SELF)
+    randomise(problem, seed=1)
+    ours = assembled(problem.problem.F)
+    ref = assembled(paper_residual(problem, delta, 0.1, U_EXACT))
+    assert np.max(np.abs(ours - ref)) < 1e-12 * np.max(np.abs(ref))
+
+
+def test_small_delta_approaches_gapless_form():
+    """The finite-gap residual tends to the gapless one as delta -> 0 (linearly)."""
+    errors = []
+    gapless = WireProblem(make_config(model={"delta": 0.0}), MPI.COMM_SELF)
+    randomise(gapless, seed=2)
+    ref = assembled(gapless.problem.F)
+    for delta in (1e-2, 1e-3, 1e-4):
+        p = WireProblem(make_config(model={"delta": delta}), MPI.COMM_SELF)
+        randomise(p, seed=2)
+        errors.append(np.max(np.abs(assembled(p.problem.F) - ref)))
+    rates = np.log10(np.array(errors[:-1]) / np.array(errors[1:]))
+    assert np.all(rates > 0.9), (errors, rates)

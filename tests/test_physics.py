@@ -1,0 +1,81 @@
+"""Invariants of DESIGN.md section 7 on real runs of the Fig. 1 wire (L = 1.1 xi, J0 = 0.98)."""
+
+import math
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from psc_fem.options import validate
+from psc_fem.problem import WireProblem
+
+from conftest import make_config, run
+
+
+@pytest.mark.parametrize("delta", [0.0, 10 / 3])
+def test_below_critical_current_is_stationary(tmp_path, delta):
+    r = run(tmp_path, model={"delta": delta}, drive={"current": 0.9}, time={"t_end": 150.0, "rtol": 1e-6, "atol": 1e-8})
+    assert r.stats["state"] == "stationary"
+    assert abs(r.V[-1]) < 1e-6  # V = 0 to solver tolerance
+    assert r.psi_center[-1] > 0.5  # a superconducting stationary state, not the normal one
+
+
+@pytest.mark.parametrize("delta", [0.0, 10 / 3])
+def test_above_critical_current_slips_periodically(tmp_path, delta):
+    r = run(tmp_path, model={"delta": delta}, time={"t_end": 100.0})
+    st = r.stats
+    assert st["state"] == "periodic" and st["n_periods"] >= 5
+    assert st["period_spread"] < 1e-3  # settled: every period the same
+    late = r.t > 0.3 * r.t[-1]
+    assert r.psi_center[late].min() < 0.02  # |Psi(0,t)| touches ~0 every period
+    assert r.psi_center[late].max() > 0.5  # ... and recovers
+    assert st["josephson_ratio"] == pytest.approx(1.0, abs=2e-3)  # period * mean V = 2 pi
+
+
+def test_josephson_ratio_converges_with_tolerance(tmp_path):
+    """The small deviation from 2 pi is discretisation error: it shrinks with rtol."""
+    dev = []
+    for rtol in (1e-3, 1e-4, 1e-5):
+        r = run(tmp_path / str(rtol), model={"delta": 0.0}, time={"t_end": 60.0, "rtol": rtol, "atol": rtol / 10})
+        dev.append(abs(r.stats["josephson_ratio"] - 1))
+    assert dev[2] < dev[0] / 5, dev
+    assert dev[2] < 2e-4, dev
+
+
+def test_newton_converges_quadratically():
+    """From a poor initial guess (no predictor), residuals fall as r_{k+1} ~ C r_k^2."""
+    cfg = make_config(model={"delta": 10 / 3}, petsc={"snes_rtol": 1e-14, "snes_atol": 1e-13, "snes_stol": 0.0})
+    p = WireProblem(cfg, MPI.COMM_SELF)
+    p.set_step(0.05, (1.0, -1.0, 0.0))
+    p.w.x.array[p._phi_dofs] = 0.0  # phi far from its balance: several iterations needed
+    ok, its, res = p.solve()
+    assert ok and its >= 3
+    r = res[res > 1e-12]
+    orders = np.log(r[2:] / r[1:-1]) / np.log(r[1:-1] / r[:-2])
+    assert orders[-1] > 1.8, (res, orders)
+
+
+def test_newton_iterations_at_default_step(tmp_path):
+    r = run(tmp_path, time={"t_end": 30.0})
+    assert r.run["newton_per_step"] < 3.0  # quadratic Newton from the BDF predictor
+    assert r.newton_its.max() <= 5
+
+
+def test_end_phases_follow_the_boundary_ode(tmp_path):
+    """(A.7): theta_pm' = -phi(pm L/2) = -(+-V/2) in the antisymmetric gauge, so theta_+ - theta_- = -int V."""
+    r = run(tmp_path, time={"t_end": 30.0})
+    winding = r.theta_plus - r.theta_minus
+    int_v = np.concatenate([[0.0], np.cumsum(0.5 * (r.V[1:] + r.V[:-1]) * np.diff(r.t))]) + r.t[0] * r.V[0]
+    # V > 0 with phi(L/2) < phi(-L/2): the phase difference grows as int V
+    assert np.max(np.abs(winding - int_v)) < 2e-3 * int_v[-1]
+    assert np.allclose(r.theta_plus, -r.theta_minus)
+
+
+def test_q_regularisation_converges(tmp_path):
+    """Mean V converges as the interference-term regularisation eps_q -> 0."""
+    vs = []
+    for eps in (1e-2, 1e-3, 1e-4):
+        r = run(tmp_path / str(eps), model={"delta": 10 / 3, "q_regularization": eps}, time={"t_end": 60.0, "rtol": 1e-5, "atol": 1e-6})
+        vs.append(r.stats["mean_V"])
+    d1, d2 = abs(vs[1] - vs[0]), abs(vs[2] - vs[1])
+    assert d2 < d1 and d2 < 1e-3 * vs[2], vs
