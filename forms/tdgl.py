@@ -112,6 +112,8 @@ def current_parts(u, u_t, phi, c):
         ds_dt = 2.0 * ufl.dot(u, u_t)  # d|Psi|^2/dtau
         coupling = 2.0 * c.delta * ufl.sqrt(c.eta / c.u)
         js = js - coupling * im_psi_dpsi * ds_dt / (abs2(u) + c.eps_q**2)
+    if phi is None:  # only js wanted (it does not involve phi)
+        return js, None, None
     dphi = phi.dx(0)
     jn = -dphi
     jint = -(D(u, c) - 1.0) * dphi

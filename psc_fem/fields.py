@@ -1,5 +1,10 @@
 """Output fields of a state, in the paper's antisymmetric gauge (A.6).
 
+Frames fall between time steps: Psi and dPsi/dtau come from the BDF
+polynomial (dense output), and phi is then solved again from the current
+balance (A.3), which is linear in phi for given Psi, dPsi/dtau.  So every
+frame satisfies js + jn + jint = j exactly, as the steps do.
+
 Point fields (P1): abs_psi, re_psi, im_psi, phi, dabs_psi_dt.
 Cell fields (DG0, cell averages): js, jn, jint.  Cell averages of the
 current parts are what the weak balance (A.3) conserves exactly,
@@ -13,9 +18,11 @@ import ufl
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from dolfinx import fem, la
+import dolfinx.fem.petsc
+from dolfinx import fem, la, mesh
 
 from psc_fem.forms import current_parts
+from psc_fem.forms.tdgl import D
 
 POINT_FIELDS = ("abs_psi", "re_psi", "im_psi", "phi", "dabs_psi_dt")
 CELL_FIELDS = ("js", "jn", "jint")
@@ -43,6 +50,7 @@ class FieldEvaluator:
             "phi": phi + self.half_v,
             "dabs_psi_dt": ufl.dot(psi, psi_t) / ufl.sqrt(s + 1e-300),
         }
+        self._phi_balance(problem, psi, psi_t)
         V1 = fem.functionspace(msh, ("Lagrange", 1))
         DG0 = fem.functionspace(msh, ("DG", 0))
         self.point = {k: fem.Function(V1, name=k) for k in POINT_FIELDS}
@@ -65,6 +73,27 @@ class FieldEvaluator:
         self.x_nodes = self._gather_sorted(self._x_nodes, "node_order")
         self.x_cells = self._gather_sorted(self._x_cells, "cell_order")
 
+    def _phi_balance(self, problem, psi, psi_t):
+        """Linear problem for phi given (Psi, Psi_t): (A.3) with phi(-L/2) = 0."""
+        Q, self._phi_map = problem.W.sub(1).collapse()
+        phi, w = ufl.TrialFunction(Q), ufl.TestFunction(Q)
+        c = problem.coeffs
+        js, _, _ = current_parts(psi, psi_t, None, c)
+        a = D(psi, c) * phi.dx(0) * w.dx(0) * problem.dx
+        L = (js - c.j) * w.dx(0) * problem.dx
+        left = mesh.locate_entities_boundary(problem.msh, 0, lambda x: np.isclose(x[0], -0.5 * problem.config.wire.length))
+        bc = fem.dirichletbc(0.0, fem.locate_dofs_topological(Q, 0, left), Q)
+        solver = "mumps" if problem.comm.size > 1 else "petsc"
+        self._phi_problem = dolfinx.fem.petsc.LinearProblem(
+            a, L, bcs=[bc], petsc_options_prefix="psc_frame_",
+            petsc_options={"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": solver},
+        )
+
+    def _solve_phi(self):
+        phi = self._phi_problem.solve()
+        self.state.x.array[self._phi_map] = phi.x.array
+        return -self.p.value_at(self.p.right.phi, self.state.x.array)  # V = phi(-L/2) - phi(L/2)
+
     def _gather_sorted(self, local, key):
         parts = self.p.comm.gather(np.asarray(local), root=0)
         if self.p.comm.rank != 0:
@@ -74,10 +103,11 @@ class FieldEvaluator:
             setattr(self, key, np.argsort(allv, kind="stable"))
         return allv[getattr(self, key)]
 
-    def evaluate(self, state, rate, theta_r, voltage):
-        """Fill the output Functions for the given state arrays (all ranks)."""
+    def evaluate(self, state, rate, theta_r):
+        """Fill the output Functions for the given state arrays (all ranks); returns V."""
         self.state.x.array[:] = state
         self.rate.x.array[:] = rate
+        voltage = self._solve_phi()
         self.cos_half.value, self.sin_half.value = np.cos(0.5 * theta_r), np.sin(0.5 * theta_r)
         self.half_v.value = 0.5 * voltage
         for k, f in self.point.items():
@@ -87,8 +117,10 @@ class FieldEvaluator:
                 continue
             vec = fem.assemble_vector(self._cell_forms[k])
             vec.scatter_reverse(la.InsertMode.add)
-            f.x.array[:] = vec.array / self._cell_volume
+            n = self._n_cell
+            f.x.array[:n] = vec.array[:n] / self._cell_volume[:n]
             f.x.scatter_forward()
+        return voltage
 
     def gathered(self):
         """(point fields, cell fields) sorted by x on rank 0, else (None, None)."""

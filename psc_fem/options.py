@@ -32,7 +32,7 @@ class _Section(BaseModel):
 class Wire(_Section):
     """[wire]: geometry and discretisation."""
 
-    length: PositiveFloat = 6.0
+    length: PositiveFloat
     elements: Annotated[int, Field(ge=2, le=10_000_000)] | None = None
     h: PositiveFloat | None = None
     degree: Literal[1, 2] = 1
@@ -54,8 +54,8 @@ class Wire(_Section):
 class Model(_Section):
     """[model]: the TDGL parameters of (A.1)-(A.3)."""
 
-    delta: Annotated[float, Field(ge=0, le=1e4, allow_inf_nan=False)] = 10.0 / 3.0
-    eta: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.1
+    delta: Annotated[float, Field(ge=0, le=1e4, allow_inf_nan=False)]
+    eta: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
     u: Literal["exact", "seed"] | PositiveFloat = "exact"
     elliptic: Literal["exact", "seed"] = "exact"
     q_regularization: Annotated[float, Field(gt=0, le=0.1, allow_inf_nan=False)] = 1e-3
@@ -70,7 +70,7 @@ class Model(_Section):
 class Drive(_Section):
     """[drive]: bias current j/j0, constant or ramped linearly to ramp_to."""
 
-    current: Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)] = 1.5
+    current: Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)]
     ramp_to: Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)] | None = None
     ramp_time: PositiveFloat | None = None
 
@@ -90,7 +90,7 @@ class Drive(_Section):
 class Time(_Section):
     """[time]: integration interval and the adaptive step's tolerances."""
 
-    t_end: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)] = 200.0
+    t_end: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
     dt_initial: PositiveFloat = 1e-3
     dt_min: PositiveFloat = 1e-9
     dt_max: PositiveFloat = 2.0
@@ -118,12 +118,17 @@ PetscValue = str | int | float | bool
 
 
 class Config(_Section):
-    """A whole run: the six sections of DESIGN.md section 6."""
+    """A whole run: the six sections of DESIGN.md section 6.
 
-    wire: Wire = Wire()
-    model: Model = Model()
-    drive: Drive = Drive()
-    time: Time = Time()
+    The physics has no silent defaults: [wire] length, [model] delta and eta,
+    [drive] current and [time] t_end must be given; [output] and [petsc]
+    are optional.
+    """
+
+    wire: Wire
+    model: Model
+    drive: Drive
+    time: Time
     output: Output = Output()
     petsc: dict[str, PetscValue] = {}
 
@@ -153,6 +158,10 @@ def _describe(error, data):
     loc = [str(p) for p in error["loc"] if not str(p).startswith(("function-after", "literal", "union"))]
     name = ".".join(p for p in loc if not p.startswith(("float", "int", "str", "bool", "constrained")))
     kind, msg = error["type"], error["msg"]
+    if kind == "missing":
+        if len(loc) == 1:
+            return f"missing section [{name}]"
+        return f"{name}: missing (required key of [{loc[0]}])"
     if kind == "extra_forbidden":
         section = loc[0] if len(loc) > 1 else None
         model = Config.model_fields[section].annotation if section else Config

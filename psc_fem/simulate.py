@@ -87,9 +87,13 @@ class Recorder:
         states = integ.history[: len(times)]
         state = sum(w * y for w, y in zip(value, states))
         rate = sum(w * y for w, y in zip(deriv, states))
+        r = self.p.right
+        if r.u1 is not None:  # keep the bank's |Psi| = 1 (A.8)-(A.9) exact between steps
+            norm = math.hypot(state[r.u1], state[r.u2])
+            state[r.u1] /= norm
+            state[r.u2] /= norm
         theta = float(np.dot(value, [r[1] for r in self.recent]))
-        V = float(np.dot(value, [r[2] for r in self.recent]))
-        self.ev.evaluate(state, rate, theta, V)
+        self.ev.evaluate(state, rate, theta)
         self.writer.add_frame(tf)
 
     def close(self):

@@ -13,7 +13,12 @@ from psc_fem.options import validate  # noqa: E402
 from psc_fem.simulate import simulate  # noqa: E402
 
 # The Fig. 1 wire (examples/fig1.toml) and the reference cases of the tests.
-FIG1 = {"wire": {"length": 1.1, "h": 0.05}, "drive": {"current": 1.5}}
+FIG1 = {
+    "wire": {"length": 1.1, "h": 0.05},
+    "model": {"delta": 10 / 3, "eta": 0.1},
+    "drive": {"current": 1.5},
+    "time": {"t_end": 100.0},
+}
 
 
 def make_config(**sections):

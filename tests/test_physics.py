@@ -79,3 +79,16 @@ def test_q_regularisation_converges(tmp_path):
         vs.append(r.stats["mean_V"])
     d1, d2 = abs(vs[1] - vs[0]), abs(vs[2] - vs[1])
     assert d2 < d1 and d2 < 1e-3 * vs[2], vs
+
+
+def test_frames_between_steps_are_consistent(tmp_path):
+    """Dense-output frames: V from the frame's own phi equals the step series, and
+    the current parts add up to j at every node of every frame (A.2)."""
+    r = run(tmp_path, time={"t_end": 30.0, "rtol": 1e-8, "atol": 1e-9}, output={"fields": False, "every": 0.5})
+    import h5py
+
+    with h5py.File(tmp_path / "series.h5") as f:
+        ft, phi = f["frames/t"][1:], f["frames/phi"][1:]
+        total = f["frames/js"][1:] + f["frames/jn"][1:] + f["frames/jint"][1:]
+    np.testing.assert_allclose(phi[:, 0] - phi[:, -1], np.interp(ft, r.t, r.V), rtol=2e-5)
+    np.testing.assert_allclose(total, 1.5, rtol=1e-9)
