@@ -5,6 +5,7 @@ and exit code 2 before anything is written.
 """
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
@@ -116,7 +117,27 @@ def build_parser():
 
     i = sub.add_parser("info", help="versions, MPI ranks, form cache")
     i.set_defaults(func=cmd_info)
+
+    # Commands that live in their own modules: each has add_arguments(parser)
+    # and main(args) -> exit code, and imports its heavy dependencies lazily.
+    for name, module, text in PLUGGED:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        c = sub.add_parser(name, help=text)
+        mod.add_arguments(c)
+        c.set_defaults(func=mod.main)
     return p
+
+
+PLUGGED = (
+    ("sweep", "psc_fem.sweep", "I-V curves: many currents as an MPI batch"),
+    ("critical", "psc_fem.critical", "critical current J0 by bisection"),
+    ("cool", "psc_fem.cooling", "cooling balance of a PSC filament (Eqs. 14-15)"),
+)
 
 
 def main(argv=None):

@@ -148,9 +148,15 @@ class WireProblem:
         return EndDofs(*found)
 
     # ---- state -------------------------------------------------------------
-    def set_initial_state(self):
-        """Psi = 1 (A.8)-(A.9) with theta(0) = 0; phi from the balance at tau = 0."""
+    def set_initial_state(self, array=None):
+        """Psi = 1 with theta(0) = 0 (A.8)-(A.9), or a given state array (same layout).
+
+        phi at tau = 0 is algebraic: the first step solves it.
+        """
         for f in (self.w, self.w_n, self.w_nm1):
+            if array is not None:
+                f.x.array[:] = array
+                continue
             f.x.array[:] = 0.0
             f.sub(0).sub(0).interpolate(lambda x: np.ones(x.shape[1]))
             f.x.scatter_forward()

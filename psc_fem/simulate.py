@@ -33,6 +33,7 @@ class Result:
     series: dict
     stats: dict
     run: dict = field(default_factory=dict)
+    final_state: dict = field(default_factory=dict)
 
     def __getattr__(self, name):
         series = self.__dict__.get("series", {})
@@ -44,11 +45,11 @@ class Result:
 class Recorder:
     """Observer of accepted steps: scalars, end phases, frames, progress."""
 
-    def __init__(self, problem, evaluator, writer, every, t_end, progress):
+    def __init__(self, problem, evaluator, writer, every, t_end, progress, theta0=0.0):
         self.p, self.ev, self.writer = problem, evaluator, writer
         self.every, self.t_end = every, t_end
-        self.theta = 0.0  # right end phase in the solver's gauge (unwrapped)
-        self.recent = [(0.0, 0.0, math.nan)]  # (t, theta, V), newest first
+        self.theta = theta0  # right end phase in the solver's gauge (unwrapped)
+        self.recent = [(0.0, theta0, math.nan)]  # (t, theta, V), newest first
         self.next_frame = 0
         self.series = {k: [] for k in ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")}
         self.bar = tqdm(total=t_end, unit="tau", disable=not progress, bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} tau [{elapsed}<{remaining}]")
@@ -60,7 +61,7 @@ class Recorder:
         self.theta += (angle - self.theta + math.pi) % (2 * math.pi) - math.pi
         V = -phi_r  # phi(-L/2) - phi(L/2), phi(-L/2) = 0 in the solver's gauge
         if len(self.recent) == 1:  # the algebraic phi at tau = 0 is taken from the first step
-            self.recent[0] = (0.0, 0.0, V)
+            self.recent[0] = (0.0, self.recent[0][1], V)
             integ.history[1][self.p._phi_dofs] = integ.history[0][self.p._phi_dofs]
         self.recent.insert(0, (step.t, self.theta, V))
         del self.recent[3:]
@@ -101,12 +102,15 @@ class Recorder:
         return {k: np.asarray(v) for k, v in self.series.items()}
 
 
-def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True):
+def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True, initial_state=None):
     """Run one wire and return its `Result`.
 
     ``config``: a `psc_fem.options.Config` or a path to a TOML file.
     ``out_dir``: run directory (default: config.output.dir).  ``progress``:
     show a progress bar (default: when stderr is a terminal, rank 0 only).
+    ``initial_state``: a previous Result's ``final_state`` (same wire, same
+    communicator) to start from instead of Psi = 1, e.g. for continuation
+    in current; time restarts at 0, the end phases carry on.
     """
     if not hasattr(config, "wire"):
         config = load_config(config)
@@ -118,8 +122,12 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
     problem = WireProblem(config, comm)
     evaluator = FieldEvaluator(problem)
     writer = RunWriter(out_dir, config, evaluator, comm, write_fields=config.output.fields)
+    theta0 = 0.0
+    if initial_state is not None:
+        problem.set_initial_state(initial_state["array"])
+        theta0 = initial_state["theta"]
     integ = Integrator(problem, config.time, config.drive)
-    recorder = Recorder(problem, evaluator, writer, config.output.every, config.time.t_end, progress)
+    recorder = Recorder(problem, evaluator, writer, config.output.every, config.time.t_end, progress, theta0)
     status, error = "completed", None
     try:
         integ.run([recorder])
@@ -145,7 +153,8 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
             print(line)
         print(f"{s.accepted} steps ({s.rejected_error} rejected by error, {s.rejected_newton} by Newton), "
               f"{run['newton_per_step']:.2f} Newton its/step, wall {run['wall_time']:.2f} s -> {out_dir}")
-    result = Result(config=config, out_dir=out_dir, series=series, stats=stats, run={"status": status, **run})
+    final = {"array": problem.w.x.array.copy(), "theta": recorder.theta}
+    result = Result(config=config, out_dir=out_dir, series=series, stats=stats, run={"status": status, **run}, final_state=final)
     if error:
         raise StepFailure(error)
     return result
