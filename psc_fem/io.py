@@ -67,6 +67,7 @@ class RunWriter:
         self.xdmf = None
         self.evaluator = evaluator
         self.steps = {k: [] for k in STEP_FIELDS}
+        self.frames = []
         self.run_info = {
             "status": "running",
             "parameters": config.model_dump(),
@@ -92,37 +93,38 @@ class RunWriter:
             self.xdmf = XdmfSeries(self.dir / "fields.xdmf", evaluator.x_nodes) if write_fields else None
         comm.Barrier()
 
+    # Steps and frames are buffered and written in blocks: one h5py call per
+    # dataset and block, not per step (h5py's per-call cost exceeds a step's).
+    BLOCK_STEPS, BLOCK_FRAMES = 512, 64
+
     def add_step(self, **values):
         for k in STEP_FIELDS:
             self.steps[k].append(values[k])
-        if len(self.steps["t"]) >= 512:
+        if len(self.steps["t"]) >= self.BLOCK_STEPS:
             self.flush()
 
     def flush(self):
-        if self.rank0 and self.steps["t"]:
-            for k, vals in self.steps.items():
-                ds = self.h5[k]
-                n = ds.shape[0]
-                ds.resize((n + len(vals),))
-                ds[n:] = vals
+        """Write buffered steps and frames; the files are complete up to here."""
+        if self.rank0:
+            _append(self.h5, {k: np.asarray(v, dtype=float) for k, v in self.steps.items()})
+            if self.frames:
+                block = {k: np.array([f[k] for f in self.frames]) for k in self.frames[0]}
+                _append(self.h5["frames"], block)
+                if self.xdmf is not None:
+                    self.xdmf.flush()
             self.h5.flush()
         self.steps = {k: [] for k in STEP_FIELDS}
+        self.frames = []
 
     def add_frame(self, t):
-        """Write the evaluator's current fields as the frame at time t."""
+        """Record the evaluator's current fields as the frame at time t."""
         point, cell = self.evaluator.gathered()
         if self.rank0:
             if self.xdmf is not None:
                 self.xdmf.write(t, point, cell)
-            data = {**point, **{k: self.evaluator.at_nodes(v) for k, v in cell.items()}}
-            frames = self.h5["frames"]
-            n = frames["t"].shape[0]
-            frames["t"].resize((n + 1,))
-            frames["t"][n] = t
-            for k, v in data.items():
-                frames[k].resize((n + 1, v.size))
-                frames[k][n] = v
-            self.h5.flush()
+            self.frames.append({"t": t, **point, **{k: self.evaluator.at_nodes(v) for k, v in cell.items()}})
+            if len(self.frames) >= self.BLOCK_FRAMES:
+                self.flush()
 
     def close(self, status, **info):
         """Flush everything and record the final status in run.json."""
@@ -135,3 +137,14 @@ class RunWriter:
             self.h5.close()
             write_json(self.dir / "run.json", self.run_info)
         self.comm.Barrier()
+
+
+def _append(group, block):
+    """Append equal-length arrays to the resizable datasets of the same names."""
+    for k, v in block.items():
+        if len(v) == 0:
+            continue
+        ds = group[k]
+        n = ds.shape[0]
+        ds.resize((n + len(v), *ds.shape[1:]))
+        ds[n:] = v

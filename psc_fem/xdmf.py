@@ -6,9 +6,9 @@ sorted vertices and cells (i, i+1), so rank 0 writes the same XDMF 3
 layout directly: fields.h5 holds /Mesh/geometry, /Mesh/topology and
 /Function/<name>/<frame>; fields.xdmf is a temporal collection whose grids
 share the mesh.  Point fields are Center="Node", cell averages
-Center="Cell".  The XML is rewritten (atomically) every `flush_every`
-frames and at close, so a killed run leaves a readable file up to the last
-flush.
+Center="Cell".  The owner calls flush() every block of frames; the XML is
+rewritten atomically after the data, so a killed run leaves readable files
+up to the last flush.
 """
 
 import os
@@ -19,7 +19,7 @@ import numpy as np
 
 
 class XdmfSeries:
-    def __init__(self, path, x_nodes, flush_every=50):
+    def __init__(self, path, x_nodes):
         self.xml_path = Path(path)
         self.h5_path = self.xml_path.with_suffix(".h5")
         self.h5 = h5py.File(self.h5_path, "w")
@@ -28,19 +28,20 @@ class XdmfSeries:
         self.h5.create_dataset("Mesh/topology", data=np.column_stack([np.arange(nx - 1), np.arange(1, nx)]).astype(np.int64))
         self.nx, self.nc = nx, nx - 1
         self.frames = []  # (t, {name: center})
-        self.flush_every = flush_every
+        self.pending = []  # (k, name, values) not yet in the .h5
 
     def write(self, t, point, cell):
+        """Queue one frame; it reaches the files at the next flush()."""
         k = len(self.frames)
-        for name, values in point.items():
-            self.h5.create_dataset(f"Function/{name}/{k}", data=np.asarray(values, dtype=float))
-        for name, values in cell.items():
-            self.h5.create_dataset(f"Function/{name}/{k}", data=np.asarray(values, dtype=float))
+        for name, values in (*point.items(), *cell.items()):
+            self.pending.append((k, name, np.asarray(values, dtype=float)))
         self.frames.append((t, {**{n: "Node" for n in point}, **{n: "Cell" for n in cell}}))
-        if len(self.frames) % self.flush_every == 0:
-            self.flush()
 
     def flush(self):
+        """Write queued frames, then the XML that lists exactly the frames on disk."""
+        for k, name, values in self.pending:
+            self.h5.create_dataset(f"Function/{name}/{k}", data=values)
+        self.pending = []
         self.h5.flush()
         h5 = self.h5_path.name
         grids = []
