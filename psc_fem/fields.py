@@ -95,7 +95,9 @@ class FieldEvaluator:
         return -self.p.value_at(self.p.right.phi, self.state.x.array)  # V = phi(-L/2) - phi(L/2)
 
     def _gather_sorted(self, local, key):
-        parts = self.p.comm.gather(np.asarray(local), root=0)
+        """Rows of ``local`` (one per owned entity) from all ranks, sorted by x, on rank 0."""
+        local = np.asarray(local)
+        parts = [local] if self.p.comm.size == 1 else self.p.comm.gather(local, root=0)
         if self.p.comm.rank != 0:
             return None
         allv = np.concatenate(parts)
@@ -124,11 +126,12 @@ class FieldEvaluator:
 
     def gathered(self):
         """(point fields, cell fields) sorted by x on rank 0, else (None, None)."""
-        point = {k: self._gather_sorted(f.x.array[: self._n_vert], "node_order") for k, f in self.point.items()}
-        cell = {k: self._gather_sorted(f.x.array[: self._n_cell], "cell_order") for k, f in self.cell.items()}
+        # one gather per kind of field: stacked columns
+        point = self._gather_sorted(np.column_stack([f.x.array[: self._n_vert] for f in self.point.values()]), "node_order")
+        cell = self._gather_sorted(np.column_stack([f.x.array[: self._n_cell] for f in self.cell.values()]), "cell_order")
         if self.p.comm.rank != 0:
             return None, None
-        return point, cell
+        return dict(zip(self.point, point.T)), dict(zip(self.cell, cell.T))
 
     def at_nodes(self, cell_values):
         """Vertex values of a cell field: linear between cell midpoints, the end cell's value at the ends."""

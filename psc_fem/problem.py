@@ -195,10 +195,14 @@ class WireProblem:
 
     # ---- boundary rows (see the module docstring) --------------------------
     def _psi_t_right(self, a):
+        """BDF d/dtau of (u1, u2) at the right end, and d(u_t)/du = a0/dt."""
         r = self.right
-        k = self.a0.value / self.dt.value
-        hist = lambda i: (self.a1.value * self.w_n.x.array[i] + self.a2.value * self.w_nm1.x.array[i]) / self.dt.value  # noqa: E731
-        return a[r.u1] * k + hist(r.u1), a[r.u2] * k + hist(r.u2), k
+        dt, a1, a2 = float(self.dt.value), float(self.a1.value), float(self.a2.value)
+        k = float(self.a0.value) / dt
+        n, nm1 = self.w_n.x.array, self.w_nm1.x.array
+        u1t = a[r.u1] * k + (a1 * n[r.u1] + a2 * nm1[r.u1]) / dt
+        u2t = a[r.u2] * k + (a1 * n[r.u2] + a2 * nm1[r.u2]) / dt
+        return u1t, u2t, k
 
     def _residual(self, snes, x, b):
         dolfinx.fem.petsc.assemble_residual(snes, x, b, **self._residual_ctx[2])
