@@ -92,3 +92,36 @@ def test_frames_between_steps_are_consistent(tmp_path):
         total = f["frames/js"][1:] + f["frames/jn"][1:] + f["frames/jint"][1:]
     np.testing.assert_allclose(phi[:, 0] - phi[:, -1], np.interp(ft, r.t, r.V), rtol=2e-5)
     np.testing.assert_allclose(total, 1.5, rtol=1e-9)
+
+
+def test_current_ramp_starts_slipping_after_crossing_j0(tmp_path):
+    """drive.ramp_to/ramp_time: j(t) rises linearly from 0.5 to 1.5 over 40 t0
+    (J0 = 0.98 at L = 1.1, gapless); no slip while j < J0."""
+    r = run(tmp_path, model={"delta": 0.0}, drive={"current": 0.5, "ramp_to": 1.5, "ramp_time": 40.0}, time={"t_end": 80.0})
+    np.testing.assert_allclose(r.current, np.minimum(0.5 + r.t / 40.0, 1.5), rtol=1e-12)
+    first_slip = r.stats["slip_times"][0] if r.stats["slip_times"] else math.inf
+    j_at_slip = 0.5 + first_slip / 40.0
+    # the stationary branch ends at J0 = 0.98; the first slip follows after a
+    # delay (the passage past the saddle node takes ~10 t0 at this ramp rate)
+    assert 0.98 < j_at_slip < 1.5
+    assert np.all(r.psi_center[r.current < 0.95] > 0.5)
+
+
+def test_newton_failure_shrinks_the_step_and_recovers(tmp_path):
+    """An absurd first step (dt = 50 with Newton capped at 3 iterations) fails,
+    is retried with smaller steps, and the run ends as the default run does."""
+    bad = run(tmp_path / "bad", time={"t_end": 30.0, "dt_initial": 50.0, "dt_max": 50.0}, petsc={"snes_max_it": 3})
+    ref = run(tmp_path / "ref", time={"t_end": 30.0}, petsc={"snes_max_it": 3})
+    assert bad.run["rejected_newton"] >= 1 and bad.run["status"] == "completed"
+    assert bad.V[-1] == pytest.approx(ref.V[-1], rel=1e-2)
+
+
+def test_step_floor_gives_a_clear_error(tmp_path):
+    from psc_fem.driver import StepFailure
+
+    with pytest.raises(StepFailure, match=r"tau = .*dt = .*time.dt_min.*residual"):
+        run(tmp_path, time={"t_end": 5.0, "dt_initial": 1.0, "dt_min": 0.5}, petsc={"snes_max_it": 1})
+    import json
+
+    info = json.loads((tmp_path / "run.json").read_text())
+    assert info["status"] == "failed" and "dt_min" in info["error"]
