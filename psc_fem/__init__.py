@@ -1,8 +1,38 @@
 """psc_fem: phase-slip centers in 1D superconducting wires (finite-gap TDGL).
 
-The DOLFINx wheel must be initialised before dolfinx or petsc4py import.
+    import psc_fem
+    cfg = psc_fem.load_config("examples/fig1.toml", ["time.t_end=60"])
+    result = psc_fem.simulate(cfg, "runs/api")      # numpy arrays and the analysis
+    sol = psc_fem.load_run("runs/api")              # a finished run directory
+    sol.plot_fig1()
+
+The DOLFINx wheel must be initialised before dolfinx or petsc4py import;
+importing psc_fem does that.  The API names load lazily, so the command
+line starts fast.
 """
 
 import dolfinx_solver  # noqa: F401  (must precede dolfinx / petsc4py)
 
 __version__ = "0.1.0"
+
+_API = {
+    "Config": "psc_fem.options",
+    "ConfigError": "psc_fem.options",
+    "load_config": "psc_fem.options",
+    "simulate": "psc_fem.simulate",
+    "Result": "psc_fem.simulate",
+    "load_run": "psc_fem.solution",
+    "Solution": "psc_fem.solution",
+    "run_spectrum": "psc_fem.spectrum",
+    "write_curves": "psc_fem.spectrum",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name):
+    if name in _API:
+        import importlib
+
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'psc_fem' has no attribute {name!r}")

@@ -41,11 +41,34 @@ def cmd_run(args):
 
 
 def cmd_plot(args):
-    from psc_fem.solution import load_run
+    """Every figure the directory supports: Fig. 1 (run), Fig. 2 (spectrum.h5), I-V (iv.h5)."""
+    import h5py
 
-    sol = load_run(args.dir)
-    if _comm().rank == 0:
-        print(f"figure: {sol.plot_fig1()}")
+    d = Path(args.dir)
+    if _comm().rank != 0:
+        return 0
+    made = []
+    if (d / "series.h5").is_file():
+        from psc_fem.solution import load_run
+
+        sol = load_run(d)
+        made.append(sol.plot_fig1())
+        if args.pdf:
+            made.append(sol.plot_fig1(d / "fig1.pdf"))
+        if args.render:
+            made.append(sol.plot_spacetime())
+        if (d / "spectrum.h5").is_file():
+            with h5py.File(d / "spectrum.h5") as f:
+                a = dict(f.attrs)
+            made.append(sol.spectrum(temperature=float(a["T"]), gamma=float(a["gamma"]), variant=str(a["variant"]))["figure_file"])
+    if (d / "iv.h5").is_file():
+        from psc_fem import sweep
+
+        made.append(sweep.plot_iv(d))
+    if not made:
+        raise UsageError(f"{d}: nothing to plot (no series.h5 or iv.h5)")
+    for path in made:
+        print(f"figure: {path}")
     return 0
 
 
@@ -101,8 +124,10 @@ def build_parser():
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
 
-    pl = sub.add_parser("plot", help="figures of a run directory")
+    pl = sub.add_parser("plot", help="figures of a run or sweep directory")
     pl.add_argument("dir")
+    pl.add_argument("--pdf", action="store_true", help="also write fig1.pdf")
+    pl.add_argument("--render", action="store_true", help="pyvista rendering of |Psi(x,t)|^2 (psi_spacetime.png)")
     pl.set_defaults(func=cmd_plot)
 
     s = sub.add_parser("spectrum", help="phonon flux spectra (Eqs. 12-13)")

@@ -1,4 +1,4 @@
-"""Figures: the paper's Fig. 1 (six panels) from a run directory."""
+"""Figures of a run directory: the paper's Fig. 1 (matplotlib) and a pyvista rendering."""
 
 import matplotlib
 
@@ -53,4 +53,27 @@ def fig1(sol, path):
     ax[1, 1].legend(fontsize=7)
     fig.savefig(path, dpi=120)
     plt.close(fig)
+    return path
+
+
+def spacetime_render(sol, path):
+    """|Psi(x, tau)|^2 over the (x, tau) plane as a warped surface, off-screen.
+
+    x runs along the wire (units of xi), tau upwards (scaled to the wire's
+    length so both axes show); the height and colour are |Psi|^2.
+    """
+    import pyvista as pv
+
+    f = sol.frames
+    x, t, s = f["x"], f["t"], f["abs_psi"] ** 2
+    scale = (x[-1] - x[0]) / max(t[-1] - t[0], 1e-12)
+    X, T = np.meshgrid(x, t * scale)
+    grid = pv.StructuredGrid(X, T, s * 0.3 * (x[-1] - x[0]))
+    grid["|Psi|^2"] = s.ravel(order="F")  # StructuredGrid orders points column-major
+    plotter = pv.Plotter(off_screen=True, window_size=(1000, 800))
+    plotter.add_mesh(grid, scalars="|Psi|^2", cmap="magma", scalar_bar_args={"title": "abs(Psi)^2"})
+    plotter.add_text(f"abs(Psi(x, tau))^2, tau from {t[0]:.3g} to {t[-1]:.3g} t0 (upwards)", font_size=10)
+    plotter.view_isometric()
+    plotter.screenshot(str(path))
+    plotter.close()
     return path

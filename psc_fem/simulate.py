@@ -6,6 +6,7 @@ with the BDF polynomial (dense output), so frames cost nothing in step size.
 """
 
 import math
+import types
 import sys
 import time
 from dataclasses import dataclass, field
@@ -41,12 +42,26 @@ class Result:
             return series[name]
         raise AttributeError(name)
 
+    def solution(self):
+        """The run directory as a `psc_fem.solution.Solution` (frames, plots, spectra)."""
+        from psc_fem.solution import load_run
+
+        return load_run(self.out_dir)
+
+    def plot_fig1(self, path=None):
+        return self.solution().plot_fig1(path)
+
+
+class StopRun(Exception):
+    """Raised by the recorder when the run's ``stop`` callable asks to end early."""
+
 
 class Recorder:
     """Observer of accepted steps: scalars, end phases, frames, progress."""
 
-    def __init__(self, problem, evaluator, writer, every, t_end, progress, theta0=0.0):
+    def __init__(self, problem, evaluator, writer, every, t_end, progress, theta0=0.0, stop=None):
         self.p, self.ev, self.writer = problem, evaluator, writer
+        self.stop = stop
         self.every, self.t_end = every, t_end
         self.theta = theta0  # right end phase in the solver's gauge (unwrapped)
         self.recent = [(0.0, theta0, math.nan)]  # (t, theta, V), newest first
@@ -77,6 +92,10 @@ class Recorder:
             self._frame(integ, self.next_frame * self.every)
             self.next_frame += 1
         self.bar.update(step.dt)
+        if self.stop is not None:
+            reason = self.stop(self.series)
+            if reason:
+                raise StopRun(reason if isinstance(reason, str) else "stop condition met")
 
     def _psi_pairs(self):
         a = self.p.w.x.array
@@ -102,7 +121,7 @@ class Recorder:
         return {k: np.asarray(v) for k, v in self.series.items()}
 
 
-def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True, initial_state=None):
+def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True, initial_state=None, stop=None):
     """Run one wire and return its `Result`.
 
     ``config``: a `psc_fem.options.Config` or a path to a TOML file.
@@ -111,6 +130,11 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
     ``initial_state``: a previous Result's ``final_state`` (same wire, same
     communicator) to start from instead of Psi = 1, e.g. for continuation
     in current; time restarts at 0, the end phases carry on.
+    ``stop``: optional callable ``stop(series) -> reason or None``, called
+    after every accepted step with the series so far (dict of lists); a
+    truthy return ends the run early (status "completed", ``run["stopped"]``
+    holds the reason and time).  It must depend only on the series, whose
+    values are identical on all ranks, so every rank stops at the same step.
     """
     if not hasattr(config, "wire"):
         config = load_config(config)
@@ -127,12 +151,14 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
         problem.set_initial_state(initial_state["array"])
         theta0 = initial_state["theta"]
     integ = Integrator(problem, config.time, config.drive)
-    recorder = Recorder(problem, evaluator, writer, config.output.every, config.time.t_end, progress, theta0)
-    status, error = "completed", None
+    recorder = Recorder(problem, evaluator, writer, config.output.every, config.time.t_end, progress, theta0, stop)
+    status, error, stopped = "completed", None, None
     try:
         integ.run([recorder])
     except StepFailure as exc:
         status, error = "failed", str(exc)
+    except StopRun as exc:
+        stopped = {"reason": str(exc), "t": integ.t}
     series = recorder.close()
     stats = periodic_stats(series["t"], series["V"], series["psi_center"]) if series["t"].size else {"state": "failed"}
     s = integ.stats
@@ -147,6 +173,8 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
     }
     if error:
         run["error"] = error
+    if stopped:
+        run["stopped"] = stopped
     writer.close(status, **run)
     if echo and comm.rank == 0:
         for line in format_summary(stats):
@@ -158,3 +186,13 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
     if error:
         raise StepFailure(error)
     return result
+
+
+class _CallableModule(types.ModuleType):
+    """`psc_fem.simulate(config)` works although `simulate` is also this module's name."""
+
+    def __call__(self, *args, **kwargs):
+        return simulate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -45,9 +45,22 @@ class Solution:
         return periodic_stats(self.series["t"], self.series["V"], self.series["psi_center"], skip=skip)
 
     def plot_fig1(self, path=None):
+        """The paper's Fig. 1 (six panels) as PNG (or PDF by the suffix of ``path``)."""
         from psc_fem.plotting import fig1
 
         return fig1(self, path or self.path / "fig1.png")
+
+    def plot_spacetime(self, path=None):
+        """|Psi(x, tau)|^2 as a 3D surface over (x, tau), rendered off-screen with pyvista."""
+        from psc_fem.plotting import spacetime_render
+
+        return spacetime_render(self, path or self.path / "psi_spacetime.png")
+
+    def spectrum(self, **kwargs):
+        """Phonon spectra of this run (psc_fem.spectrum.run_spectrum): spectrum.h5, fig2.png."""
+        from psc_fem.spectrum import run_spectrum
+
+        return run_spectrum(self.path, **kwargs)
 
 
 def load_run(path):
