@@ -1,29 +1,15 @@
 """PSC periods and integrals over them.
 
 A PSC period runs between consecutive minima of |Psi| at the wire's center
-(the phase slips, Fig. 1b). Time integrals over a period use the
+(the phase slips, Fig. 1b), found by `psc_fem.analysis.slip_times`, the
+same definition the run's own analysis uses. Time integrals over a period use the
 piecewise-linear interpolant of the integrand, so window ends need not fall
 on frames.
 """
 
 import numpy as np
-from scipy.signal import find_peaks
 
-
-def find_minima(t, y, prominence=0.25):
-    """Times of the minima of y(t) deeper than `prominence` of its range.
-
-    Each discrete minimum is refined by the vertex of the parabola through it
-    and its two neighbours (t may be non-uniform, as from adaptive steps).
-    """
-    t, y = np.asarray(t, float), np.asarray(y, float)
-    idx, _ = find_peaks(-y, prominence=prominence * np.ptp(y))
-    times = []
-    for i in idx:
-        a, b, _ = np.polyfit(t[i - 1:i + 2] - t[i], y[i - 1:i + 2], 2)
-        shift = -b / (2 * a) if a > 0 else 0.0
-        times.append(t[i] + np.clip(shift, t[i - 1] - t[i], t[i + 1] - t[i]))
-    return np.array(times)
+from psc_fem.analysis import slip_times as find_minima  # noqa: F401  (one definition of a phase slip)
 
 
 def full_periods(minima, t_start, t_end, skip_first=True):
