@@ -77,16 +77,33 @@ def cmd_spectrum(args):
 
     comm = _comm()
     if args.curves:
+        if args.temperature is not None and not 0 < args.temperature < 1:
+            raise UsageError(f"--temperature is T/Tc and must lie in (0, 1), got {args.temperature}")
+        if args.gamma is not None and not args.gamma > 0:
+            raise UsageError(f"--gamma must be > 0 (units of Delta0), got {args.gamma}")
         if comm.rank == 0:
-            psi = [float(p) for p in args.psi.split(",")]
+            labels = [p.strip() for p in args.psi.split(",") if p.strip()]
+            try:
+                psi = [float(p) for p in labels]
+            except ValueError:
+                raise UsageError(f"--psi expects comma-separated numbers, got {args.psi!r}") from None
+            if not psi or min(psi) < 0:
+                raise UsageError(f"--psi values must be >= 0, got {args.psi!r}")
             path = spectrum.write_curves(
                 psi, temperature=args.temperature if args.temperature is not None else 0.9,
                 gamma=args.gamma if args.gamma is not None else 0.3, variant=args.variant, out_dir=args.out or ".",
+                labels=labels,
             )
             print(f"curves: {path}")
         return 0
     if args.dir is None:
         raise UsageError("spectrum: give a run directory, or --curves")
+    if not (Path(args.dir) / "series.h5").is_file():
+        raise UsageError(f"{args.dir}: not a run directory (no series.h5)")
+    if args.temperature is not None and not 0 < args.temperature < 1:
+        raise UsageError(f"--temperature is T/Tc and must lie in (0, 1), got {args.temperature}")
+    if args.gamma is not None and not args.gamma > 0:
+        raise UsageError(f"--gamma must be > 0 (units of Delta0), got {args.gamma}")
     if comm.rank == 0:
         summary = spectrum.run_spectrum(args.dir, temperature=args.temperature, gamma=args.gamma, variant=args.variant, out_dir=args.out)
         for k, v in summary.items():
@@ -134,7 +151,7 @@ def build_parser():
     s.add_argument("dir", nargs="?")
     s.add_argument("--temperature", type=float, help="T/Tc (default: 1 - eta of the run; 0.9 with --curves)")
     s.add_argument("--gamma", type=float, help="gamma in units of Delta0 (default: 1/delta of the run; 0.3 with --curves)")
-    s.add_argument("--variant", default="consistent", help="eta1 variant: consistent (default) or printed")
+    s.add_argument("--variant", default="consistent", choices=("consistent", "printed", "literal"), help="eta1 variant (default: consistent)")
     s.add_argument("--curves", action="store_true", help="Fig. 2(b) curves without a run")
     s.add_argument("--psi", default="0.2,0.5,0.8,1.0", help="|Psi| values for --curves")
     s.add_argument("--out", help="output directory")

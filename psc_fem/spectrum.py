@@ -84,8 +84,12 @@ def _curve_grid(T, omega_max, n_omega):
 
 
 def write_curves(psi_values, temperature=0.9, gamma=0.3, variant="consistent", out_dir=".",
-                 omega_max=None, n_omega=None) -> Path:
-    """Write fig2b.csv (omega, one column N0 eta1 omega^3 per |Psi|) and fig2b.png."""
+                 omega_max=None, n_omega=None, labels=None) -> Path:
+    """Write fig2b.csv (omega, one column N0 eta1 omega^3 per |Psi|) and fig2b.png.
+
+    Columns are named ``psi=<label>``; labels default to ``f"{p:g}"`` (the
+    command line passes the values as the user typed them: ``psi=1.0``).
+    """
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose from {sorted(VARIANTS)}")
     T = temperature_in_delta0(temperature)
@@ -94,7 +98,8 @@ def write_curves(psi_values, temperature=0.9, gamma=0.3, variant="consistent", o
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "fig2b.csv"
-    header = ",".join(["omega"] + [f"psi={p:g}" for p in psi_values])
+    labels = [f"{p:g}" for p in psi_values] if labels is None else list(labels)
+    header = ",".join(["omega"] + [f"psi={label}" for label in labels])
     np.savetxt(path, np.column_stack([omega, *curves.values()]), delimiter=",",
                header=header, comments="", fmt="%.10g")
     figures.curves_figure(out / "fig2b.png", omega, curves, temperature, T, gamma, variant)

@@ -131,3 +131,27 @@ def test_bad_set_exits_2(tmp_path, args, expected):
 def test_missing_config_file(tmp_path):
     res = psc_fem("run", tmp_path / "nope.toml")
     assert res.returncode == 2 and "not found" in res.stderr
+
+
+def test_spectrum_curves_csv(tmp_path):
+    res = psc_fem("spectrum", "--curves", "--psi", "0.2,0.5,0.8,1.0", "--temperature", "0.9", "--gamma", "0.3", "--out", tmp_path)
+    assert res.returncode == 0, res.stderr
+    header = (tmp_path / "fig2b.csv").read_text().splitlines()[0]
+    assert header == "omega,psi=0.2,psi=0.5,psi=0.8,psi=1.0"
+    data = np.loadtxt(tmp_path / "fig2b.csv", delimiter=",", skiprows=1)
+    assert data.shape[1] == 5 and np.all(np.diff(data[:, 0]) > 0)
+    assert (tmp_path / "fig2b.png").is_file()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["spectrum", "/nonexistent"], "not a run directory"),
+    (["spectrum", "--curves", "--temperature", "1.5"], "--temperature"),
+    (["spectrum", "--curves", "--gamma", "-1"], "--gamma"),
+    (["spectrum", "--curves", "--psi", "a,b"], "--psi"),
+    (["spectrum", "--curves", "--variant", "bogus"], "invalid choice"),
+    (["plot", "/nonexistent"], "nothing to plot"),
+])
+def test_bad_post_processing_input_exits_2(tmp_path, args, expected):
+    res = psc_fem(*args, "--out", tmp_path / "o") if args[0] == "spectrum" else psc_fem(*args)
+    assert res.returncode == 2 and expected in res.stderr, res.stderr
+    assert not (tmp_path / "o").exists()
