@@ -34,7 +34,15 @@ test-serial: venv
 test-mpi: venv
 	$(BIN)/mpirun -n 2 $(BIN)/python -m mpi4py -m pytest -q -m mpi -p no:cacheprovider tests
 
+# py-tdgl, the optional peer of the benchmarks, in its own venv (.venv-bench):
+# it brings numba, meshpy, pint and IPython; --no-deps skips its jupyter and
+# pytest requirements, which it does not import.
 bench: venv
+	@test -x .venv-bench/bin/python || $$(scripts/find-python) -m venv .venv-bench
+	@test -f .venv-bench/.installed || { .venv-bench/bin/python -m pip install --quiet --upgrade pip && \
+	  .venv-bench/bin/python -m pip install --quiet --no-deps tdgl==0.9.0 && \
+	  .venv-bench/bin/python -m pip install --quiet cloudpickle h5py joblib matplotlib meshpy numba numpy pint scipy shapely tqdm ipython && \
+	  touch .venv-bench/.installed; }
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

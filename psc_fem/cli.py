@@ -30,7 +30,17 @@ def cmd_run(args):
     config = load_config(args.config, args.set)
     out = Path(args.out) if args.out else Path(config.output.dir)
     comm = _comm()
-    result = simulate(config, out, comm=comm, progress=None if not args.quiet else False, echo=True)
+    from psc_fem.driver import StepFailure
+    from psc_fem.signals import Interrupted
+
+    try:
+        result = simulate(config, out, comm=comm, progress=None if not args.quiet else False, echo=True, resume=args.resume)
+    except Interrupted as exc:  # checkpoint written, run.json "interrupted": 143 (SIGTERM) / 130 (SIGINT)
+        return exc.exit_code
+    except StepFailure as exc:  # run.json "failed", files complete up to the failure
+        if comm.rank == 0:
+            print(f"psc-fem: run failed: {exc}", file=sys.stderr)
+        return 1
     if comm.rank == 0 and config.output.fields:
         from psc_fem.solution import load_run
 
@@ -139,6 +149,9 @@ def build_parser():
     r.add_argument("--out", help="run directory (default: output.dir)")
     r.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config key")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--resume", action="store_true",
+                   help="continue the run in the output directory from its last checkpoint "
+                        "(parameters must match its run.json; time.t_end may grow)")
     r.set_defaults(func=cmd_run)
 
     pl = sub.add_parser("plot", help="figures of a run or sweep directory")

@@ -59,6 +59,8 @@ class Integrator:
         self.history = [problem.w.x.array.copy()]  # newest first
         self.steps = []  # accepted step sizes, newest first
         self.stats = Stats()
+        self.h_next = time_options.dt_initial  # the step proposed after the last accepted one (checkpoints)
+        self.rejected_by = None  # why the last step was rejected (for the StepFailure message)
 
     def _wrms(self, err_vec, ref):
         """Weighted RMS norm over the owned Psi dofs, all ranks."""
@@ -91,6 +93,7 @@ class Integrator:
         self.stats.newton_its += its
         if not ok:
             self.stats.rejected_newton += 1
+            self.rejected_by = "Newton did not converge"
             return None, h * self.control.newton_shrink, residuals
         # Error estimate needs one more past step than the order.
         err = 0.0
@@ -100,6 +103,7 @@ class Integrator:
             err = self._wrms(factor * (p.w.x.array - pred), p.w.x.array)
             if err > 1.0:
                 self.stats.rejected_error += 1
+                self.rejected_by = f"the local error estimate was {err:.3g} x the tolerance"
                 return None, self.control.next_step(h, err), residuals
         self.t += h
         self.steps.insert(0, h)
@@ -118,10 +122,15 @@ class Integrator:
         h_next = self.control.next_step(h, err) if estimate else h
         return step, h_next, residuals
 
-    def run(self, observers=(), t_end=None):
-        """Integrate to t_end, calling observer(self, step) after each accepted step."""
+    def run(self, observers=(), t_end=None, h=None):
+        """Integrate to t_end, calling observer(self, step) after each accepted step.
+
+        ``h``: the first step to try (default time.dt_initial; a resume passes
+        the checkpoint's proposed step, so the step sequence continues as if
+        uninterrupted).
+        """
         t_end = self.opts.t_end if t_end is None else t_end
-        h = self.opts.dt_initial
+        h = self.opts.dt_initial if h is None else h
         start = _time.perf_counter()
         while self.t < t_end * (1 - 1e-12):
             h = min(h, self.opts.dt_max, t_end - self.t)
@@ -130,11 +139,13 @@ class Integrator:
                 if h_next < self.opts.dt_min:
                     res = residuals[-1] if len(residuals) else float("nan")
                     raise StepFailure(
-                        f"step failed at tau = {self.t:.6g}: dt = {h:.3g} fell below time.dt_min = "
-                        f"{self.opts.dt_min:.3g} (last Newton residual {res:.3g})"
+                        f"step failed at tau = {self.t:.6g}: {self.rejected_by} at dt = {h:.3g}, and the "
+                        f"retry's dt = {h_next:.3g} would fall below time.dt_min = {self.opts.dt_min:.3g} "
+                        f"(last Newton residual {res:.3g})"
                     )
                 h = h_next
                 continue
+            self.h_next = h_next
             for observe in observers:
                 observe(self, accepted)
             h = h_next

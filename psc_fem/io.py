@@ -6,7 +6,10 @@ series.h5 layout (DESIGN.md section 6):
   group frames: t (nf), x (nx, sorted), and (nf, nx) arrays of every output
     field (abs_psi, re_psi, im_psi, phi, dabs_psi_dt, js, jn, jint)
   root attributes: every parameter as "section.key".
-Only rank 0 touches series.h5 and run.json; all ranks write the XDMF.
+Only rank 0 touches the files.  None is open between flushes: every flush
+replaces series.h5, fields.h5, fields.xdmf and run.json atomically, so a
+run killed at any moment leaves files that h5py and meshio open, complete
+up to the last flush (psc_fem.checkpoint, docs/reliability.md).
 """
 
 import json
@@ -18,6 +21,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from psc_fem.checkpoint import CHECKPOINT, atomic_h5, remove_stale_tmp, truncate_series
 from psc_fem.xdmf import XdmfSeries
 
 STEP_FIELDS = ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")
@@ -60,7 +64,8 @@ def _jsonable(x):
 class RunWriter:
     """Writes one run directory while the integrator advances."""
 
-    def __init__(self, out_dir, config, evaluator, comm, write_fields=True):
+    def __init__(self, out_dir, config, evaluator, comm, write_fields=True, resume=None):
+        """``resume``: a checkpoint (psc_fem.checkpoint) whose run directory this continues."""
         self.dir = Path(out_dir)
         self.comm = comm
         self.rank0 = comm.rank == 0
@@ -68,6 +73,12 @@ class RunWriter:
         self.evaluator = evaluator
         self.steps = {k: [] for k in STEP_FIELDS}
         self.frames = []
+        self.n_steps = self.n_frames = 0  # rows on disk
+        if resume is not None:
+            self.n_steps, self.n_frames = int(resume["n_steps"]), int(resume["n_frames"])
+        # The files are never open between flushes: each flush replaces them
+        # atomically (psc_fem.checkpoint.atomic_h5), so a kill leaves them readable.
+        self.auto_flush = True  # False: a psc_fem.checkpoint.Checkpointer decides when
         self.run_info = {
             "status": "running",
             "parameters": config.model_dump(),
@@ -77,21 +88,43 @@ class RunWriter:
         }
         if self.rank0:
             self.dir.mkdir(parents=True, exist_ok=True)
-            self.h5 = h5py.File(self.dir / "series.h5", "w")
-            for key, value in config.flat().items():
-                self.h5.attrs[key] = value if not isinstance(value, dict) else json.dumps(value)
-            self.h5.attrs["petsc"] = json.dumps(config.petsc)
-            for k in STEP_FIELDS:
-                self.h5.create_dataset(k, shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
-            frames = self.h5.create_group("frames")
-            frames.create_dataset("t", shape=(0,), maxshape=(None,), dtype="f8", chunks=(1024,))
-            frames.create_dataset("x", data=evaluator.x_nodes)
-            nx = evaluator.x_nodes.size
-            for k in (*evaluator.point, *evaluator.cell):
-                frames.create_dataset(k, shape=(0, nx), maxshape=(None, nx), dtype="f8", chunks=(16, nx))
-            write_json(self.dir / "run.json", self.run_info)
-            self.xdmf = XdmfSeries(self.dir / "fields.xdmf", evaluator.x_nodes) if write_fields else None
+            centers = {**{n: "Node" for n in evaluator.point}, **{n: "Cell" for n in evaluator.cell}}
+            if resume is not None:
+                frame_times = self._reopen(config, resume)
+            else:
+                frame_times = None
+                (self.dir / CHECKPOINT).unlink(missing_ok=True)  # a fresh run: no resuming someone else's state
+                remove_stale_tmp(self.dir)
+                with atomic_h5(self.dir / "series.h5", create=True) as h5:
+                    for key, value in _parameter_attrs(config).items():
+                        h5.attrs[key] = value
+                    for k in STEP_FIELDS:
+                        h5.create_dataset(k, shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
+                    frames = h5.create_group("frames")
+                    frames.create_dataset("t", shape=(0,), maxshape=(None,), dtype="f8", chunks=(1024,))
+                    frames.create_dataset("x", data=evaluator.x_nodes)
+                    nx = evaluator.x_nodes.size
+                    for k in (*evaluator.point, *evaluator.cell):
+                        frames.create_dataset(k, shape=(0, nx), maxshape=(None, nx), dtype="f8", chunks=(16, nx))
+                write_json(self.dir / "run.json", self.run_info)
+            if write_fields:
+                self.xdmf = XdmfSeries(self.dir / "fields.xdmf", evaluator.x_nodes, centers, resume_times=frame_times)
         comm.Barrier()
+
+    def _reopen(self, config, ckpt):
+        """Continue a run directory: files cut back to the checkpoint, run.json "running" again."""
+        remove_stale_tmp(self.dir)
+        old = json.loads((self.dir / "run.json").read_text())
+        attrs = {**_parameter_attrs(config), "status": "running"}
+        frame_times = truncate_series(self.dir / "series.h5", ckpt["n_steps"], ckpt["n_frames"], attrs)
+        for stale in ("error", "interrupted", "stopped", "finished"):
+            old.pop(stale, None)
+        resumed = {"t": float(ckpt["t"]), "from_status": ckpt.get("previous_status"), "mpi_ranks": self.comm.size,
+                   "at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        self.run_info = {**old, **{k: self.run_info[k] for k in ("status", "parameters", "versions", "mpi_ranks")},
+                         "resumed": [*old.get("resumed", []), resumed]}
+        write_json(self.dir / "run.json", self.run_info)
+        return frame_times
 
     # Steps and frames are buffered and written in blocks: one h5py call per
     # dataset and block, not per step (h5py's per-call cost exceeds a step's).
@@ -100,21 +133,46 @@ class RunWriter:
     def add_step(self, **values):
         for k in STEP_FIELDS:
             self.steps[k].append(values[k])
-        if len(self.steps["t"]) >= self.BLOCK_STEPS:
+        if self.auto_flush and len(self.steps["t"]) >= self.BLOCK_STEPS:
             self.flush()
 
-    def flush(self):
-        """Write buffered steps and frames; the files are complete up to here."""
+    def full(self):
+        """A block of steps or frames is waiting to be written."""
+        return len(self.steps["t"]) >= self.BLOCK_STEPS or len(self.frames) >= self.BLOCK_FRAMES
+
+    # Buffered output beyond this forces a flush whatever it costs: memory stays bounded.
+    MAX_BUFFER = 16 * 2**20
+
+    def overfull(self):
+        """The buffer holds MAX_BUFFER bytes or more (estimated, rank 0)."""
+        nx = self.evaluator.x_nodes.size if self.rank0 else 0
+        return len(self.steps["t"]) * 400 + len(self.frames) * (88 * nx + 4096) >= self.MAX_BUFFER
+
+    def flush(self, attrs=None):
+        """Write buffered steps and frames (and series.h5 attributes); the files are complete up to here.
+
+        fields.h5 and fields.xdmf first, then series.h5, each replaced
+        atomically.  Returns the seconds spent copying files (rank 0).
+        """
+        overhead = 0.0
         if self.rank0:
-            _append(self.h5, {k: np.asarray(v, dtype=float) for k, v in self.steps.items()})
-            if self.frames:
-                block = {k: np.array([f[k] for f in self.frames]) for k in self.frames[0]}
-                _append(self.h5["frames"], block)
-                if self.xdmf is not None:
-                    self.xdmf.flush()
-            self.h5.flush()
+            if self.xdmf is not None:
+                overhead += self.xdmf.flush()
+            if self.steps["t"] or self.frames or attrs:
+                update = atomic_h5(self.dir / "series.h5")
+                with update as h5:
+                    _append(h5, {k: np.asarray(v, dtype=float) for k, v in self.steps.items()})
+                    if self.frames:
+                        block = {k: np.array([f[k] for f in self.frames]) for k in self.frames[0]}
+                        _append(h5["frames"], block)
+                    for key, value in (attrs or {}).items():
+                        h5.attrs[key] = value
+                overhead += update.overhead
+        self.n_steps += len(self.steps["t"])
+        self.n_frames += len(self.frames)
         self.steps = {k: [] for k in STEP_FIELDS}
         self.frames = []
+        return overhead
 
     def add_frame(self, t):
         """Record the evaluator's current fields as the frame at time t."""
@@ -123,20 +181,43 @@ class RunWriter:
             if self.xdmf is not None:
                 self.xdmf.write(t, point, cell)
             self.frames.append({"t": t, **point, **{k: self.evaluator.at_nodes(v) for k, v in cell.items()}})
-            if len(self.frames) >= self.BLOCK_FRAMES:
+            if self.auto_flush and len(self.frames) >= self.BLOCK_FRAMES:
                 self.flush()
+        else:
+            self.frames.append(None)  # only counted: every rank knows how many frames are on disk
 
     def close(self, status, **info):
         """Flush everything and record the final status in run.json."""
-        self.flush()
+        self.flush(attrs={"status": status})
         if self.rank0:
-            if self.xdmf is not None:
-                self.xdmf.close()
             self.run_info.update(info, status=status, finished=time.strftime("%Y-%m-%dT%H:%M:%S"))
-            self.h5.attrs["status"] = status
-            self.h5.close()
             write_json(self.dir / "run.json", self.run_info)
         self.comm.Barrier()
+
+    def update_info(self, **info):
+        """Merge keys into run.json now (rank 0; atomic)."""
+        if self.rank0:
+            self.run_info.update(info)
+            write_json(self.dir / "run.json", self.run_info)
+
+
+def _parameter_attrs(config):
+    """series.h5 root attributes: every parameter as "section.key", [petsc] as JSON."""
+    attrs = {key: value if not isinstance(value, dict) else json.dumps(value) for key, value in config.flat().items()}
+    attrs["petsc"] = json.dumps(config.petsc)
+    return attrs
+
+
+def read_series(run_dir, comm=None):
+    """The per-step series of a run directory as numpy arrays: rank 0 reads, every rank gets them."""
+    data = None
+    if comm is None or comm.rank == 0:
+        with h5py.File(Path(run_dir) / "series.h5", "r") as f:
+            data = {k: f[k][:] for k in STEP_FIELDS}
+        data["newton_its"] = data["newton_its"].astype(int)
+    if comm is not None and comm.size > 1:
+        data = comm.bcast(data, root=0)
+    return data
 
 
 def _append(group, block):

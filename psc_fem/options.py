@@ -107,11 +107,19 @@ class Time(_Section):
 
 
 class Output(_Section):
-    """[output]: run directory and the spacing of field frames (in tau)."""
+    """[output]: run directory, the spacing of field frames (in tau), checkpoints.
+
+    A checkpoint (psc_fem.checkpoint) is written at every flush of the output:
+    when a block (512 steps or 64 frames) is full or ``checkpoint_every`` of
+    simulated time has passed (unless copying the files would then cost more
+    than ~5% of the run), and at the latest every ``checkpoint_wall`` seconds.
+    """
 
     dir: str = "run"
     every: PositiveFloat = 0.25
     fields: bool = True
+    checkpoint_every: PositiveFloat = 50.0
+    checkpoint_wall: PositiveFloat = 300.0
 
 
 PetscValue = str | int | float | bool

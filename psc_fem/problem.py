@@ -25,6 +25,7 @@ from petsc4py import PETSc
 
 import basix.ufl
 import dolfinx.fem.petsc
+from dolfinx import cpp as _cpp
 from dolfinx import fem, mesh
 
 from psc_fem.forms import ModelCoefficients, current_parts, phi_residual, psi_residual
@@ -46,6 +47,12 @@ def petsc_options(user, comm):
     """Defaults merged with the user's [petsc] table (user wins)."""
     opts = dict(DEFAULT_PETSC)
     opts["pc_factor_mat_solver_type"] = "mumps" if comm.size > 1 else "petsc"
+    if comm.size == 1:
+        # The wire's dofs are numbered along x (banded matrix): in that
+        # order PETSc's LU has no fill at all (factor nnz = matrix nnz), while
+        # its default nested dissection adds ~70% (1e5 DOFs;
+        # docs/performance.md).  MUMPS orders by itself.
+        opts["pc_factor_mat_ordering_type"] = "natural"
     opts.update(user)
     return opts
 
@@ -111,8 +118,11 @@ class WireProblem:
         self.snes.setConvergenceHistory()
         A = self.problem.A
         A.setOption(PETSc.Mat.Option.KEEP_NONZERO_PATTERN, True)
-        self._residual_ctx = self.snes.getFunction()[1]
-        self._jacobian_ctx = self.snes.getJacobian()[2]
+        # Compiled forms for the lean callbacks below (dolfinx's generic
+        # assemble_residual/assemble_jacobian spend most of their time in
+        # Python dispatch at wire sizes; docs/performance.md).
+        self._F_cpp = self.problem.F._cpp_object
+        self._J_cpp = self.problem.J._cpp_object
         self.snes.setFunction(self._residual, self.problem.b)
         self.snes.setJacobian(self._jacobian, A, self.problem.P_mat)
 
@@ -123,6 +133,10 @@ class WireProblem:
         self._u2_dofs = self._owned(self._sub_dofs(0, 1))
         self._psi_dofs = np.concatenate([self._u1_dofs, self._u2_dofs])
         self._phi_dofs = self._sub_dofs(1)
+        self._bc_rows = np.array([d for d in (self.left.u1, self.left.u2, self.left.phi, self.right.u1, self.right.u2) if d is not None], dtype=np.int32)
+        self._bdf = (1.0, 1.0, -1.0, 0.0)  # dt, a0, a1, a2 as floats (set_step)
+        # Views of w, w_n, w_nm1's arrays (each `.x.array` access costs a few us).
+        self._arrays = (self.w.x.array, self.w_n.x.array, self.w_nm1.x.array)
         self.set_initial_state()
 
     # ---- dof bookkeeping -------------------------------------------------
@@ -183,6 +197,7 @@ class WireProblem:
     def set_step(self, dt, weights):
         self.dt.value = dt
         self.a0.value, self.a1.value, self.a2.value = weights
+        self._bdf = (float(dt), *(float(w) for w in weights))
 
     def solve(self):
         """Newton for the current step; returns (converged, iterations, residual history)."""
@@ -197,16 +212,30 @@ class WireProblem:
     def _psi_t_right(self, a):
         """BDF d/dtau of (u1, u2) at the right end, and d(u_t)/du = a0/dt."""
         r = self.right
-        dt, a1, a2 = float(self.dt.value), float(self.a1.value), float(self.a2.value)
-        k = float(self.a0.value) / dt
-        n, nm1 = self.w_n.x.array, self.w_nm1.x.array
+        dt, a0, a1, a2 = self._bdf
+        k = a0 / dt
+        n, nm1 = self._arrays[1], self._arrays[2]
         u1t = a[r.u1] * k + (a1 * n[r.u1] + a2 * nm1[r.u1]) / dt
         u2t = a[r.u2] * k + (a1 * n[r.u2] + a2 * nm1[r.u2]) / dt
         return u1t, u2t, k
 
+    def _sync(self, x):
+        """Copy the SNES iterate x (owned entries, then ghosts) into self.w."""
+        x.ghostUpdate(addv=PETSc.InsertMode.INSERT, mode=PETSc.ScatterMode.FORWARD)
+        with x.localForm() as xl:
+            self._arrays[0][:] = xl.array_r
+
     def _residual(self, snes, x, b):
-        dolfinx.fem.petsc.assemble_residual(snes, x, b, **self._residual_ctx[2])
-        a = self.w.x.array
+        # dolfinx.fem.petsc.assemble_residual without its lifting and
+        # Dirichlet machinery (this problem has no DirichletBC objects): the
+        # same C++ kernels, a fraction of the Python overhead per call.
+        self._sync(x)
+        a = self._arrays[0]
+        F_cpp = self._F_cpp
+        with b.localForm() as F:
+            F.set(0.0)
+            _cpp.fem.assemble_vector(F.array_w, F_cpp, _cpp.fem.pack_constants(F_cpp), _cpp.fem.pack_coefficients(F_cpp))
+        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         with b.localForm() as F:
             left, r = self.left, self.right
             if left.u1 is not None:
@@ -219,12 +248,18 @@ class WireProblem:
                 F[r.u2] = a[r.u1] * u2t - a[r.u2] * u1t + a[r.phi]
 
     def _jacobian(self, snes, x, A, P):
-        dolfinx.fem.petsc.assemble_jacobian(snes, x, A, P, **self._jacobian_ctx[2])
-        left, r = self.left, self.right
-        rows = [d for d in (left.u1, left.u2, left.phi, r.u1, r.u2) if d is not None]
-        A.zeroRowsLocal(np.array(rows, dtype=np.int32), diag=1.0)
+        # dolfinx.fem.petsc.assemble_jacobian, lean (see _residual); the
+        # sparsity pattern is kept (KEEP_NONZERO_PATTERN), so zeroRowsLocal
+        # leaves it, and the LU's symbolic factorisation, unchanged.
+        self._sync(x)
+        J_cpp = self._J_cpp
+        A.zeroEntries()
+        _cpp.fem.petsc.assemble_matrix(A, J_cpp, _cpp.fem.pack_constants(J_cpp), _cpp.fem.pack_coefficients(J_cpp), [])
+        A.assemble()
+        r = self.right
+        A.zeroRowsLocal(self._bc_rows, diag=1.0)
         if r.u1 is not None:
-            a = self.w.x.array
+            a = self._arrays[0]
             u1, u2 = a[r.u1], a[r.u2]
             u1t, u2t, k = self._psi_t_right(a)
             cols = np.array([r.u1, r.u2, r.phi], dtype=np.int32)

@@ -16,10 +16,12 @@ import numpy as np
 from mpi4py import MPI
 from tqdm import tqdm
 
+from psc_fem import signals
 from psc_fem.analysis import format_summary, periodic_stats
+from psc_fem.checkpoint import Checkpointer, RunLock, prepare_resume
 from psc_fem.driver import Integrator, StepFailure
 from psc_fem.fields import FieldEvaluator
-from psc_fem.io import RunWriter
+from psc_fem.io import RunWriter, read_series
 from psc_fem.options import load_config
 from psc_fem.problem import WireProblem
 from psc_fem.stepping import dense_weights
@@ -66,7 +68,11 @@ class Recorder:
         self.theta = theta0  # right end phase in the solver's gauge (unwrapped)
         self.recent = [(0.0, theta0, math.nan)]  # (t, theta, V), newest first
         self.next_frame = 0
-        self.series = {k: [] for k in ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")}
+        # Memory stays flat: the series lives in series.h5 (simulate reads it
+        # back at the end); only a stop hook, which sees the whole series,
+        # makes the recorder keep it in memory too.
+        keys = ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")
+        self.series = {k: [] for k in keys} if stop is not None else None
         self.bar = tqdm(total=t_end, unit="tau", disable=not progress, bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} tau [{elapsed}<{remaining}]")
 
     def __call__(self, integ, step):
@@ -85,8 +91,9 @@ class Recorder:
             theta_minus=-0.5 * self.theta, theta_plus=0.5 * self.theta,
             current=step.current, newton_its=step.newton_its, error=step.error,
         )
-        for k, v in row.items():
-            self.series[k].append(v)
+        if self.series is not None:
+            for k, v in row.items():
+                self.series[k].append(v)
         self.writer.add_step(**row)
         while self.next_frame * self.every <= step.t * (1 + 1e-12) + 1e-14:
             self._frame(integ, self.next_frame * self.every)
@@ -118,10 +125,9 @@ class Recorder:
 
     def close(self):
         self.bar.close()
-        return {k: np.asarray(v) for k, v in self.series.items()}
 
 
-def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True, initial_state=None, stop=None):
+def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True, initial_state=None, stop=None, resume=False):
     """Run one wire and return its `Result`.
 
     ``config``: a `psc_fem.options.Config` or a path to a TOML file.
@@ -135,35 +141,66 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
     truthy return ends the run early (status "completed", ``run["stopped"]``
     holds the reason and time).  It must depend only on the series, whose
     values are identical on all ranks, so every rank stops at the same step.
+    ``resume``: continue the run in ``out_dir`` from its last checkpoint
+    (psc_fem.checkpoint): its parameters must equal the config's, except
+    that time.t_end may grow (else `psc_fem.checkpoint.ResumeError`, a
+    ConfigError, before anything is written); without run.json or
+    checkpoint the run starts from tau = 0.  ``initial_state`` is then ignored.
+
+    Checkpoints are written as the run goes (``[output] checkpoint_every``,
+    ``checkpoint_wall``).  SIGTERM/SIGINT end the run after the current
+    step: checkpoint, files closed, run.json status "interrupted", then
+    `psc_fem.signals.Interrupted` is raised (its ``result`` holds the run so
+    far).  A Newton failure below time.dt_min raises `StepFailure` after
+    the same bookkeeping (status "failed").
     """
     if not hasattr(config, "wire"):
         config = load_config(config)
     out_dir = Path(out_dir if out_dir is not None else config.output.dir)
+    ckpt = prepare_resume(out_dir, config, comm) if resume else None
+    if resume and ckpt is None and comm.rank == 0 and echo:
+        print(f"{out_dir}: no checkpoint to resume from; starting at tau = 0")
+    with signals.graceful(), RunLock(out_dir, comm):
+        return _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt)
+
+
+def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt):
     if progress is None:
         progress = sys.stderr.isatty()
     progress = progress and comm.rank == 0
     wall0 = time.perf_counter()
     problem = WireProblem(config, comm)
     evaluator = FieldEvaluator(problem)
-    writer = RunWriter(out_dir, config, evaluator, comm, write_fields=config.output.fields)
+    writer = RunWriter(out_dir, config, evaluator, comm, write_fields=config.output.fields, resume=ckpt)
+    writer.auto_flush = False  # the Checkpointer flushes, with a checkpoint each time
     theta0 = 0.0
-    if initial_state is not None:
+    if initial_state is not None and ckpt is None:
         problem.set_initial_state(initial_state["array"])
         theta0 = initial_state["theta"]
     integ = Integrator(problem, config.time, config.drive)
     recorder = Recorder(problem, evaluator, writer, config.output.every, config.time.t_end, progress, theta0, stop)
-    status, error, stopped = "completed", None, None
+    saver = Checkpointer(out_dir, config, problem, integ, recorder, writer, resume=ckpt)
+    if ckpt is not None:
+        saver.restore(ckpt, problem)
+        if stop is not None:  # the stop hook sees the whole series, as without the interruption
+            recorder.series = {k: list(v) for k, v in read_series(out_dir, comm).items()}
+    status, error, stopped, interrupted = "completed", None, None, None
     try:
-        integ.run([recorder])
+        integ.run([recorder, saver], h=integ.h_next)
     except StepFailure as exc:
         status, error = "failed", str(exc)
     except StopRun as exc:
         stopped = {"reason": str(exc), "t": integ.t}
-    series = recorder.close()
+    except signals.Interrupted as exc:  # the checkpoint is written
+        status, interrupted = "interrupted", exc
+    if interrupted is None:
+        saver.save()  # final checkpoint: a completed run can be extended to a longer t_end
+    recorder.close()
+    series = read_series(out_dir, comm)
     stats = periodic_stats(series["t"], series["V"], series["psi_center"]) if series["t"].size else {"state": "failed"}
     s = integ.stats
     run = {
-        "wall_time": time.perf_counter() - wall0,
+        "wall_time": saver.wall_before + time.perf_counter() - wall0,
         "steps": s.accepted,
         "rejected_error": s.rejected_error,
         "rejected_newton": s.rejected_newton,
@@ -175,6 +212,9 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
         run["error"] = error
     if stopped:
         run["stopped"] = stopped
+    run["checkpoint"] = saver.saved
+    if interrupted is not None:
+        run["interrupted"] = {"signal": interrupted.name, "t": integ.t}
     writer.close(status, **run)
     if echo and comm.rank == 0:
         for line in format_summary(stats):
@@ -183,6 +223,11 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
               f"{run['newton_per_step']:.2f} Newton its/step, wall {run['wall_time']:.2f} s -> {out_dir}")
     final = {"array": problem.w.x.array.copy(), "theta": recorder.theta}
     result = Result(config=config, out_dir=out_dir, series=series, stats=stats, run={"status": status, **run}, final_state=final)
+    if interrupted is not None:
+        if echo and comm.rank == 0:
+            print(f"{interrupted}: checkpoint written, run.json status 'interrupted'; continue with --resume")
+        interrupted.result = result
+        raise interrupted
     if error:
         raise StepFailure(error)
     return result

@@ -1,0 +1,503 @@
+"""Checkpoints, restart, and output files that survive a kill.
+
+Kill safety
+-----------
+No file of a run directory is ever modified in place.  series.h5,
+fields.h5, fields.xdmf, run.json and checkpoint.h5 are each written to
+NAME.tmp and renamed over NAME (`os.replace`, atomic on POSIX).  An HDF5
+file grows by copy-on-write (`atomic_h5`): a kernel byte copy of the file,
+the new block appended to the copy with h5py, close, rename.  So at every
+instant each name holds a complete, closed HDF5/XML file that h5py and
+meshio open; a SIGKILL loses at most the output since the last flush and
+leaves a stray NAME.tmp, which the next ``--resume`` removes.  (HDF5's own
+alternatives do not fit: SWMR cannot create datasets, and fields.h5 needs a
+new dataset per field and frame because meshio's XDMF reader has no
+HyperSlab; a file killed while open for writing may be unreadable, and
+libver="latest" files are flagged and need h5clear.)
+
+One flush writes, in this order: fields.h5, fields.xdmf (which lists only
+frames already in fields.h5), series.h5, then checkpoint.h5.  Hence the
+files always hold at least what the checkpoint records, and a resume
+truncates them to it (the XML first, then fields.h5, so the XML never
+lists a frame that is not in fields.h5).
+
+When
+----
+`Checkpointer` observes the integrator after the `Recorder`.  It flushes
+the buffered output and writes a checkpoint when a block of output is full
+(512 steps or 64 frames; psc_fem.io.RunWriter) or ``output.checkpoint_every``
+of simulated time has passed, provided the wall time since the last flush
+is at least `THROTTLE` times that flush's copy time (copying grows with the
+files; so it costs at most ~1/THROTTLE of the run however long they get);
+and always once ``output.checkpoint_wall`` seconds have passed or the
+buffered output reaches `RunWriter.MAX_BUFFER` (16 MB: memory stays
+bounded; only with files of many GB does copying then cost more).  The
+decision is taken on rank 0 and agreed on with the signal flag in one
+allreduce per step.
+
+What a checkpoint holds
+-----------------------
+The integrator's state history (up to three states, newest first), step
+sizes, time, the proposed next step and its statistics; the recorder's
+unwrapped end phase, its (t, theta, V) history for dense output and the
+next frame's index; the numbers of steps and frames on disk; wall time used.
+States are stored by x coordinate, one sorted array per scalar sub-space
+(u1, u2, phi): in 1D every dof of a Lagrange sub-space has its own x, so a
+checkpoint written on N ranks restores on any number of ranks.  With the
+same number of ranks the resumed run is bitwise identical to an
+uninterrupted one (the step sequence is a deterministic function of the
+stored history).
+"""
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from psc_fem import signals
+from psc_fem.options import ConfigError
+
+CHECKPOINT = "checkpoint.h5"
+LOCK = ".psc_fem.lock"
+FORMAT = 1
+THROTTLE = 20.0
+PARTS = ("u1", "u2", "phi")
+# config keys that may differ between a run and its resume (they do not change results)
+MAY_CHANGE = ("output.dir", "output.checkpoint_every", "output.checkpoint_wall")
+
+
+class ResumeError(ConfigError):
+    """A run directory that cannot be resumed with this config (exit code 2, nothing written)."""
+
+
+# ---- crash-safe files ------------------------------------------------------
+
+
+class atomic_h5:  # noqa: N801  (used like open())
+    """``with atomic_h5(path) as h5:`` edits a copy of ``path`` and renames it over ``path``.
+
+    ``create=True`` starts an empty file instead.  On an exception the copy
+    is removed and ``path`` is untouched.  ``overhead``: seconds spent
+    copying, opening and renaming (what copy-on-write adds to the write).
+    ``libver``: h5py's file-format bounds (default: the earliest format).
+    """
+
+    def __init__(self, path, create=False, libver=None):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self.create = create
+        self.libver = libver
+        self.overhead = 0.0
+
+    def __enter__(self):
+        t0 = time.perf_counter()
+        if not self.create:
+            shutil.copyfile(self.path, self.tmp)
+        self.file = h5py.File(self.tmp, "w" if self.create else "r+", libver=self.libver)
+        self.overhead += time.perf_counter() - t0
+        return self.file
+
+    def __exit__(self, kind, exc, tb):
+        if kind is not None:
+            self.file.close()
+            self.tmp.unlink(missing_ok=True)
+            return False
+        self.file.close()
+        t0 = time.perf_counter()
+        os.replace(self.tmp, self.path)
+        self.overhead += time.perf_counter() - t0
+        return False
+
+
+def write_text(path, text):
+    """Write a text file atomically (tmp + rename)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def remove_stale_tmp(run_dir):
+    """Delete NAME.tmp files a killed run left behind (never read by anyone)."""
+    for p in Path(run_dir).glob("*.tmp"):
+        p.unlink(missing_ok=True)
+
+
+# ---- run directory state (for users and sweeps) ------------------------------
+
+
+def _lock_holder(run_dir):
+    """pid of a live process holding the run directory's lock, else None."""
+    path = Path(run_dir) / LOCK
+    if not path.is_file():
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    except BlockingIOError:
+        text = path.read_text().strip()
+        return int(text) if text.isdigit() else -1
+    except OSError:  # no flock on this file system: cannot tell
+        return None
+    finally:
+        os.close(fd)
+
+
+def run_state(run_dir):
+    """Status of a run directory.
+
+    None (no run.json), "completed", "failed", "interrupted" (SIGTERM/SIGINT,
+    checkpoint written), "running" (a live process holds the directory) or
+    "killed" (run.json says running but no process holds it: SIGKILL, node
+    failure, out of memory).  All but "completed" can be continued with
+    ``psc-fem run CONFIG --out DIR --resume``.
+    """
+    path = Path(run_dir) / "run.json"
+    try:
+        status = json.loads(path.read_text()).get("status")
+    except (OSError, ValueError):
+        return None
+    if status == "running" and _lock_holder(run_dir) is None:
+        return "killed"
+    return status
+
+
+def is_complete(run_dir, t_end=None):
+    """True if ``run_dir`` holds a completed run (to at least ``t_end`` if given).
+
+    Sweeps call this on resume to skip points that are done.
+    """
+    if run_state(run_dir) != "completed":
+        return False
+    if t_end is None:
+        return True
+    info = json.loads((Path(run_dir) / "run.json").read_text())
+    return float(info["parameters"]["time"]["t_end"]) >= t_end
+
+
+class RunLock:
+    """An exclusive flock on DIR/.psc_fem.lock held by rank 0 while a run lives.
+
+    Two processes writing one run directory (a scheduler that requeues a job
+    whose first copy is still running) would corrupt it; the second one
+    stops with a `ResumeError` instead.  The kernel drops the lock when the
+    process dies, whatever kills it.  On a file system without flock the
+    lock is silently not held.
+    """
+
+    def __init__(self, run_dir, comm):
+        self.fd, self.comm = None, comm
+        error = None
+        if comm.rank == 0:
+            run_dir = Path(run_dir)
+            run_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+                self.fd = fd
+            except BlockingIOError:
+                os.close(fd)
+                error = f"{run_dir} is in use by another running psc-fem process (pid {_lock_holder(run_dir)})"
+            except OSError:
+                os.close(fd)
+        error = comm.bcast(error, root=0) if comm.size > 1 else error
+        if error:
+            raise ResumeError(error)
+
+    def release(self):
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
+
+# ---- partition-independent states ------------------------------------------
+
+
+class StateLayout:
+    """Local dofs of u1, u2, phi and their x coordinates.
+
+    `gather` turns rank-local state arrays into one x-sorted array per
+    sub-space on rank 0; `scatter` turns those back into rank-local arrays
+    (owned and ghost entries) on any partition.
+    """
+
+    def __init__(self, problem):
+        self.comm = problem.comm
+        self.size = problem.w.x.array.size
+        self.n_owned = problem.n_owned
+        self.span = problem.config.wire.length
+        W = problem.W
+        self.parts = []
+        for sub in (W.sub(0).sub(0), W.sub(0).sub(1), W.sub(1)):
+            V, dof_map = sub.collapse()
+            dofs = np.asarray(dof_map, dtype=np.int64).ravel()
+            x = V.tabulate_dof_coordinates()[: dofs.size, 0].copy()
+            self.parts.append((dofs, x))
+        covered = np.zeros(self.size, dtype=bool)
+        for dofs, _ in self.parts:
+            covered[dofs] = True
+        assert covered.all(), "u1, u2, phi must cover every dof of the mixed space"
+
+    def gather(self, arrays):
+        """{part: (x sorted, values (len(arrays), n))} on rank 0, None elsewhere (collective)."""
+        out = {}
+        for name, (dofs, x) in zip(PARTS, self.parts):
+            own = dofs < self.n_owned
+            block = np.column_stack([x[own], *[a[dofs[own]] for a in arrays]])
+            blocks = self.comm.gather(block, root=0) if self.comm.size > 1 else [block]
+            if self.comm.rank == 0:
+                allb = np.concatenate(blocks)
+                allb = allb[np.argsort(allb[:, 0], kind="stable")]
+                out[name] = (allb[:, 0].copy(), np.ascontiguousarray(allb[:, 1:].T))
+        return out if self.comm.rank == 0 else None
+
+    def scatter(self, saved):
+        """Rank-local arrays from `gather`'s output (the same dict on every rank)."""
+        n = next(iter(saved.values()))[1].shape[0]
+        arrays = [np.zeros(self.size) for _ in range(n)]
+        for name, (dofs, x) in zip(PARTS, self.parts):
+            xs, values = saved[name]
+            idx = self._match(xs, x, name)
+            for a, v in zip(arrays, values):
+                a[dofs] = v[idx]
+        return arrays
+
+    def _match(self, xs, x, name):
+        """Index in xs of the entry equal to each x (to round-off)."""
+        if xs.size < 2 or np.any(np.diff(xs) <= 0):
+            raise ResumeError(f"checkpoint: the {name} dofs do not have distinct coordinates")
+        i = np.clip(np.searchsorted(xs, x), 1, xs.size - 1)
+        left_closer = np.abs(x - xs[i - 1]) <= np.abs(xs[i] - x)
+        j = np.where(left_closer, i - 1, i)
+        if np.max(np.abs(xs[j] - x), initial=0.0) > 1e-9 * self.span:
+            raise ResumeError("checkpoint: its mesh does not match the config's wire")
+        return j
+
+
+# ---- checkpoint file --------------------------------------------------------
+
+
+def write_checkpoint(path, attrs, arrays, state):
+    """checkpoint.h5 (rank 0): attributes, small arrays, x-keyed states."""
+    with atomic_h5(path, create=True) as f:
+        f.attrs["format"] = FORMAT
+        for k, v in attrs.items():
+            f.attrs[k] = v
+        for k, v in arrays.items():
+            f[k] = np.asarray(v, dtype=float)
+        for name, (x, values) in state.items():
+            f[f"x/{name}"] = x
+            f[f"history/{name}"] = values
+
+
+def read_checkpoint(path):
+    """checkpoint.h5 -> dict (attributes, arrays, "state": {part: (x, values)})."""
+    with h5py.File(path, "r") as f:
+        out = {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
+        for k in ("steps", "recent"):
+            out[k] = f[k][:]
+        out["state"] = {name: (f[f"x/{name}"][:], f[f"history/{name}"][:]) for name in PARTS}
+    if out.get("format") != FORMAT:
+        raise ResumeError(f"{path}: checkpoint format {out.get('format')} is not {FORMAT}")
+    return out
+
+
+# ---- resume -----------------------------------------------------------------
+
+
+def _flat(parameters):
+    """{"section.key": value} of run.json's (or model_dump()'s) parameters, [petsc] included."""
+    out = {}
+    for section, values in parameters.items():
+        for key, value in (values or {}).items():
+            out[f"{section}.{key}"] = value
+    return out
+
+
+def parameter_differences(run_parameters, config):
+    """Reasons why ``config`` cannot continue a run with ``run_parameters`` (empty: it can)."""
+    old, new = _flat(run_parameters), _flat(config.model_dump())
+    missing = object()
+    problems = []
+    for key in sorted(set(old) | set(new)):
+        if key in MAY_CHANGE:
+            continue
+        a, b = old.get(key, missing), new.get(key, missing)
+        if key == "time.t_end" and a is not missing and b is not missing:
+            if b < a:
+                problems.append(f"time.t_end = {b!r} is shorter than the run's {a!r} (a resume may only extend a run)")
+            continue
+        if a != b:
+            show = lambda v: "unset" if v is missing else repr(v)  # noqa: E731
+            problems.append(f"{key} differs: {show(b)} in the config, {show(a)} in the run")
+    return problems
+
+
+def _read_resume(run_dir, config):
+    """Rank 0: what a resume of ``run_dir`` needs, or None to start afresh."""
+    run_dir = Path(run_dir)
+    run_json = run_dir / "run.json"
+    if not run_json.is_file():
+        return None
+    try:
+        info = json.loads(run_json.read_text())
+    except ValueError as exc:
+        raise ResumeError(f"cannot resume {run_dir}: run.json is not valid JSON ({exc})") from None
+    problems = parameter_differences(info.get("parameters", {}), config)
+    if problems:
+        raise ResumeError(f"cannot resume {run_dir} with this config:\n  " + "\n  ".join(problems))
+    holder = _lock_holder(run_dir)
+    if holder is not None:
+        raise ResumeError(f"{run_dir} is in use by another running psc-fem process (pid {holder})")
+    if not (run_dir / CHECKPOINT).is_file():
+        return None
+    try:
+        ckpt = read_checkpoint(run_dir / CHECKPOINT)
+    except (OSError, KeyError) as exc:
+        raise ResumeError(f"cannot resume {run_dir}: {CHECKPOINT} unreadable ({exc})") from None
+    # the files must hold at least what the checkpoint says (flush order, module docstring)
+    try:
+        with h5py.File(run_dir / "series.h5", "r") as f:
+            n_steps, n_frames = f["t"].shape[0], f["frames/t"].shape[0]
+    except (OSError, KeyError) as exc:
+        raise ResumeError(f"cannot resume {run_dir}: series.h5 unreadable ({exc})") from None
+    if n_steps < ckpt["n_steps"] or n_frames < ckpt["n_frames"]:
+        raise ResumeError(
+            f"cannot resume {run_dir}: series.h5 holds {n_steps} steps and {n_frames} frames, "
+            f"fewer than the checkpoint's {ckpt['n_steps']} and {ckpt['n_frames']}"
+        )
+    ckpt["previous_status"] = info.get("status")
+    return ckpt
+
+
+def prepare_resume(run_dir, config, comm):
+    """Validate a resume (collective): the checkpoint dict, or None to start from tau = 0.
+
+    Raises `ResumeError` on every rank, before anything is written, if the
+    config's parameters differ from the run's (only time.t_end may grow),
+    the directory is in use, or its files are behind the checkpoint.
+    """
+    result, error = None, None
+    if comm.rank == 0:
+        try:
+            result = _read_resume(run_dir, config)
+        except ResumeError as exc:
+            error = str(exc)
+    if comm.size > 1:
+        result, error = comm.bcast((result, error), root=0)
+    if error:
+        raise ResumeError(error)
+    return result
+
+
+def truncate_series(path, n_steps, n_frames, attrs):
+    """series.h5 cut to its first n_steps steps and n_frames frames (atomic); returns frame times."""
+    with atomic_h5(path) as f:
+        for name, ds in f.items():
+            if isinstance(ds, h5py.Dataset) and ds.maxshape[0] is None:
+                ds.resize((n_steps, *ds.shape[1:]))
+        for name, ds in f["frames"].items():
+            if ds.maxshape[0] is None:
+                ds.resize((n_frames, *ds.shape[1:]))
+        for k, v in attrs.items():
+            f.attrs[k] = v
+        return f["frames/t"][:]
+
+
+# ---- the observer -------------------------------------------------------------
+
+
+class Checkpointer:
+    """Observer (after the Recorder): flush + checkpoint when due; graceful stop on a signal."""
+
+    def __init__(self, run_dir, config, problem, integ, recorder, writer, resume=None):
+        self.path = Path(run_dir) / CHECKPOINT
+        self.config, self.integ, self.recorder, self.writer = config, integ, recorder, writer
+        self.comm = problem.comm
+        self.rank0 = self.comm.rank == 0
+        self.layout = StateLayout(problem)
+        self.every = config.output.checkpoint_every
+        self.wall_every = config.output.checkpoint_wall
+        self.wall_before = float(resume["wall_used"]) if resume else 0.0
+        self.start = self.last = time.perf_counter()
+        self.overhead = 0.0  # copy time of the last flush
+        self.saved = None  # {"t", "steps", "frames"} of the last checkpoint
+        self.next_t = (float(resume["t"]) if resume else 0.0) + self.every
+
+    def wall_used(self):
+        """Wall time of the run so far, earlier sessions included."""
+        return self.wall_before + time.perf_counter() - self.start
+
+    def restore(self, ckpt, problem):
+        """Put a checkpoint's state into the integrator, problem and recorder."""
+        integ, rec = self.integ, self.recorder
+        integ.history = self.layout.scatter(ckpt["state"])
+        integ.steps = [float(h) for h in ckpt["steps"]]
+        integ.t = float(ckpt["t"])
+        integ.h_next = float(ckpt["h_next"])
+        s = integ.stats
+        s.accepted, s.rejected_error = int(ckpt["accepted"]), int(ckpt["rejected_error"])
+        s.rejected_newton, s.newton_its = int(ckpt["rejected_newton"]), int(ckpt["newton_its"])
+        for f in (problem.w, problem.w_n):
+            f.x.array[:] = integ.history[0]
+        problem.w_nm1.x.array[:] = integ.history[min(1, len(integ.history) - 1)]
+        rec.theta = float(ckpt["theta"])
+        rec.recent = [tuple(float(v) for v in row) for row in ckpt["recent"]]
+        rec.next_frame = int(ckpt["next_frame"])
+        rec.bar.update(integ.t)
+        self.saved = {"t": integ.t, "steps": int(ckpt["n_steps"]), "frames": int(ckpt["n_frames"])}
+
+    def __call__(self, integ, step):
+        due = 0
+        if self.rank0:
+            since = time.perf_counter() - self.last
+            wanted = step.t >= self.next_t * (1 - 1e-12) or self.writer.full()
+            due = int(since >= self.wall_every or self.writer.overfull() or (wanted and since >= THROTTLE * self.overhead))
+        signum, due = signals.requested(self.comm, due)
+        if due or signum:
+            self.save()
+        if signum:
+            raise signals.Interrupted(signum, integ.t)
+
+    def save(self):
+        """Flush the output, then write the checkpoint (collective)."""
+        integ, rec = self.integ, self.recorder
+        overhead = self.writer.flush()
+        state = self.layout.gather(integ.history)
+        if self.rank0:
+            s = integ.stats
+            attrs = dict(
+                t=integ.t, h_next=float(getattr(integ, "h_next", self.config.time.dt_initial)),
+                theta=rec.theta, next_frame=rec.next_frame,
+                n_steps=self.writer.n_steps, n_frames=self.writer.n_frames,
+                accepted=s.accepted, rejected_error=s.rejected_error, rejected_newton=s.rejected_newton,
+                newton_its=s.newton_its, wall_used=self.wall_used(), mpi_ranks=self.comm.size,
+                written=time.strftime("%Y-%m-%dT%H:%M:%S"), t_end=self.config.time.t_end,
+            )
+            arrays = {"steps": np.asarray(integ.steps, dtype=float), "recent": np.asarray(rec.recent, dtype=float).reshape(-1, 3)}
+            t0 = time.perf_counter()
+            write_checkpoint(self.path, attrs, arrays, state)
+            self.overhead = overhead + time.perf_counter() - t0
+        self.saved = {"t": integ.t, "steps": self.writer.n_steps, "frames": self.writer.n_frames}
+        self.next_t = integ.t + self.every
+        self.last = time.perf_counter()

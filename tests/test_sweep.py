@@ -1,0 +1,283 @@
+"""I-V sweeps: the PSC counter, the state labels, the CLI and hysteresis (issue 3).
+
+Runs are kept short (t_end <= 400, frames every 0.5 tau); each run stops
+as soon as its state is decided (psc_fem.sweep.Decider).
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from conftest import make_config
+from psc_fem import batch
+from psc_fem.cli import UsageError, main as cli_main
+from psc_fem.psc_count import iv_point, psc_cores, relaxed, slip_events
+from psc_fem.sweep import COLUMNS, Decider, parse_currents, read_csv, run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+GAPLESS = ROOT / "examples" / "fig1_gapless.toml"
+
+
+def psc_fem(*args):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "psc_fem.cli", *map(str, args)], capture_output=True, text=True, env=env)
+
+
+# ---- parsing and bad input -------------------------------------------------------
+def test_parse_currents():
+    assert parse_currents("0.9:1.1:0.05") == pytest.approx([0.9, 0.95, 1.0, 1.05, 1.1])
+    assert parse_currents("1.1:0.9:-0.1") == pytest.approx([1.1, 1.0, 0.9])
+    assert parse_currents("0.5:0.5:0.1") == [0.5]
+    assert parse_currents("0:1:0.3") == pytest.approx([0.0, 0.3, 0.6, 0.9])  # STOP off the grid: not included
+
+
+@pytest.mark.parametrize("text", ["1:2", "a:b:c", "0:1:0", "1:0:0.1", "0:1e9:1e-9", "0:nan:0.1", "0:200:50"])
+def test_parse_currents_rejects(text):
+    with pytest.raises(UsageError):
+        parse_currents(text)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--currents", "1:2"],
+        ["--currents", "0.9:1.1:0.1", "--down", "--mode", "independent"],
+        ["--currents", "0.9:1.1:0.1", "--ranks-per-run", "3"],
+        ["--currents", "0.9:1.1:0.1", "--periods", "1"],
+        ["--currents", "0.9:1.1:0.1", "--set", "wire.lenght=3"],
+        ["--currents", "0.9:1.1:0.1", "--set", "drive.ramp_to=2", "--set", "drive.ramp_time=5"],
+    ],
+)
+def test_sweep_bad_input_exits_2_and_writes_nothing(tmp_path, extra, capsys):
+    out = tmp_path / "out"
+    assert cli_main(["sweep", str(GAPLESS), "--out", str(out), *extra]) == 2
+    assert not out.exists()
+    assert "psc-fem: error:" in capsys.readouterr().err
+
+
+# ---- PSC counter and state labels on synthetic data --------------------------------
+def _synthetic_frames(cores, L=40.0, period=5.0, t_end=60.0):
+    """|Psi(x,t)| with cores that dip to zero once per period (at the same time)."""
+    x = np.linspace(-L / 2, L / 2, 801)
+    t = np.arange(0.0, t_end, 0.25)
+    phase = (t % period) / period
+    depth = np.abs(np.sin(np.pi * phase))  # 0 at each slip
+    a = np.ones((t.size, x.size)) * 0.9
+    for xc in cores:
+        well = np.exp(-((x - xc) ** 2) / 4.0)
+        a = a * (1 - well[None, :] * (1 - depth[:, None]))
+    return {"x": x, "t": t, "abs_psi": a}
+
+
+@pytest.mark.parametrize("cores", [[0.0], [-8.0, 8.0], [-12.0, 0.0, 12.0]])
+def test_psc_cores_finds_every_core(cores):
+    f = _synthetic_frames(cores)
+    found = psc_cores(f["x"], f["t"], f["abs_psi"])
+    assert [round(p, 1) for p, _ in found] == cores
+
+
+def test_psc_cores_ignores_shallow_dips():
+    f = _synthetic_frames([0.0])
+    shallow = 1 - 0.3 * (1 - f["abs_psi"])  # never below 0.7: no slip, no core
+    assert psc_cores(f["x"], f["t"], shallow) == []
+
+
+def _periodic_series(period=5.0, t_end=80.0, slips_per_period=1):
+    t = np.linspace(0, t_end, 16001)
+    phase = (t % period) / period
+    psi_min = np.abs(np.sin(np.pi * phase)) * 0.8
+    V = 2 * np.pi * slips_per_period / period * (1 + 0.3 * np.cos(2 * np.pi * phase))
+    return {"t": t, "V": V, "psi_min": psi_min}
+
+
+def test_iv_point_one_psc_and_josephson_ratio():
+    s = _periodic_series()
+    f = _synthetic_frames([0.0], period=5.0, t_end=80.0)
+    p = iv_point(s, f, skip=1)
+    assert p["state"] == "one PSC" and p["n_psc"] == 1
+    assert p["period"] == pytest.approx(5.0, rel=1e-4)
+    assert p["josephson_ratio"] == pytest.approx(1.0, abs=1e-3) and p["slips_per_period"] == 1
+
+
+def test_iv_point_two_cores_slipping_together():
+    s = _periodic_series(slips_per_period=2)
+    f = _synthetic_frames([-8.0, 8.0], period=5.0, t_end=80.0)
+    p = iv_point(s, f, skip=1)
+    assert p["state"] == "several PSCs" and p["n_psc"] == 2
+    assert p["psc_positions"] == pytest.approx([-8.0, 8.0], abs=0.1)
+    assert p["slips_per_period"] == 2 and p["josephson_ratio"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_iv_point_superconducting_and_normal():
+    t = np.linspace(0, 300, 3001)
+    relaxing = {"t": t, "V": 0.1 * np.exp(-t / 20), "psi_min": 0.8 - 0.1 * np.exp(-t / 20)}
+    assert iv_point(relaxing)["state"] == "superconducting"
+    normal = {"t": t, "V": 4.0 + 0 * t, "psi_min": np.where(t < 50, 0.8, 1e-6)}
+    p = iv_point(normal)
+    assert p["state"] == "normal domain" and p["V_mean"] == pytest.approx(4.0)
+
+
+def test_relaxed_tells_decay_from_ghost():
+    """Exponential relaxation (below J0) passes; the ghost of the lost state (above J0) does not."""
+    t = np.linspace(0, 400, 4001)
+    assert relaxed(t, 1e-2 * np.exp(-t / 40))  # below 1e-6 at the end
+    assert relaxed(t, 1e-2 * np.exp(-t / 50))  # |V| ~ 8e-6 at the end, but decaying exponentially
+    ghost = 1e-2 / (1 + (t / 10) ** 2) + 1e-5  # algebraic approach, then a plateau ~ j - J0
+    assert not relaxed(t, ghost)
+    assert not relaxed(t[t < 150], ghost[t < 150])  # even before the plateau: algebraic is too slow
+
+
+def test_slip_events_need_deep_dips():
+    t = np.linspace(0, 100, 10001)
+    wiggle = 0.8 + 0.05 * np.sin(t)  # a breathing stationary-like state: no slips
+    assert slip_events(t, wiggle).size == 0
+    slips = 0.8 * np.abs(np.sin(np.pi * t / 10))
+    assert slip_events(t, slips).size == 9  # 10, 20, ..., 90
+
+
+def test_progress_reports_done_total_and_eta():
+    import io
+
+    log = io.StringIO()  # not a terminal: silent unless asked for lines
+    quiet = batch.Progress(2, enabled=True, stream=log)
+    quiet.update({})
+    assert log.getvalue() == ""
+    p = batch.Progress(2, enabled=True, stream=log, lines=True, describe=lambda r: f"j={r['j']}")
+    p.update({"j": 1.0})
+    p.update({"j": 1.1})
+    lines = log.getvalue().splitlines()
+    assert lines[0].startswith("[1/2] j=1.0") and "ETA" in lines[0]
+    assert lines[1].startswith("[2/2] j=1.1") and "ETA 0 s" in lines[1]
+    silent = io.StringIO()
+    batch.Progress(2, enabled=True, quiet=True, stream=silent, lines=True).update({})
+    assert silent.getvalue() == ""
+
+
+def test_lpt_assignment_balances():
+    costs = [5, 1, 1, 1, 1, 1, 4]
+    lists = batch.lpt_assign(costs, 2)
+    loads = [sum(costs[i] for i in lst) for lst in lists]
+    assert sorted(i for lst in lists for i in lst) == list(range(7))
+    assert max(loads) - min(loads) <= 1
+
+
+def test_split_requires_divisor():
+    with pytest.raises(ValueError):
+        batch.split(MPI.COMM_SELF, 2)
+
+
+# ---- real runs ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def iv_dir(tmp_path_factory):
+    """psc-fem sweep on the Fig. 1 gapless wire: one current below J0 = 0.980, two above."""
+    out = tmp_path_factory.mktemp("sweep") / "iv"
+    res = psc_fem("sweep", GAPLESS, "--currents", "0.95:1.15:0.1", "--out", out,
+                  "--set", "time.t_end=400", "--set", "output.every=0.5", "--periods", "4")
+    assert res.returncode == 0, res.stderr
+    return out, res.stdout
+
+
+def test_sweep_writes_table_plot_and_run_directories(iv_dir):
+    out, stdout = iv_dir
+    for name in ("iv.csv", "iv.h5", "iv.png", "sweep.json"):
+        assert (out / name).is_file(), name
+    rows = read_csv(out / "iv.csv")
+    assert [r["current"] for r in rows] == pytest.approx([0.95, 1.05, 1.15])
+    assert {"branch", "current", "V_mean", "period", "n_psc", "state", "josephson_ratio"} <= set(rows[0])
+    with h5py.File(out / "iv.h5") as f:
+        assert set(COLUMNS) <= set(f["iv"])
+        np.testing.assert_allclose(f["iv/current"][:], [0.95, 1.05, 1.15])
+        assert f.attrs["wire.length"] == 1.1
+    for r in rows:  # each point is a full run directory, openable in ParaView
+        d = Path(r["run_dir"])
+        assert d.name == f"up_j={r['current']:.4f}"
+        assert (d / "fields.xdmf").is_file() and (d / "series.h5").is_file()
+        assert json.loads((d / "run.json").read_text())["parameters"]["drive"]["current"] == r["current"]
+    assert "iv.csv" in stdout
+
+
+def test_sweep_physics(iv_dir):
+    """Below J0 superconducting (V = 0); above, one PSC at x = 0 obeying period * V = 2 pi, V growing with j."""
+    rows = read_csv(iv_dir[0] / "iv.csv")
+    below, *above = rows
+    assert below["state"] == "superconducting" and below["V_mean"] == 0.0 and below["n_psc"] == 0
+    for r in above:
+        assert r["state"] == "one PSC" and r["n_psc"] == 1
+        assert r["psc_positions"] == pytest.approx([0.0], abs=0.06)
+        assert r["josephson_ratio"] == pytest.approx(1.0, abs=2e-3)
+        assert r["period"] * r["V_mean"] == pytest.approx(2 * math.pi, rel=2e-3)
+    assert above[0]["V_mean"] < above[1]["V_mean"]
+    assert above[0]["period"] > above[1]["period"]  # the period diverges towards J0
+
+
+def test_decider_stops_runs_early(iv_dir):
+    rows = read_csv(iv_dir[0] / "iv.csv")
+    assert rows[0]["stopped"] == "stationary" and rows[0]["t_run"] < 400
+    assert all(r["stopped"] == "periodic" and r["n_periods"] == 4 for r in rows[1:])
+
+
+# Hysteresis on a small case: L = 5 xi, gapless.  J0 = 0.4259 (GL stationary
+# branch between rigid banks, tests/test_critical.py), retrapping current
+# 0.370 < j_r < 0.375 (docs/sweeps.md).
+J0_L5 = 0.4259
+
+
+def test_continuation_exposes_hysteresis(tmp_path):
+    cfg = make_config(wire={"length": 5.0, "h": 0.2}, model={"delta": 0.0}, time={"t_end": 400.0}, output={"every": 0.5})
+    rows = run_sweep(cfg, [0.36, 0.40, 0.44], tmp_path, mode="continuation", down=True, world=MPI.COMM_SELF,
+                     periods=4, progress=False)
+    states = {(r["branch"], r["current"]): r for r in rows}
+    assert [(r["branch"], r["current"]) for r in rows] == [("up", 0.36), ("up", 0.40), ("up", 0.44), ("down", 0.40), ("down", 0.36)]
+    # up: stationary until J0 is passed
+    assert states["up", 0.40]["state"] == "superconducting"
+    assert states["up", 0.44]["state"] == "one PSC"
+    # down: still slipping at j = 0.40 < J0 (hysteresis), with AC Josephson ...
+    down = states["down", 0.40]
+    assert 0.40 < J0_L5 and down["state"] == "one PSC" and down["V_mean"] > 0.3
+    assert down["josephson_ratio"] == pytest.approx(1.0, abs=3e-3)
+    # ... and retrapped at j = 0.36: the slipping branch ends at a retrapping current in (0.36, 0.40)
+    assert states["down", 0.36]["state"] == "superconducting"
+
+
+def test_second_psc_appears_at_higher_current(tmp_path):
+    """L = 20 xi, gapless, u = 0.3: one PSC at x = 0 just above J0 (0.386), two at higher current.
+
+    With a small u the modulus of Psi relaxes faster than the phase
+    (Michotte et al. 2004) and PSCs nucleate at separate places
+    (Baranov, Balanov & Kabanov 2013); with the paper's u = 5.79 a wire
+    this long turns into a normal domain above J0 (docs/sweeps.md).
+    """
+    cfg = make_config(wire={"length": 20.0, "h": 0.2}, model={"delta": 0.0, "u": 0.3}, time={"t_end": 300.0},
+                      output={"every": 0.25})
+    one, two = run_sweep(cfg, [0.39, 0.42], tmp_path, world=MPI.COMM_SELF, periods=4, progress=False)
+    assert one["state"] == "one PSC" and one["n_psc"] == 1
+    assert one["psc_positions"] == pytest.approx([0.0], abs=0.25)
+    assert one["josephson_ratio"] == pytest.approx(1.0, abs=2e-3)
+    assert two["state"] == "several PSCs" and two["n_psc"] == 2
+    left, right = two["psc_positions"]
+    assert left == pytest.approx(-right, abs=0.25) and 2.0 < right < 6.0  # a mirror pair, off the centre
+    # the pair slips together: two 2 pi slips per period, AC Josephson per slip
+    assert two["slips_per_period"] == 2 and two["josephson_ratio"] == pytest.approx(1.0, abs=2e-3)
+    assert two["V_mean"] > 3 * one["V_mean"]
+
+
+def test_resume_keeps_completed_runs(iv_dir):
+    """--resume on the same directory: nothing is run again, the table is the same."""
+    out, _ = iv_dir
+    before = read_csv(out / "iv.csv")
+    res = psc_fem("sweep", GAPLESS, "--currents", "0.95:1.15:0.1", "--out", out, "--resume",
+                  "--set", "time.t_end=400", "--set", "output.every=0.5", "--periods", "4", "--quiet")
+    assert res.returncode == 0, res.stderr
+    after = read_csv(out / "iv.csv")
+    assert all(r["wall_time"] < 2.0 for r in after)  # classified from the files, not simulated
+    for a, b in zip(before, after):
+        for c in ("state", "V_mean", "period", "n_psc", "josephson_ratio", "steps", "t_run"):
+            assert a[c] == b[c] or (a[c] != a[c] and b[c] != b[c]), c
