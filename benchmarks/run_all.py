@@ -106,11 +106,11 @@ def verdicts(rec):
         add("40-current sweep < 120 s (mpirun -n 2)", f"{w['median']:.0f} s", w["max"] < 120, f"{120 / w['max']:.1f}x under")
     r = rec.get("big")
     if r and r.get("rows"):
-        two = [x for x in r["rows"] if x["case"].startswith("2")][0]
-        s = two["speedup_vs_1_rank_petsc"]
-        s2 = two["speedup_vs_1_rank_mumps"]
-        add("1e5 DOFs: >= 1.7x on 2 ranks", f"{s['median']:.2f}x vs 1-rank LU [{s['min']:.2f}-{s['max']:.2f}]; {s2['median']:.2f}x vs 1-rank MUMPS",
-            s["median"] >= 1.7, f"{s['median'] / 1.7:.2f} of the target")
+        for two in [x for x in r["rows"] if x["case"].startswith("2")]:
+            s = two["speedup_vs_1_rank_petsc"]
+            s2 = two["speedup_vs_1_rank_mumps"]
+            add(f"1e5 DOFs: >= 1.7x on 2 ranks, {two['case']}", f"{s['median']:.2f}x vs 1-rank LU [{s['min']:.2f}-{s['max']:.2f}]; {s2['median']:.2f}x vs 1-rank MUMPS",
+                s["median"] >= 1.7, f"{s['median'] / 1.7:.2f} of the target")
     r = rec.get("phonons")
     if r and r.get("real_run"):
         w = r["real_run"]["warm"]

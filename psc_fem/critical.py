@@ -35,9 +35,7 @@ it beside J0; the sweep's cost model uses it as a J0 estimate.
 """
 
 import csv
-import json
 import math
-import sys
 import time
 from pathlib import Path
 

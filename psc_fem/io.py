@@ -96,7 +96,7 @@ class RunWriter:
                 (self.dir / CHECKPOINT).unlink(missing_ok=True)  # a fresh run: no resuming someone else's state
                 remove_stale_tmp(self.dir)
                 with atomic_h5(self.dir / "series.h5", create=True) as h5:
-                    for key, value in _parameter_attrs(config).items():
+                    for key, value in {**_parameter_attrs(config), "status": "running"}.items():
                         h5.attrs[key] = value
                     for k in STEP_FIELDS:
                         h5.create_dataset(k, shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
@@ -193,12 +193,6 @@ class RunWriter:
             self.run_info.update(info, status=status, finished=time.strftime("%Y-%m-%dT%H:%M:%S"))
             write_json(self.dir / "run.json", self.run_info)
         self.comm.Barrier()
-
-    def update_info(self, **info):
-        """Merge keys into run.json now (rank 0; atomic)."""
-        if self.rank0:
-            self.run_info.update(info)
-            write_json(self.dir / "run.json", self.run_info)
 
 
 def _parameter_attrs(config):

@@ -83,7 +83,7 @@ def relaxed(t, V, window=None, v_tol=V_TOL, decay=DECAY):
     return bool(v_last < 0.5 * v_before and v_last < decay * peak)
 
 
-def psc_cores(x, frames_t, abs_psi, t_from=-math.inf, depth=0.35, prominence=0.1, min_separation=1.0):
+def psc_cores(x, frames_t, abs_psi, t_from=-math.inf, depth=0.35, prominence=0.1, min_separation=1.0, floor=0.02):
     """Positions of the PSC cores: deep local minima of min over frames of |Psi(x)|.
 
     ``frames_t``, ``abs_psi`` (nf, nx) are the run's frames; only frames at
@@ -91,7 +91,8 @@ def psc_cores(x, frames_t, abs_psi, t_from=-math.inf, depth=0.35, prominence=0.1
     A core is a local minimum of m(x) = min_k |Psi(x, t_k)| below ``depth``
     that rises by at least ``prominence`` on both sides before the next
     deeper minimum, with cores closer than ``min_separation`` merged (the
-    deepest kept).  The frames sample time every output.every, so at a core
+    deepest kept); m is clipped from below at ``floor``, so a stretch that
+    was (numerically) normal counts as one core at its middle.  The frames sample time every output.every, so at a core
     m(x) is near, but not exactly, zero: hence the generous ``depth``.
 
     Returns [(x, m(x))] sorted by x.
@@ -102,8 +103,19 @@ def psc_cores(x, frames_t, abs_psi, t_from=-math.inf, depth=0.35, prominence=0.1
     sel = ft >= t_from
     if a.ndim != 2 or not sel.any() or x.size < 3:
         return []
-    m = a[sel].min(axis=0)
-    cand = [i for i in range(1, x.size - 1) if m[i] <= m[i - 1] and m[i] <= m[i + 1] and m[i] < depth]
+    # below ``floor`` |Psi| is zero for this purpose: the minima of a stretch
+    # at round-off level (a core that sat at |Psi| ~ 1e-13 for a while) are
+    # noise, so such a stretch counts once, at its middle
+    m = np.maximum(a[sel].min(axis=0), floor)
+    cand = []
+    i = 1
+    while i < x.size - 1:
+        k = i
+        while k + 1 < x.size - 1 and m[k + 1] == m[i]:
+            k += 1  # a plateau i..k
+        if m[i] <= m[i - 1] and m[k] <= m[k + 1] and m[i] < depth:
+            cand.append((i + k) // 2)
+        i = k + 1
     cores = []
     for i in sorted(cand, key=lambda i: m[i]):
         # prominence: climb to both sides until a deeper point or the end

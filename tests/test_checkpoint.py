@@ -103,6 +103,20 @@ def test_resume_is_bitwise_identical(tmp_path, reference):
     assert is_complete(tmp_path) and is_complete(tmp_path, t_end=T_END) and not is_complete(tmp_path, t_end=2 * T_END)
 
 
+def test_resume_without_field_output(tmp_path):
+    """output.fields = false: no fields.xdmf/h5 to cut back; series and frames still bitwise."""
+    no_fields = {"output": {"fields": False, "every": 0.5}, "time": {"t_end": 12.0}}
+    ref = sim(tmp_path / "ref", **no_fields)
+    with pytest.raises(signals.Interrupted):
+        sim(tmp_path / "run", stop=interrupt_after(5.0), **no_fields)
+    res = sim(tmp_path / "run", resume=True, **no_fields)
+    for k in ref.series:
+        np.testing.assert_array_equal(res.series[k], ref.series[k], err_msg=k)
+    assert not (tmp_path / "run" / "fields.h5").exists()
+    with h5py.File(tmp_path / "run" / "series.h5") as f, h5py.File(tmp_path / "ref" / "series.h5") as g:
+        np.testing.assert_array_equal(f["frames/phi"][:], g["frames/phi"][:])
+
+
 def test_files_ahead_of_the_checkpoint_are_cut_back(tmp_path, reference):
     """A kill between the flush of the files and the checkpoint leaves files ahead of it:
     resume truncates series.h5, fields.h5 and fields.xdmf to the checkpoint, no duplicates."""

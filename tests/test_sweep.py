@@ -20,7 +20,7 @@ from conftest import make_config
 from psc_fem import batch
 from psc_fem.cli import UsageError, main as cli_main
 from psc_fem.psc_count import iv_point, psc_cores, relaxed, slip_events
-from psc_fem.sweep import COLUMNS, Decider, parse_currents, read_csv, run_sweep
+from psc_fem.sweep import COLUMNS, parse_currents, read_csv, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 GAPLESS = ROOT / "examples" / "fig1_gapless.toml"

@@ -45,11 +45,13 @@ def _serial_reference(cfg, base):
     return sorted((r for p in parts for r in p), key=lambda r: r["current"])
 
 
-def test_batch_equals_one_rank_run_by_run(tmp_path):
+@pytest.mark.parametrize("schedule", ["dynamic", "static"])
+def test_batch_equals_one_rank_run_by_run(tmp_path, schedule):
     world = MPI.COMM_WORLD
     base = shared(tmp_path)
     cfg = _cfg()
-    rows = run_sweep(cfg, CURRENTS, f"{base}/batch", world=world, ranks_per_run=1, periods=4, progress=False)
+    rows = run_sweep(cfg, CURRENTS, f"{base}/batch", world=world, ranks_per_run=1, periods=4, progress=False,
+                     schedule=schedule)
     ref = _serial_reference(cfg, base)
     if world.rank == 0:
         assert [r["current"] for r in rows] == CURRENTS
@@ -70,13 +72,13 @@ def test_domain_decomposed_runs_equal_one_rank(tmp_path):
     world = MPI.COMM_WORLD
     base = shared(tmp_path)
     cfg = _cfg()
-    currents = CURRENTS[-1:]  # one short run: per-step collectives are slow on a busy machine
-    rows = run_sweep(cfg, currents, f"{base}/dd", world=world, ranks_per_run=world.size, periods=3, progress=False)
-    ref = run_sweep(cfg, currents, f"{base}/one", world=MPI.COMM_SELF, periods=3, progress=False) if world.rank == 0 else None
+    currents = [1.3]  # one short run (period ~ 10): per-step collectives are slow on a busy machine
+    rows = run_sweep(cfg, currents, f"{base}/dd", world=world, ranks_per_run=world.size, periods=2, progress=False)
+    ref = run_sweep(cfg, currents, f"{base}/one", world=MPI.COMM_SELF, periods=2, progress=False) if world.rank == 0 else None
     world.Barrier()
     if world.rank == 0:
         for a, b in zip(rows, ref):
-            assert a["state"] == b["state"] and a["n_psc"] == b["n_psc"] and a["n_periods"] == b["n_periods"]
+            assert a["state"] == b["state"] == "one PSC" and a["n_psc"] == b["n_psc"] and a["n_periods"] == b["n_periods"]
             for c in ("V_mean", "period", "josephson_ratio"):
                 assert a[c] == pytest.approx(b[c], rel=1e-5), c
             assert a["psc_positions"] == pytest.approx(b["psc_positions"], abs=1e-9)
@@ -103,10 +105,13 @@ def test_long_wire_with_several_pscs_two_ranks_equal_one(tmp_path):
     """A 100 xi wire, domain-decomposed over the ranks, equals the same wire on one rank.
 
     u = 0.3 (a small |Psi| relaxation time): PSCs nucleate at several
-    places at once (Baranov, Balanov & Kabanov 2013; with the paper's
-    u = 5.79 a long wire between rigid banks turns into a normal domain
-    instead, docs/sweeps.md).  By tau = 16 the wire has slipped; the
-    multi-PSC dynamics is chaotic later, so the comparison stops there.
+    places (Baranov, Balanov & Kabanov 2013; with the paper's u = 5.79 a
+    long wire between rigid banks turns into a normal domain instead,
+    docs/sweeps.md).  From Psi = 1 at j = 0.45 the wire first slips at the
+    centre and near the banks (tau ~ 8-12), then a train of PSCs spreads
+    along it (tau 15-25: a dozen cores).  The irregular many-PSC dynamics
+    that follows would amplify round-off differences, so the comparison
+    stops at 25 (measured there: 5e-12 in |Psi|).
     """
     import h5py
 
@@ -116,22 +121,23 @@ def test_long_wire_with_several_pscs_two_ranks_equal_one(tmp_path):
     world = MPI.COMM_WORLD
     base = shared(tmp_path)
     cfg = make_config(wire={"length": 100.0, "h": 0.5}, model={"delta": 0.0, "u": 0.3}, drive={"current": 0.45},
-                      time={"t_end": 16.0}, output={"every": 0.5})
+                      time={"t_end": 25.0, "rtol": 1e-3, "atol": 1e-4}, output={"every": 0.5})
     par = simulate(cfg, f"{base}/par", comm=world, progress=False, echo=False)
     ser = simulate(cfg, f"{base}/ser", comm=MPI.COMM_SELF, progress=False, echo=False) if world.rank == 0 else None
     world.Barrier()
     if world.rank != 0:
         return
     assert par.run["dofs"] == ser.run["dofs"] >= 600
-    grid = np.linspace(0.5, 16.0, 400)
+    grid = np.linspace(0.5, 25.0, 500)
     for key in ("V", "psi_min"):
         a, b = np.interp(grid, par.t, par.series[key]), np.interp(grid, ser.t, ser.series[key])
-        assert np.max(np.abs(a - b)) < 1e-4 * max(1.0, np.max(np.abs(b))), key
-    assert slip_events(ser.t, ser.psi_min).size >= 1  # the comparison covers slipping dynamics
+        assert np.max(np.abs(a - b)) < 1e-7 * max(1.0, np.max(np.abs(b))), key
+    assert slip_events(ser.t, ser.psi_min).size >= 4
     with h5py.File(f"{base}/par/series.h5") as fp, h5py.File(f"{base}/ser/series.h5") as fs:
-        np.testing.assert_allclose(fp["frames/abs_psi"][:], fs["frames/abs_psi"][:], atol=1e-4)
-        cores = psc_cores(fs["frames/x"][:], fs["frames/t"][:], fs["frames/abs_psi"][:])
-        cores_par = psc_cores(fp["frames/x"][:], fp["frames/t"][:], fp["frames/abs_psi"][:])
-    # parallel = serial is the frames check above; core positions from a
-    # threshold on |Psi| are too sensitive to compare run against run
-    assert len(cores) >= 3 and len(cores_par) >= 3
+        # the runs differ by round-off (1e-12 measured: MUMPS vs PETSc LU, the same steps)
+        np.testing.assert_allclose(fp["frames/abs_psi"][:], fs["frames/abs_psi"][:], atol=1e-8)
+        x, ft = fs["frames/x"][:], fs["frames/t"][:]
+        cores = psc_cores(x, ft, fs["frames/abs_psi"][:], t_from=15.0)
+        cores_par = psc_cores(x, ft, fp["frames/abs_psi"][:], t_from=15.0)
+    assert len(cores) >= 6  # several PSCs along the wire
+    assert [c[0] for c in cores] == [c[0] for c in cores_par]
