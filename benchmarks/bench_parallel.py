@@ -164,6 +164,8 @@ def big_inner(args):
 
     comm = MPI.COMM_WORLD
     petsc = {"pc_factor_mat_solver_type": "mumps"} if args.mumps else {}
+    if args.woodbury:  # exact domain decomposition (psc_fem.dd_solver)
+        petsc = {"pc_type": "python", "pc_python_type": "psc_fem.dd_solver.WoodburyPC"}
     if args.bjacobi:  # domain decomposition: each rank factors its own (banded) block, GMRES couples them
         petsc = {"ksp_type": "gmres", "pc_type": "bjacobi", "sub_pc_type": "lu", "sub_pc_factor_mat_ordering_type": "natural",
                  "ksp_rtol": 1e-12, "ksp_atol": 1e-14, "ksp_max_it": 200}
@@ -212,6 +214,7 @@ def main(argv=None):
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--mumps", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--bjacobi", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--woodbury", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     {"fig1": bench_fig1, "sweep": bench_sweep, "big": bench_big, "phonons": bench_phonons}[args.which](args)
     return 0

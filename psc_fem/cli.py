@@ -140,7 +140,7 @@ def cmd_info(args):
     return 0
 
 
-def build_parser():
+def build_parser(argv=None):
     p = argparse.ArgumentParser(prog="psc-fem", description="Phase-slip centers in 1D superconducting wires (finite-gap TDGL, DOLFINx).")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -174,17 +174,15 @@ def build_parser():
     i.set_defaults(func=cmd_info)
 
     # Commands that live in their own modules: each has add_arguments(parser)
-    # and main(args) -> exit code, and imports its heavy dependencies lazily.
+    # and main(args) -> exit code.  Only the chosen one is imported (the
+    # cooling module alone costs ~1 s of scipy imports at start-up).
+    chosen = next((a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")), None)
     for name, module, text in PLUGGED:
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
         c = sub.add_parser(name, help=text)
-        mod.add_arguments(c)
-        c.set_defaults(func=mod.main)
+        if name == chosen:
+            mod = importlib.import_module(module)
+            mod.add_arguments(c)
+            c.set_defaults(func=mod.main)
     return p
 
 
@@ -196,7 +194,7 @@ PLUGGED = (
 
 
 def main(argv=None):
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     from psc_fem.options import ConfigError
 

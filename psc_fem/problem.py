@@ -46,13 +46,21 @@ DEFAULT_PETSC = {
 def petsc_options(user, comm):
     """Defaults merged with the user's [petsc] table (user wins)."""
     opts = dict(DEFAULT_PETSC)
-    opts["pc_factor_mat_solver_type"] = "mumps" if comm.size > 1 else "petsc"
     if comm.size == 1:
         # The wire's dofs are numbered along x (banded matrix): in that
         # order PETSc's LU has no fill at all (factor nnz = matrix nnz), while
         # its default nested dissection adds ~70% (1e5 DOFs;
-        # docs/performance.md).  MUMPS orders by itself.
+        # docs/performance.md).
+        opts["pc_factor_mat_solver_type"] = "petsc"
         opts["pc_factor_mat_ordering_type"] = "natural"
+    else:
+        # Each rank factors its own piece of the chain the same way; the few
+        # couplings across cuts are solved exactly (psc_fem.dd_solver).
+        # MUMPS was 2.5x slower than PETSc's LU even on one rank.
+        opts["pc_type"] = "python"
+        opts["pc_python_type"] = "psc_fem.dd_solver.WoodburyPC"
+    if any(key.startswith("pc_factor") for key in user) and "pc_type" not in user:
+        opts["pc_type"] = "lu"  # e.g. pc_factor_mat_solver_type = "mumps" on several ranks
     opts.update(user)
     return opts
 

@@ -2,7 +2,9 @@
 
 Each rank also runs the same wire alone (COMM_SELF); the 2-rank run must
 give the same series and frames to solver tolerance.  The default LU is
-PETSc's in serial and MUMPS in parallel, so agreement is not bitwise.
+PETSc's in serial; in parallel each rank factors its piece the same way and
+psc_fem.dd_solver couples the pieces exactly, so runs agree to round-off
+(the adaptive steps are the same: same step count asserted).
 """
 
 import h5py
@@ -30,13 +32,14 @@ def test_two_ranks_match_one(tmp_path, delta):
     par = simulate(cfg, par_dir, comm=comm, progress=False, echo=False)
     ser = simulate(cfg, tmp_path / f"serial{comm.rank}", comm=MPI.COMM_SELF, progress=False, echo=False)
     assert comm.size >= 1
+    assert par.run["steps"] == ser.run["steps"]
     grid = np.linspace(1.0, 25.0, 300)
     for key in ("V", "psi_center", "theta_plus"):
         a = np.interp(grid, par.t, par.series[key])
         b = np.interp(grid, ser.t, ser.series[key])
-        assert np.max(np.abs(a - b)) < 1e-5 * max(1.0, np.max(np.abs(b))), key
+        assert np.max(np.abs(a - b)) < 1e-9 * max(1.0, np.max(np.abs(b))), key
     if comm.rank == 0:
         with h5py.File(f"{par_dir}/series.h5") as fp, h5py.File(tmp_path / "serial0/series.h5") as fs:
             np.testing.assert_allclose(fp["frames/x"][:], fs["frames/x"][:], atol=1e-14)
             for key in ("abs_psi", "phi", "js", "jn", "jint"):
-                np.testing.assert_allclose(fp[f"frames/{key}"][:], fs[f"frames/{key}"][:], atol=1e-5, rtol=1e-5, err_msg=key)
+                np.testing.assert_allclose(fp[f"frames/{key}"][:], fs[f"frames/{key}"][:], atol=1e-9, rtol=1e-9, err_msg=key)
