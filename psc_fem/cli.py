@@ -71,15 +71,28 @@ def cmd_plot(args):
             with h5py.File(d / "spectrum.h5") as f:
                 a = dict(f.attrs)
             made.append(sol.spectrum(temperature=float(a["T"]), gamma=float(a["gamma"]), variant=str(a["variant"]))["figure_file"])
-    if (d / "iv.h5").is_file():
-        from psc_fem import sweep
-
-        made.append(sweep.plot_iv(d))
+    if (d / "iv.csv").is_file():
+        made.extend(_plot_sweep(d, args.pdf))
     if not made:
-        raise UsageError(f"{d}: nothing to plot (no series.h5 or iv.h5)")
+        raise UsageError(f"{d}: nothing to plot (no series.h5 or iv.csv)")
     for path in made:
         print(f"figure: {path}")
     return 0
+
+
+def _plot_sweep(d, pdf):
+    """iv.png (and iv.pdf) of a sweep directory, titled as `psc-fem sweep` does."""
+    import json
+
+    from psc_fem import sweep
+
+    rows = sweep.read_csv(d / "iv.csv")
+    title = ""
+    if (d / "sweep.json").is_file():
+        meta = json.loads((d / "sweep.json").read_text())
+        cfg = meta.get("config", {})
+        title = f"L = {cfg['wire']['length']:g} xi, delta = {cfg['model']['delta']:.4g}, {meta.get('mode', '')}"
+    return [sweep.plot_iv(rows, d / f"iv.{ext}", title) for ext in (("png", "pdf") if pdf else ("png",))]
 
 
 def cmd_spectrum(args):
@@ -156,7 +169,7 @@ def build_parser(argv=None):
 
     pl = sub.add_parser("plot", help="figures of a run or sweep directory")
     pl.add_argument("dir")
-    pl.add_argument("--pdf", action="store_true", help="also write fig1.pdf")
+    pl.add_argument("--pdf", action="store_true", help="also write fig1.pdf / iv.pdf")
     pl.add_argument("--render", action="store_true", help="pyvista rendering of |Psi(x,t)|^2 (psi_spacetime.png)")
     pl.set_defaults(func=cmd_plot)
 

@@ -6,7 +6,7 @@
 * Checkpoints are keyed by dof coordinates, not by the partition: a 2-rank
   checkpoint resumes on 1 rank and a 1-rank checkpoint on 2 ranks, and both
   agree with the uninterrupted runs to solver tolerance (the LU differs:
-  PETSc's in serial, MUMPS in parallel).
+  PETSc's in serial, psc_fem.dd_solver in parallel).
 """
 
 import gc

@@ -105,7 +105,7 @@ def test_sigterm_to_mpirun_two_ranks_then_resume(tmp_path):
     """SIGTERM to `mpirun -n 2 psc-fem run`: both ranks stop after the same step, exit 143,
     files closed, status "interrupted".  The 2-rank checkpoint then resumes here on one
     rank (checkpoints do not depend on the partition) and the run agrees with an
-    uninterrupted serial run to solver tolerance (MUMPS vs PETSc's LU)."""
+    uninterrupted serial run to solver tolerance (psc_fem.dd_solver vs PETSc's LU)."""
     cfg_path = tmp_path / "mpi.toml"
     cfg_path.write_text(fig1_toml(tmp_path).read_text().replace("t_end = 30.0", "t_end = 15.0"))
     config = load_config(cfg_path)

@@ -204,6 +204,20 @@ def test_sweep_writes_table_plot_and_run_directories(iv_dir):
     assert "iv.csv" in stdout
 
 
+def test_plot_redraws_the_iv_curve(iv_dir, tmp_path):
+    """`psc-fem plot SWEEP_DIR --pdf` redraws iv.png and writes iv.pdf from iv.csv."""
+    import shutil
+
+    from psc_fem import cli
+
+    d = tmp_path / "iv"
+    shutil.copytree(iv_dir[0], d, ignore=shutil.ignore_patterns("runs"))
+    (d / "iv.png").unlink()
+    assert cli.main(["plot", str(d), "--pdf"]) == 0
+    assert (d / "iv.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (d / "iv.pdf").read_bytes()[:5] == b"%PDF-"
+
+
 def test_sweep_physics(iv_dir):
     """Below J0 superconducting (V = 0); above, one PSC at x = 0 obeying period * V = 2 pi, V growing with j."""
     rows = read_csv(iv_dir[0] / "iv.csv")
