@@ -338,3 +338,26 @@ def test_wide_banks_act_as_rigid_ends():
     assert uniform3 < 0.6221 - 0.1  # without banks: the 3 xi wire's 0.500
     assert gaps[0] > gaps[1] > 0, gaps
     assert 5 < gaps[0] / gaps[1] < 15, gaps  # ~ 1/width
+
+
+def test_frame_currents_balance_the_total_current():
+    """Output cell fields are S-weighted densities: (js + jn + jint) <S>_e = j in every cell, at any state
+    (here random Psi, dPsi/dtau), with <S>_e the cell mean of S."""
+    from psc_fem.fields import FieldEvaluator
+
+    p = WireProblem(make_config(wire=wire(**NECK)), MPI.COMM_SELF)
+    assert WireProblem(make_config(), MPI.COMM_SELF).S is None  # no cross-section: the paper's forms, no S
+    ev = FieldEvaluator(p)
+    rng = np.random.default_rng(3)
+    state, rate = rng.uniform(-1, 1, p.w.x.array.size), rng.uniform(-1, 1, p.w.x.array.size)
+    ev.evaluate(state, rate, 0.0)
+    total = sum(ev.cell[k].x.array for k in ("js", "jn", "jint"))
+    mid = ev.cell["js"].function_space.tabulate_dof_coordinates()[:, 0]  # cell midpoints, in the DG0 dof order
+    h = L2 / p.config.wire.cells
+    # <S>_e by the 2-point Gauss rule the forms use (degree 2k + 1 = 3): the balance holds to round-off
+    gx, gw = np.polynomial.legendre.leggauss(2)
+    mean_S = np.array([0.5 * np.dot(gw, neck_S(m + 0.5 * h * gx)) for m in mid])
+    np.testing.assert_allclose(total * mean_S, p.j.value, rtol=1e-12)
+    exact_mean = np.array([quad(neck_S, m - h / 2, m + h / 2)[0] / h for m in mid])
+    np.testing.assert_allclose(mean_S, exact_mean, rtol=1e-6)  # ... and to 7e-7 with the exact cell means
+    assert np.ptp(total) > 0.3  # the density itself follows 1/S
