@@ -57,6 +57,10 @@ class CrossSection(_Section):
                 raise ValueError(f"wire.cross_section.{k} does not apply to shape = '{self.shape}'")
         return self
 
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}  # only the shape's own keys
+
 
 class Banks(_Section):
     """[wire.banks]: wide superconducting banks of finite length inside [-L/2, L/2] (docs/geometry.md)."""
@@ -86,7 +90,7 @@ class Wire(_Section):
     def _geometry_fits(self):
         half, cs = 0.5 * self.length, self.cross_section
         if cs is not None and cs.position is not None and not -half < cs.position < half:
-            raise ValueError(f"wire.cross_section.position must lie inside the wire (-L/2, L/2) = ({-half:g}, {half:g}), got {cs.position:g}")
+            raise ValueError(f"wire.cross_section.position must lie inside the wire, between {-half:g} and {half:g}, got {cs.position:g}")
         if cs is not None and cs.path is not None:
             from psc_fem.meshes.profiles import read_table
 
