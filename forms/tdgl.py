@@ -25,6 +25,14 @@ Q is singular where Psi = 0 (the PSC core) while Q |Psi|^2 is not; only the
 interference term Q d|Psi|^2/dtau needs care.  We regularise 1/|Psi|^2 by
 1/(|Psi|^2 + eps_q^2) in that term alone (tests show mean V converges as
 eps_q -> 0).
+
+Non-uniform wires (docs/geometry.md): with a cross-section S(x), the
+total current I = S (js + jn + jint) is conserved along the wire and (A.1)
+has (1/S)(S Psi')' in place of Psi''.  Multiplying (A.1) by S makes
+int S Psi'.v' the natural weak form of (S Psi')', and (A.3) becomes
+S (D phi' - js) + j = 0, with j = [drive] current the current density
+where S = 1.  ``S = None`` (the paper's uniform wire) leaves the forms
+exactly as they are without S.
 """
 
 from dataclasses import dataclass
@@ -51,6 +59,7 @@ class ModelCoefficients:
     eps_q: object = 1e-3
     p: object = 0.0
     gapless: bool = False
+    S: object = None  # cross-section S(x) (a Function), None: uniform wire
 
 
 def abs2(u):
@@ -88,8 +97,15 @@ def f(u, phi, c):
 
 
 def psi_residual(u, u_t, phi, v, c, dx=ufl.dx):
-    """Weak form of (B.1): int (d_a u_t - f) . v - Gamma . v' dx."""
-    return (ufl.dot(d_a(u, c) * u_t, v) - ufl.dot(f(u, phi, c), v) - ufl.dot(Gamma(u), v.dx(0))) * dx
+    """Weak form of (B.1): int (d_a u_t - f) . v - Gamma . v' dx.
+
+    With a cross-section, int S [(d_a u_t - f) . v - Gamma . v'] dx: (B.1)
+    times S, whose flux term S u'.v' is (S u')' weakly.
+    """
+    integrand = ufl.dot(d_a(u, c) * u_t, v) - ufl.dot(f(u, phi, c), v) - ufl.dot(Gamma(u), v.dx(0))
+    if c.S is not None:
+        integrand = c.S * integrand
+    return integrand * dx
 
 
 def D(u, c):
@@ -105,7 +121,7 @@ def D(u, c):
 
 
 def current_parts(u, u_t, phi, c):
-    """(js, jn, jint) of (A.2) as UFL expressions; js + jn + jint = j."""
+    """(js, jn, jint) of (A.2) as UFL expressions; js + jn + jint = j (j/S with a cross-section)."""
     im_psi_dpsi = u[0] * u[1].dx(0) - u[1] * u[0].dx(0)  # Im(Psi* Psi') = Q |Psi|^2
     js = im_psi_dpsi
     if not c.gapless:
@@ -125,7 +141,10 @@ def phi_residual(u, u_t, phi, w, c, dx=ufl.dx):
 
     Tested with every w' (the derivatives of the Lagrange space), it gives
     int_e D phi' = int_e (js - j) on every element: the integral operator of
-    (A.6)/(B.5), one element at a time.
+    (A.6)/(B.5), one element at a time.  With a cross-section, the balance
+    of the total current: int (S (D phi' - js) + j) w' dx.
     """
     js, _, _ = current_parts(u, u_t, phi, c)
+    if c.S is not None:
+        return (c.S * (D(u, c) * phi.dx(0) - js) + c.j) * w.dx(0) * dx
     return (D(u, c) * phi.dx(0) - (js - c.j)) * w.dx(0) * dx

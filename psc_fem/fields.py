@@ -10,7 +10,9 @@ Cell fields (DG0, cell averages): js, jn, jint.  Cell averages of the
 current parts are what the weak balance (A.3) conserves exactly,
 int_e (js + jn + jint) = j |e|, so their sum is j in every cell, with no
 boundary artefact from differentiating phi (the problem COMSOL's
-centroid(-u4x) works around, Appendix B).
+centroid(-u4x) works around, Appendix B).  With a cross-section S(x) the
+cell fields are S-weighted averages int_e S j / int_e S of the current
+densities, and their sum is j / <S>_e (docs/geometry.md).
 """
 
 import numpy as np
@@ -59,10 +61,13 @@ class FieldEvaluator:
         q = ufl.TestFunction(DG0)
         parts = current_parts(psi, psi_t, phi, problem.coeffs)
         # (jint vanishes identically in the gapless limit: nothing to assemble)
+        S = problem.coeffs.S
+        if S is not None:  # S-weighted cell averages (module doc)
+            parts = [S * e for e in parts]
         self._cell_forms = {
             k: fem.form(e * q * problem.dx) for k, e in zip(CELL_FIELDS, parts) if not isinstance(e, ufl.constantvalue.Zero)
         }
-        volume = fem.assemble_vector(fem.form(q * ufl.dx))
+        volume = fem.assemble_vector(fem.form(q * ufl.dx if S is None else S * q * problem.dx))
         volume.scatter_reverse(la.InsertMode.add)
         self._cell_volume = volume.array.copy()
         n_vert = V1.dofmap.index_map.size_local
@@ -79,8 +84,12 @@ class FieldEvaluator:
         phi, w = ufl.TrialFunction(Q), ufl.TestFunction(Q)
         c = problem.coeffs
         js, _, _ = current_parts(psi, psi_t, None, c)
-        a = D(psi, c) * phi.dx(0) * w.dx(0) * problem.dx
-        L = (js - c.j) * w.dx(0) * problem.dx
+        if c.S is None:
+            a = D(psi, c) * phi.dx(0) * w.dx(0) * problem.dx
+            L = (js - c.j) * w.dx(0) * problem.dx
+        else:  # the balance of the total current, forms/tdgl.phi_residual
+            a = c.S * D(psi, c) * phi.dx(0) * w.dx(0) * problem.dx
+            L = (c.S * js - c.j) * w.dx(0) * problem.dx
         left = mesh.locate_entities_boundary(problem.msh, 0, lambda x: np.isclose(x[0], -0.5 * problem.config.wire.length))
         bc = fem.dirichletbc(0.0, fem.locate_dofs_topological(Q, 0, left), Q)
         solver = "mumps" if problem.comm.size > 1 else "petsc"

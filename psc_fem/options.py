@@ -9,10 +9,11 @@ key and the allowed range; the CLI turns it into exit code 2.
 import difflib
 import math
 import tomllib
+import typing
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_serializer, model_validator
 
 U_EXACT = math.pi**4 / (14 * 1.2020569031595942)  # pi^4 / (14 zeta(3)) = 5.7882...
 U_SEED = 5.798  # the paper's value: zeta(3) rounded to 1.2
@@ -29,6 +30,46 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)  # no bool -> float, no "1.0" -> 1.0
 
 
+class CrossSection(_Section):
+    """[wire.cross_section]: the profile S(x) of a non-uniform wire (docs/geometry.md).
+
+    S = 1 is the cross-section where the current density is [drive] current;
+    ``scale`` multiplies every shape.  Each shape takes its own keys only.
+    """
+
+    shape: Literal["uniform", "constriction", "taper", "file"]
+    scale: Annotated[float, Field(gt=0, le=1e3, allow_inf_nan=False)] = 1.0
+    position: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    width: PositiveFloat | None = None
+    depth: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    ratio: Annotated[float, Field(gt=0, le=1e3, allow_inf_nan=False)] | None = None
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _keys_of_shape(self):
+        keys = {"uniform": (), "constriction": ("width", "depth"), "taper": ("ratio",), "file": ("path",)}[self.shape]
+        optional = ("position",) if self.shape == "constriction" else ()
+        for k in ("position", "width", "depth", "ratio", "path"):
+            given = getattr(self, k) is not None
+            if k in keys and not given:
+                raise ValueError(f"wire.cross_section.{k} is required for shape = '{self.shape}'")
+            if given and k not in keys + optional:
+                raise ValueError(f"wire.cross_section.{k} does not apply to shape = '{self.shape}'")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}  # only the shape's own keys
+
+
+class Banks(_Section):
+    """[wire.banks]: wide superconducting banks of finite length inside [-L/2, L/2] (docs/geometry.md)."""
+
+    kind: Literal["superconducting"] = "superconducting"
+    length: PositiveFloat
+    width: Annotated[float, Field(ge=1, le=1e3, allow_inf_nan=False)]
+
+
 class Wire(_Section):
     """[wire]: geometry and discretisation."""
 
@@ -36,12 +77,49 @@ class Wire(_Section):
     elements: Annotated[int, Field(ge=2, le=10_000_000)] | None = None
     h: PositiveFloat | None = None
     degree: Literal[1, 2] = 1
+    cross_section: CrossSection | None = None
+    banks: Banks | None = None
 
     @model_validator(mode="after")
     def _one_size(self):
         if self.elements is not None and self.h is not None:
             raise ValueError("give either wire.elements or wire.h, not both")
         return self
+
+    @model_validator(mode="after")
+    def _geometry_fits(self):
+        half, cs = 0.5 * self.length, self.cross_section
+        if cs is not None and cs.position is not None and not -half < cs.position < half:
+            raise ValueError(f"wire.cross_section.position must lie inside the wire, between {-half:g} and {half:g}, got {cs.position:g}")
+        if cs is not None and cs.path is not None:
+            from psc_fem.meshes.profiles import read_table
+
+            if not Path(cs.path).is_file():
+                raise ValueError(f"wire.cross_section.path: file not found: {cs.path}")
+            try:
+                x, _ = read_table(cs.path)
+            except ValueError as exc:
+                raise ValueError(f"wire.cross_section.path: {exc}") from None
+            tol = 1e-9 * self.length
+            if x[0] > -half + tol or x[-1] < half - tol:
+                raise ValueError(f"wire.cross_section.path: the table covers [{x[0]:g}, {x[-1]:g}], not the wire [{-half:g}, {half:g}]")
+        if self.banks is not None and not self.banks.length < half:
+            raise ValueError(f"wire.banks.length must be < L/2 = {half:g} (the banks lie inside the wire), got {self.banks.length:g}")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        # a uniform wire dumps as before (run.json, resume, sweeps compare dumps)
+        data = handler(self)
+        for key in ("cross_section", "banks"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+    @property
+    def nonuniform(self):
+        """True when S(x) enters the equations (a cross-section or banks is configured)."""
+        return self.cross_section is not None or self.banks is not None
 
     @property
     def cells(self):
@@ -162,6 +240,17 @@ def _suggest(key, allowed):
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _table_model(model, key):
+    """The model of the sub-table ``key`` of ``model`` (through ``X | None``), or None."""
+    field = getattr(model, "model_fields", {}).get(key)
+    if field is None:
+        return None
+    for t in (field.annotation, *typing.get_args(field.annotation)):
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            return t
+    return None
+
+
 def _describe(error, data):
     loc = [str(p) for p in error["loc"] if not str(p).startswith(("function-after", "literal", "union"))]
     name = ".".join(p for p in loc if not p.startswith(("float", "int", "str", "bool", "constrained")))
@@ -171,8 +260,9 @@ def _describe(error, data):
             return f"missing section [{name}]"
         return f"{name}: missing (required key of [{loc[0]}])"
     if kind == "extra_forbidden":
-        section = loc[0] if len(loc) > 1 else None
-        model = Config.model_fields[section].annotation if section else Config
+        model = Config
+        for part in loc[:-1]:  # down to the (sub-)table holding the key
+            model = _table_model(model, part)
         allowed = list(getattr(model, "model_fields", {}).keys())
         return f"unknown key '{name}'{_suggest(loc[-1], allowed)}; allowed: {', '.join(allowed)}"
     value = error.get("input")
@@ -224,5 +314,11 @@ def load_config(path=None, overrides=()):
         data.setdefault(section, {})
         if not isinstance(data[section], dict):
             raise ConfigError(f"section '{section}' must be a table")
-        data[section][key] = value
+        *inner, leaf = key.split(".")
+        table = data[section]
+        for name in inner:  # --set wire.cross_section.depth=0.5
+            table = table.setdefault(name, {})
+            if not isinstance(table, dict):
+                raise ConfigError(f"{section}.{name} must be a table")
+        table[leaf] = value
     return validate(data)

@@ -30,6 +30,7 @@ from dolfinx import fem, mesh
 
 from psc_fem.forms import ModelCoefficients, current_parts, phi_residual, psi_residual
 from psc_fem.meshes import wire_mesh
+from psc_fem.meshes.profiles import area_function, wire_profile
 
 DEFAULT_PETSC = {
     "snes_type": "newtonls",
@@ -98,6 +99,8 @@ class WireProblem:
         c = lambda value: fem.Constant(self.msh, PETSc.ScalarType(value))  # noqa: E731
         self.dt, self.a0, self.a1, self.a2 = c(1.0), c(1.0), c(-1.0), c(0.0)
         self.j = c(config.drive.j(0.0))
+        profile = wire_profile(wire)  # None: the uniform wire, forms without S (docs/geometry.md)
+        self.S = None if profile is None else area_function(self.msh, 2 * k + 1, profile)
         self.coeffs = ModelCoefficients(
             delta=c(model.delta),
             eta=c(model.eta),
@@ -107,6 +110,7 @@ class WireProblem:
             eps_q=c(model.q_regularization),
             p=c(model.p),
             gapless=model.delta == 0.0,
+            S=self.S,
         )
 
         psi, phi = ufl.split(self.w)

@@ -42,7 +42,9 @@ class Solution:
 
     def stats(self, skip=1):
         """Period, mean V over whole periods and the AC Josephson ratio."""
-        return periodic_stats(self.series["t"], self.series["V"], self.series["psi_center"], skip=skip)
+        nonuniform = "wire.cross_section" in self.attrs or "wire.banks" in self.attrs  # as simulate() does
+        core = self.series["psi_min" if nonuniform else "psi_center"]
+        return periodic_stats(self.series["t"], self.series["V"], core, skip=skip)
 
     def plot_fig1(self, path=None):
         """The paper's Fig. 1 (six panels) as PNG (or PDF by the suffix of ``path``)."""
