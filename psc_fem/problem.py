@@ -28,6 +28,7 @@ import dolfinx.fem.petsc
 from dolfinx import cpp as _cpp
 from dolfinx import fem, mesh
 
+from psc_fem.feedback.coupling import p_coefficient
 from psc_fem.forms import ModelCoefficients, current_parts, phi_residual, psi_residual
 from psc_fem.meshes import wire_mesh
 
@@ -90,6 +91,7 @@ class WireProblem:
         c = lambda value: fem.Constant(self.msh, PETSc.ScalarType(value))  # noqa: E731
         self.dt, self.a0, self.a1, self.a2 = c(1.0), c(1.0), c(-1.0), c(0.0)
         self.j = c(config.drive.j(0.0))
+        self.p_feedback = p_coefficient(config, self.W)  # p(x) of Eqs. (3)-(6), or None (psc_fem.feedback)
         self.coeffs = ModelCoefficients(
             delta=c(model.delta),
             eta=c(model.eta),
@@ -97,7 +99,7 @@ class WireProblem:
             j=self.j,
             elliptic=model.elliptic,
             eps_q=c(model.q_regularization),
-            p=c(model.p),
+            p=c(model.p) if self.p_feedback is None else c(model.p) + self.p_feedback,
             gapless=model.delta == 0.0,
         )
 
