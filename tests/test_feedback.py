@@ -223,3 +223,20 @@ def test_resume_of_a_feedback_run_is_refused(tmp_path):
     simulate(cfg, tmp_path, progress=False, echo=False)
     with pytest.raises(ResumeError, match="phonon distribution"):
         simulate(cfg.replace(time={"t_end": 4.0}), tmp_path, progress=False, echo=False, resume=True)
+
+
+def test_example_script_runs(tmp_path):
+    """examples/feedback_tau_es.py, shortened (CI): the table and the figure of docs/feedback.md."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "CI": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    res = subprocess.run([sys.executable, "examples/feedback_tau_es.py", str(tmp_path)], cwd=root, env=env,
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    rows = [line for line in res.stdout.splitlines() if line.startswith("| 0 |") or line.startswith("| 1 |")]
+    assert len(rows) == 2 and "| -0, -0 |" in rows[0]
+    assert (tmp_path / "feedback_tau_es.png").is_file()
