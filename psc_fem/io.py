@@ -2,7 +2,9 @@
 
 series.h5 layout (DESIGN.md section 6):
   root datasets, one value per accepted step: t, dt, V, psi_center, psi_min,
-    theta_minus, theta_plus, current, newton_its, error
+    theta_minus, theta_plus, current, newton_its, error; with [phonons]
+    feedback = true also phonon_* and p_min/p_max (psc_fem.feedback.coupling),
+    phonon_escape_spectrum (n_steps, n_omega) and the fixed phonon_omega
   group frames: t (nf), x (nx, sorted), and (nf, nx) arrays of every output
     field (abs_psi, re_psi, im_psi, phi, dabs_psi_dt, js, jn, jint)
   root attributes: every parameter as "section.key".
@@ -64,14 +66,19 @@ def _jsonable(x):
 class RunWriter:
     """Writes one run directory while the integrator advances."""
 
-    def __init__(self, out_dir, config, evaluator, comm, write_fields=True, resume=None):
-        """``resume``: a checkpoint (psc_fem.checkpoint) whose run directory this continues."""
+    def __init__(self, out_dir, config, evaluator, comm, write_fields=True, resume=None, extra_steps=None, extra_data=None):
+        """``resume``: a checkpoint (psc_fem.checkpoint) whose run directory this continues.
+
+        ``extra_steps``: more per-step datasets, name -> trailing shape (() for
+        scalars); ``extra_data``: fixed root datasets, name -> array.
+        """
         self.dir = Path(out_dir)
         self.comm = comm
         self.rank0 = comm.rank == 0
         self.xdmf = None
         self.evaluator = evaluator
-        self.steps = {k: [] for k in STEP_FIELDS}
+        self.step_shapes = {**{k: () for k in STEP_FIELDS}, **(extra_steps or {})}
+        self.steps = {k: [] for k in self.step_shapes}
         self.frames = []
         self.n_steps = self.n_frames = 0  # rows on disk
         if resume is not None:
@@ -98,8 +105,11 @@ class RunWriter:
                 with atomic_h5(self.dir / "series.h5", create=True) as h5:
                     for key, value in {**_parameter_attrs(config), "status": "running"}.items():
                         h5.attrs[key] = value
-                    for k in STEP_FIELDS:
-                        h5.create_dataset(k, shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
+                    for k, shape in self.step_shapes.items():
+                        h5.create_dataset(k, shape=(0, *shape), maxshape=(None, *shape), dtype="f8",
+                                          chunks=(4096 if not shape else 64, *shape))
+                    for k, value in (extra_data or {}).items():
+                        h5.create_dataset(k, data=value)
                     frames = h5.create_group("frames")
                     frames.create_dataset("t", shape=(0,), maxshape=(None,), dtype="f8", chunks=(1024,))
                     frames.create_dataset("x", data=evaluator.x_nodes)
@@ -131,7 +141,7 @@ class RunWriter:
     BLOCK_STEPS, BLOCK_FRAMES = 512, 64
 
     def add_step(self, **values):
-        for k in STEP_FIELDS:
+        for k in self.steps:
             self.steps[k].append(values[k])
         if self.auto_flush and len(self.steps["t"]) >= self.BLOCK_STEPS:
             self.flush()
@@ -170,7 +180,7 @@ class RunWriter:
                 overhead += update.overhead
         self.n_steps += len(self.steps["t"])
         self.n_frames += len(self.frames)
-        self.steps = {k: [] for k in STEP_FIELDS}
+        self.steps = {k: [] for k in self.step_shapes}
         self.frames = []
         return overhead
 
@@ -208,6 +218,9 @@ def read_series(run_dir, comm=None):
     if comm is None or comm.rank == 0:
         with h5py.File(Path(run_dir) / "series.h5", "r") as f:
             data = {k: f[k][:] for k in STEP_FIELDS}
+            for k, ds in f.items():  # per-step datasets beyond STEP_FIELDS (e.g. psc_fem.feedback's)
+                if k not in data and isinstance(ds, h5py.Dataset) and ds.maxshape[0] is None:
+                    data[k] = ds[:]
         data["newton_its"] = data["newton_its"].astype(int)
     if comm is not None and comm.size > 1:
         data = comm.bcast(data, root=0)

@@ -200,15 +200,46 @@ class Output(_Section):
     checkpoint_wall: PositiveFloat = 300.0
 
 
+class Phonons(_Section):
+    """[phonons]: phonon feedback, Eqs. (3)-(6) (psc_fem.feedback, docs/feedback.md).
+
+    Absent, or feedback = false, or tau_es = 0: the paper's free escape,
+    p = [model] p only.  Energies in Delta0, times in t0.
+    """
+
+    feedback: bool = False
+    tau_es: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)] = 0.0
+    mode: Literal["kinetic", "local-equilibrium"] = "kinetic"
+    phonon_electron_rate: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] | None = None
+    pair_breaking: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] | None = None
+    temperature: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] | None = None
+    gamma: Annotated[float, Field(gt=0, le=1e3, allow_inf_nan=False)] | None = None
+    omega_max: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] | None = None
+    n_omega: Annotated[int, Field(ge=4, le=4096)] = 64
+
+    @model_validator(mode="after")
+    def _couplings(self):
+        if self.feedback:
+            for key in ("phonon_electron_rate", "pair_breaking"):
+                if getattr(self, key) is None:
+                    raise ValueError(f"phonons.{key} is required when phonons.feedback = true (a number >= 0)")
+        return self
+
+    @property
+    def active(self):
+        """The feedback changes the TDGL: feedback on and a finite escape time."""
+        return self.feedback and self.tau_es > 0.0
+
+
 PetscValue = str | int | float | bool
 
 
 class Config(_Section):
-    """A whole run: the six sections of DESIGN.md section 6.
+    """A whole run: the six sections of DESIGN.md section 6, and [phonons].
 
     The physics has no silent defaults: [wire] length, [model] delta and eta,
-    [drive] current and [time] t_end must be given; [output] and [petsc]
-    are optional.
+    [drive] current and [time] t_end must be given; [output], [petsc] and
+    [phonons] are optional.
     """
 
     wire: Wire
@@ -217,6 +248,22 @@ class Config(_Section):
     time: Time
     output: Output = Output()
     petsc: dict[str, PetscValue] = {}
+    phonons: Phonons | None = None
+
+    @model_validator(mode="after")
+    def _feedback_needs_tau_eps(self):
+        if self.phonons is not None and self.phonons.feedback and self.model.delta == 0.0:
+            raise ValueError("phonons.feedback = true needs model.delta > 0 (the source and P of Eqs. 3-8 "
+                             "are proportional to tau_eps; the gapless model has none)")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_absent_phonons(self, handler):
+        # no [phonons] section: the dump (run.json, series.h5 attributes, resume checks) is as before
+        data = handler(self)
+        if data.get("phonons", 0) is None:
+            del data["phonons"]
+        return data
 
     def flat(self):
         """{"section.key": value} for HDF5 attributes and run.json."""

@@ -28,6 +28,7 @@ import dolfinx.fem.petsc
 from dolfinx import cpp as _cpp
 from dolfinx import fem, mesh
 
+from psc_fem.feedback.coupling import p_coefficient
 from psc_fem.forms import ModelCoefficients, current_parts, phi_residual, psi_residual
 from psc_fem.meshes import wire_mesh
 from psc_fem.meshes.profiles import area_function, wire_profile
@@ -101,6 +102,7 @@ class WireProblem:
         self.j = c(config.drive.j(0.0))
         profile = wire_profile(wire)  # None: the uniform wire, forms without S (docs/geometry.md)
         self.S = None if profile is None else area_function(self.msh, 2 * k + 1, profile)
+        self.p_feedback = p_coefficient(config, self.W)  # p(x) of Eqs. (3)-(6), or None (psc_fem.feedback)
         self.coeffs = ModelCoefficients(
             delta=c(model.delta),
             eta=c(model.eta),
@@ -108,7 +110,7 @@ class WireProblem:
             j=self.j,
             elliptic=model.elliptic,
             eps_q=c(model.q_regularization),
-            p=c(model.p),
+            p=c(model.p) if self.p_feedback is None else c(model.p) + self.p_feedback,
             gapless=model.delta == 0.0,
             S=self.S,
         )

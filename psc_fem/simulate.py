@@ -18,7 +18,8 @@ from tqdm import tqdm
 
 from psc_fem import signals
 from psc_fem.analysis import format_summary, periodic_stats
-from psc_fem.checkpoint import Checkpointer, RunLock, prepare_resume
+from psc_fem import feedback
+from psc_fem.checkpoint import Checkpointer, ResumeError, RunLock, prepare_resume
 from psc_fem.driver import Integrator, StepFailure
 from psc_fem.fields import FieldEvaluator
 from psc_fem.io import RunWriter, read_series
@@ -61,8 +62,9 @@ class StopRun(Exception):
 class Recorder:
     """Observer of accepted steps: scalars, end phases, frames, progress."""
 
-    def __init__(self, problem, evaluator, writer, every, t_end, progress, theta0=0.0, stop=None):
+    def __init__(self, problem, evaluator, writer, every, t_end, progress, theta0=0.0, stop=None, extra=None):
         self.p, self.ev, self.writer = problem, evaluator, writer
+        self.extra = extra  # callable -> more per-step values (psc_fem.feedback), or None
         self.stop = stop
         self.every, self.t_end = every, t_end
         self.theta = theta0  # right end phase in the solver's gauge (unwrapped)
@@ -91,9 +93,11 @@ class Recorder:
             theta_minus=-0.5 * self.theta, theta_plus=0.5 * self.theta,
             current=step.current, newton_its=step.newton_its, error=step.error,
         )
+        if self.extra is not None:
+            row.update(self.extra())
         if self.series is not None:
             for k, v in row.items():
-                self.series[k].append(v)
+                self.series.setdefault(k, []).append(v)
         self.writer.add_step(**row)
         while self.next_frame * self.every <= step.t * (1 + 1e-12) + 1e-14:
             self._frame(integ, self.next_frame * self.every)
@@ -158,6 +162,9 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
         config = load_config(config)
     out_dir = Path(out_dir if out_dir is not None else config.output.dir)
     ckpt = prepare_resume(out_dir, config, comm) if resume else None
+    if ckpt is not None and feedback.active(config):
+        raise ResumeError(f"cannot resume {out_dir}: a checkpoint does not hold the phonon distribution of "
+                          "[phonons] feedback (docs/feedback.md); run it again from tau = 0")
     if resume and ckpt is None and comm.rank == 0 and echo:
         print(f"{out_dir}: no checkpoint to resume from; starting at tau = 0")
     with signals.graceful(), RunLock(out_dir, comm):
@@ -171,14 +178,17 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt):
     wall0 = time.perf_counter()
     problem = WireProblem(config, comm)
     evaluator = FieldEvaluator(problem)
-    writer = RunWriter(out_dir, config, evaluator, comm, write_fields=config.output.fields, resume=ckpt)
+    phonons = feedback.PhononFeedback(config, problem) if feedback.observed(config) else None
+    extra = {} if phonons is None else {"extra_steps": phonons.fields, "extra_data": {"phonon_omega": phonons.omega}}
+    writer = RunWriter(out_dir, config, evaluator, comm, write_fields=config.output.fields, resume=ckpt, **extra)
     writer.auto_flush = False  # the Checkpointer flushes, with a checkpoint each time
     theta0 = 0.0
     if initial_state is not None and ckpt is None:
         problem.set_initial_state(initial_state["array"])
         theta0 = initial_state["theta"]
     integ = Integrator(problem, config.time, config.drive)
-    recorder = Recorder(problem, evaluator, writer, config.output.every, config.time.t_end, progress, theta0, stop)
+    recorder = Recorder(problem, evaluator, writer, config.output.every, config.time.t_end, progress, theta0, stop,
+                        extra=None if phonons is None else lambda: phonons.row)
     saver = Checkpointer(out_dir, config, problem, integ, recorder, writer, resume=ckpt)
     if ckpt is not None:
         saver.restore(ckpt, problem)
@@ -186,7 +196,7 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt):
             recorder.series = {k: list(v) for k, v in read_series(out_dir, comm).items()}
     status, error, stopped, interrupted = "completed", None, None, None
     try:
-        integ.run([recorder, saver], h=integ.h_next)
+        integ.run([recorder, saver] if phonons is None else [phonons, recorder, saver], h=integ.h_next)
     except StepFailure as exc:
         status, error = "failed", str(exc)
     except StopRun as exc:

@@ -114,8 +114,17 @@ def load_table(T, gamma, variant="consistent", omega_max=None, n_omega=None,
     cache: directory (default `cache_dir()`), or False to skip the disk.
     """
     psi, omega = default_grid(T, gamma, omega_max, n_omega, psi_max, n_psi)
+    return cached_table(T, gamma, variant, psi, omega, build_table, cache)
+
+
+def cached_table(T, gamma, variant, psi, omega, build, cache=None) -> Eta1Table:
+    """``build(T, gamma, variant, psi, omega)`` through the disk cache (see `load_table`).
+
+    Any function of (|Psi|, omega) at fixed (T, gamma) can be cached this way
+    under its own ``variant`` name (e.g. the kernels of psc_fem.feedback).
+    """
     if cache is False:
-        return build_table(T, gamma, variant, psi, omega)
+        return build(T, gamma, variant, psi, omega)
     folder = Path(cache) if cache is not None else cache_dir()
     path = folder / (table_key(T, gamma, variant, psi, omega) + ".npz")
     if path.exists():
@@ -125,7 +134,7 @@ def load_table(T, gamma, variant="consistent", omega_max=None, n_omega=None,
         if (stored.T == T and stored.gamma == gamma and stored.variant == variant
                 and np.array_equal(stored.psi, psi) and np.array_equal(stored.omega, omega)):
             return stored
-    table = build_table(T, gamma, variant, psi, omega)
+    table = build(T, gamma, variant, psi, omega)
     save_table(table, path)
     return table
 
