@@ -211,11 +211,10 @@ def iv_point(series, frames=None, skip=1, periods=None, spread_tol=0.02, min_per
         return out
     slips = slip_events(t, pmin)
     out["n_slips"] = int(slips.size)
-    half = t >= 0.5 * t[-1]
-    tail_mean = float(np.mean(V[half]))
+    tail_mean = mean_over(t, V, 0.5 * t[-1], t[-1])  # time average: steps crowd at slips, where V peaks
     win = t >= t[-1] - normal_window(t)
     if t[-1] > normal_window(t) and pmin[win].max() < NORMAL_LEVEL and slips[skip:].size < min_periods + 1:
-        out.update(state="normal domain", V_mean=float(np.mean(V[win])))
+        out.update(state="normal domain", V_mean=mean_over(t, V, t[-1] - normal_window(t), t[-1]))
         return out
     used = slips[skip:]
     if periods is not None:

@@ -161,6 +161,21 @@ def test_progress_reports_done_total_and_eta():
     assert silent.getvalue() == ""
 
 
+def test_unperiodic_mean_voltage_is_a_time_average():
+    """Adaptive steps crowd at a slip, where V peaks: V_mean must weight by time, not by sample.
+
+    One slip at tau = 80.5 (too few for a period), V = 10 for one time unit
+    around it and 0 elsewhere: the mean over the last half [50, 100] is 10/50.
+    """
+    t = np.concatenate([np.linspace(0, 79.9, 9), np.linspace(80, 81, 201), np.linspace(81.1, 100, 5)])
+    V = np.where((t >= 80) & (t <= 81), 10.0, 0.0)
+    psi_min = np.where(np.abs(t - 80.5) < 0.2, 0.0, 1.0)
+    point = iv_point({"t": t, "V": V, "psi_min": psi_min})
+    assert point["state"] == "not periodic" and point["n_slips"] == 1
+    # trapezoid over the samples: the 0.1-wide ramps at each edge count half
+    assert point["V_mean"] == pytest.approx(10 * (1.0 + 0.1) / 50, rel=1e-12)
+
+
 def test_lpt_assignment_balances():
     costs = [5, 1, 1, 1, 1, 1, 4]
     lists = batch.lpt_assign(costs, 2)
