@@ -31,7 +31,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="psc_verif_") as tmp:
         tmp = Path(tmp)
         common = {"model": {"delta": 0.0}, "time": {"t_end": 40.0, "rtol": 1e-6, "atol": 1e-7}}
-        for degree, cells in ((1, [8, 16, 32, 64]), (2, [4, 8, 16, 32])):
+        for degree, cells in ((1, [8, 16, 32, 64]), (2, [4, 8, 16])):  # P2 finer hits the time error (rtol 1e-6)
             mean_v = lambda n: run(tmp / f"p{degree}_{n}", wire={"h": None, "elements": n, "degree": degree}, **common).stats["mean_V"]  # noqa: E731
             vs = [mean_v(n) for n in cells]
             ref = mean_v(4 * cells[-1])
@@ -47,6 +47,7 @@ def main(argv=None):
             record["time"][scheme] = {"dt": dts, "error": err.tolist(), "order": float(np.polyfit(np.log(dts), np.log(err), 1)[0])}
 
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -59,6 +60,7 @@ def main(argv=None):
         bx.loglog(r["dt"], r["error"], "s-", label=f"{name.upper()}: order {r['order']:.2f}")
     bx.set(xlabel=r"fixed step $\Delta\tau$", ylabel=r"|V($\tau$=8) - reference|", title=r"time: V($\tau$=8), $\delta$ = 10/3")
     for a in (ax, bx):
+        a.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         a.legend()
         a.grid(True, which="both", alpha=0.3)
     fig.savefig(args.out, dpi=110)
