@@ -105,7 +105,7 @@ def wire_profile(wire):
     if cs is None or cs.shape == "uniform":
         S = uniform(1.0 if cs is None else cs.scale)
     elif cs.shape == "constriction":
-        S = constriction(cs.position, cs.width, cs.depth, cs.scale)
+        S = constriction(0.0 if cs.position is None else cs.position, cs.width, cs.depth, cs.scale)  # default: the centre
     elif cs.shape == "taper":
         S = taper(wire.length, cs.ratio, cs.scale)
     else:  # "file"
