@@ -32,7 +32,9 @@ has (1/S)(S Psi')' in place of Psi''.  Multiplying (A.1) by S makes
 int S Psi'.v' the natural weak form of (S Psi')', and (A.3) becomes
 S (D phi' - js) + j = 0, with j = [drive] current the current density
 where S = 1.  ``S = None`` (the paper's uniform wire) leaves the forms
-exactly as they are without S.
+exactly as they are without S.  Normal-metal banks replace the 1 of
+(1 - |Psi|^2) by -a there (``condensation``); the current balance (A.3) is
+the same everywhere.
 """
 
 from dataclasses import dataclass
@@ -60,6 +62,7 @@ class ModelCoefficients:
     p: object = 0.0
     gapless: bool = False
     S: object = None  # cross-section S(x) (a Function), None: uniform wire
+    condensation: object = None  # c(x) of (c - |Psi|^2): 1, -a in normal banks (a Function); None: 1
 
 
 def abs2(u):
@@ -92,8 +95,11 @@ def f(u, phi, c):
     """Source of the general form, (B.3), with the phonon term p of (A.1).
 
     f = (1 - |Psi|^2 + p) u + nu phi [u2, -u1]  (the -i nu phi Psi of A.1).
+    In normal-metal banks (docs/geometry.md) the condensation term
+    1 - |Psi|^2 is -a - |Psi|^2: ``c.condensation`` is that piecewise 1 / -a.
     """
-    return (1.0 - abs2(u) + c.p) * u + nu(u, c) * phi * ufl.as_vector((u[1], -u[0]))
+    one = 1.0 if c.condensation is None else c.condensation
+    return (one - abs2(u) + c.p) * u + nu(u, c) * phi * ufl.as_vector((u[1], -u[0]))
 
 
 def psi_residual(u, u_t, phi, v, c, dx=ufl.dx):

@@ -3,10 +3,12 @@
 A profile is a numpy callable ``S(x)`` on x in [-L/2, L/2] (units of xi),
 S > 0, normalised so that S = 1 is the cross-section whose current density
 is ``[drive] current`` (the total current is I = j * 1).  The builders here
-are parametric (uniform, constriction, taper, superconducting banks) or
+are parametric (uniform, constriction, taper, banks) or
 tabulated (a CSV file of x, S, interpolated piecewise-linearly);
 `wire_profile` turns the config's [wire] section into one, and
 `area_function` samples it at the quadrature points of the forms.
+`wire_condensation` is the other piecewise coefficient: the 1 of
+(1 - |Psi|^2) in (A.1), -a in normal-metal banks.
 """
 
 import math
@@ -103,18 +105,38 @@ def wire_profile(wire):
     if cs is None or cs.shape == "uniform":
         S = uniform(1.0 if cs is None else cs.scale)
     elif cs.shape == "constriction":
-        S = constriction(cs.position, cs.width, cs.depth, cs.scale)
+        S = constriction(0.0 if cs.position is None else cs.position, cs.width, cs.depth, cs.scale)  # default: the centre
     elif cs.shape == "taper":
         S = taper(wire.length, cs.ratio, cs.scale)
     else:  # "file"
         S = tabulated(*read_table(cs.path), cs.scale)
     if banks is not None:
-        S = with_banks(S, wire.length, banks.length, banks.width)
+        S = with_banks(S, wire.length, banks.length, banks.width_value)
     return S
 
 
-def area_function(msh, quadrature_degree, profile):
-    """S as a Function at the quadrature points of ``dx`` with that degree.
+def condensation(length, bank_length, suppression):
+    """The coefficient of (A.1)'s (c - |Psi|^2) Psi: 1 in the superconductor, -a on the normal banks.
+
+    The banks are |x| > L/2 - bank_length (a step: put it on a node).
+    """
+    edge, a = 0.5 * float(length) - float(bank_length), float(suppression)
+
+    def c(x):
+        return np.where(np.abs(np.asarray(x, dtype=float)) > edge, -a, 1.0)
+
+    return c
+
+
+def wire_condensation(wire):
+    """c(x) of a config's [wire] section with normal banks, else None (c = 1: the forms are unchanged)."""
+    if not wire.normal_banks:
+        return None
+    return condensation(wire.length, wire.banks.length, wire.banks.suppression_value)
+
+
+def area_function(msh, quadrature_degree, profile, name="cross_section"):
+    """S (or another coefficient: ``name``) as a Function at the quadrature points of ``dx`` with that degree.
 
     S enters the forms only under integrals, so sampling it at their
     quadrature points adds no interpolation error: a smooth profile is
@@ -122,6 +144,6 @@ def area_function(msh, quadrature_degree, profile):
     kink (a table) inside a cell is only resolved to O(h): put it on a node.
     """
     element = basix.ufl.quadrature_element(msh.basix_cell(), value_shape=(), degree=quadrature_degree)
-    S = fem.Function(fem.functionspace(msh, element), name="cross_section")
+    S = fem.Function(fem.functionspace(msh, element), name=name)
     S.interpolate(lambda x: profile(x[0]))
     return S

@@ -13,6 +13,12 @@ boundary artefact from differentiating phi (the problem COMSOL's
 centroid(-u4x) works around, Appendix B).  With a cross-section S(x) the
 cell fields are S-weighted averages int_e S j / int_e S of the current
 densities, and their sum is j / <S>_e (docs/geometry.md).
+
+With normal banks (free ends, psc_fem.problem) there is no end phase:
+Psi is output as solved, in the gauge phi(0) = 0, and phi is shifted by
+c = -(phi(-L/2) + phi(L/2))/2 to be antisymmetric at the ends.  For a
+symmetric wire c = 0 (the solver's gauge is then the paper's); otherwise
+the Psi of a frame differs from the antisymmetric gauge by a global phase.
 """
 
 import numpy as np
@@ -90,8 +96,9 @@ class FieldEvaluator:
         else:  # the balance of the total current, forms/tdgl.phi_residual
             a = c.S * D(psi, c) * phi.dx(0) * w.dx(0) * problem.dx
             L = (c.S * js - c.j) * w.dx(0) * problem.dx
-        left = mesh.locate_entities_boundary(problem.msh, 0, lambda x: np.isclose(x[0], -0.5 * problem.config.wire.length))
-        bc = fem.dirichletbc(0.0, fem.locate_dofs_topological(Q, 0, left), Q)
+        x0 = 0.0 if problem.free_ends else -0.5 * problem.config.wire.length  # where the solver fixes phi
+        gauge = mesh.locate_entities(problem.msh, 0, lambda x: np.isclose(x[0], x0))
+        bc = fem.dirichletbc(0.0, fem.locate_dofs_topological(Q, 0, gauge), Q)
         solver = "mumps" if problem.comm.size > 1 else "petsc"
         self._phi_problem = dolfinx.fem.petsc.LinearProblem(
             a, L, bcs=[bc], petsc_options_prefix="psc_frame_",
@@ -101,7 +108,11 @@ class FieldEvaluator:
     def _solve_phi(self):
         phi = self._phi_problem.solve()
         self.state.x.array[self._phi_map] = phi.x.array
-        return -self.p.value_at(self.p.right.phi, self.state.x.array)  # V = phi(-L/2) - phi(L/2)
+        phi_r = self.p.value_at(self.p.right.phi, self.state.x.array)
+        if not self.p.free_ends:  # phi(-L/2) = 0
+            return -phi_r, 0.5 * -phi_r  # V = phi(-L/2) - phi(L/2), the shift V/2 to the antisymmetric gauge
+        phi_l = self.p.value_at(self.p.left.phi, self.state.x.array)
+        return phi_l - phi_r, -0.5 * (phi_l + phi_r)
 
     def _gather_sorted(self, local, key):
         """Rows of ``local`` (one per owned entity) from all ranks, sorted by x, on rank 0."""
@@ -118,9 +129,9 @@ class FieldEvaluator:
         """Fill the output Functions for the given state arrays (all ranks); returns V."""
         self.state.x.array[:] = state
         self.rate.x.array[:] = rate
-        voltage = self._solve_phi()
+        voltage, shift = self._solve_phi()
         self.cos_half.value, self.sin_half.value = np.cos(0.5 * theta_r), np.sin(0.5 * theta_r)
-        self.half_v.value = 0.5 * voltage
+        self.half_v.value = shift
         for k, f in self.point.items():
             f.interpolate(self._point_expr[k])
         for k, f in self.cell.items():

@@ -63,11 +63,44 @@ class CrossSection(_Section):
 
 
 class Banks(_Section):
-    """[wire.banks]: wide superconducting banks of finite length inside [-L/2, L/2] (docs/geometry.md)."""
+    """[wire.banks]: banks of finite length inside [-L/2, L/2] (docs/geometry.md).
 
-    kind: Literal["superconducting"] = "superconducting"
+    ``kind = "superconducting"``: wide banks of the wire's superconductor
+    (``width`` required).  ``kind = "normal"``: normal-metal banks, where
+    (1 - |Psi|^2) of (A.1) becomes (-suppression - |Psi|^2), ending in normal
+    reservoirs (Psi = 0); ``width`` defaults to 1 (the wire's own section).
+    """
+
+    kind: Literal["superconducting", "normal"] = "superconducting"
     length: PositiveFloat
-    width: Annotated[float, Field(ge=1, le=1e3, allow_inf_nan=False)]
+    width: Annotated[float, Field(ge=1, le=1e3, allow_inf_nan=False)] | None = None
+    suppression: Annotated[float, Field(gt=0, le=1e4, allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _keys_of_kind(self):
+        if self.kind == "superconducting" and self.width is None:
+            raise ValueError("wire.banks.width is required for kind = 'superconducting'")
+        if self.kind == "superconducting" and self.suppression is not None:
+            raise ValueError("wire.banks.suppression does not apply to kind = 'superconducting' (only to 'normal')")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}  # superconducting banks dump as before
+
+    @property
+    def normal(self):
+        return self.kind == "normal"
+
+    @property
+    def width_value(self):
+        """S of the banks as a multiple of the wire's profile (normal banks: 1 unless given)."""
+        return 1.0 if self.width is None else self.width
+
+    @property
+    def suppression_value(self):
+        """a of the normal banks' (-a - |Psi|^2): the key, or 10 (coherence length 1/sqrt(10) = 0.32 xi)."""
+        return 10.0 if self.suppression is None else self.suppression
 
 
 class Wire(_Section):
@@ -120,6 +153,11 @@ class Wire(_Section):
     def nonuniform(self):
         """True when S(x) enters the equations (a cross-section or banks is configured)."""
         return self.cross_section is not None or self.banks is not None
+
+    @property
+    def normal_banks(self):
+        """True with normal-metal banks: free (normal-reservoir) ends instead of the rigid banks (A.7)-(A.9)."""
+        return self.banks is not None and self.banks.normal
 
     @property
     def cells(self):
@@ -273,6 +311,14 @@ class Config(_Section):
                 if value is not None:
                     out[f"{section}.{key}"] = value
         return out
+
+    @model_validator(mode="after")
+    def _banks_normal(self):
+        banks = self.wire.banks
+        if banks is not None and banks.normal and not banks.suppression_value > self.model.p:
+            raise ValueError(f"wire.banks.suppression must exceed model.p = {self.model.p:g} (else the banks' "
+                             f"-a + p - |Psi|^2 would condense), got {banks.suppression_value:g}")
+        return self
 
     def replace(self, **sections):
         """A copy with some sections' keys changed: replace(drive={"current": 1.2})."""

@@ -14,6 +14,15 @@ u1 u2_t - u2 u1_t = -phi at x = L/2.  All rows are local to one cell, so
 the system stays sparse and parallel-friendly, and the constant needs no
 global row.  Output is transformed to the paper's antisymmetric gauge
 (A.6)/(B.5): phi -> phi - V/2, Psi -> Psi exp(-i theta_R/2), exactly.
+
+Normal-metal banks (``[wire.banks] kind = "normal"``, docs/geometry.md)
+end in normal reservoirs: Psi = 0 at both ends and no boundary ODE.  Then
+no end phase exists, and phi's constant is fixed at the wire's centre
+(phi(0) = 0, a vertex): the phi rows sum to zero (the weak balance tested
+with w = 1), so any one of them may give way to the gauge row, and at the
+centre a symmetric wire's stationary state is static (in the gauge
+phi(-L/2) = 0 its phase would turn at the rate V/2).  The current enters
+through the natural boundary term of (A.3) at both ends.
 """
 
 from dataclasses import dataclass
@@ -31,7 +40,7 @@ from dolfinx import fem, mesh
 from psc_fem.feedback.coupling import p_coefficient
 from psc_fem.forms import ModelCoefficients, current_parts, phi_residual, psi_residual
 from psc_fem.meshes import wire_mesh
-from psc_fem.meshes.profiles import area_function, wire_profile
+from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profile
 
 DEFAULT_PETSC = {
     "snes_type": "newtonls",
@@ -103,6 +112,9 @@ class WireProblem:
         profile = wire_profile(wire)  # None: the uniform wire, forms without S (docs/geometry.md)
         self.S = None if profile is None else area_function(self.msh, 2 * k + 1, profile)
         self.p_feedback = p_coefficient(config, self.W)  # p(x) of Eqs. (3)-(6), or None (psc_fem.feedback)
+        self.free_ends = wire.normal_banks  # normal-reservoir ends (module doc)
+        cond = wire_condensation(wire)
+        self.condensation = None if cond is None else area_function(self.msh, 2 * k + 1, cond, "condensation")
         self.coeffs = ModelCoefficients(
             delta=c(model.delta),
             eta=c(model.eta),
@@ -113,6 +125,7 @@ class WireProblem:
             p=c(model.p) if self.p_feedback is None else c(model.p) + self.p_feedback,
             gapless=model.delta == 0.0,
             S=self.S,
+            condensation=self.condensation,
         )
 
         psi, phi = ufl.split(self.w)
@@ -147,7 +160,16 @@ class WireProblem:
         self._u2_dofs = self._owned(self._sub_dofs(0, 1))
         self._psi_dofs = np.concatenate([self._u1_dofs, self._u2_dofs])
         self._phi_dofs = self._sub_dofs(1)
-        self._bc_rows = np.array([d for d in (self.left.u1, self.left.u2, self.left.phi, self.right.u1, self.right.u2) if d is not None], dtype=np.int32)
+        if self.free_ends:  # Psi = 0 at both ends, phi(0) = 0: rows x_i = 0
+            rows = (self.left.u1, self.left.u2, self.right.u1, self.right.u2, self.center.phi)
+        else:
+            rows = (self.left.u1, self.left.u2, self.left.phi, self.right.u1, self.right.u2)
+        self._bc_rows = np.array([d for d in rows if d is not None], dtype=np.int32)
+        # psi_min is taken over the superconducting part (the normal banks' Psi is ~ 0)
+        self._core_u1, self._core_u2 = self._u1_dofs, self._u2_dofs
+        if self.free_ends:
+            edge = 0.5 * wire.length - wire.banks.length + 1e-12 * wire.length
+            self._core_u1, self._core_u2 = (self._owned_inside(0, comp, edge) for comp in (0, 1))
         self._bdf = (1.0, 1.0, -1.0, 0.0)  # dt, a0, a1, a2 as floats (set_step)
         # Views of w, w_n, w_nm1's arrays (each `.x.array` access costs a few us).
         self._arrays = (self.w.x.array, self.w_n.x.array, self.w_nm1.x.array)
@@ -165,6 +187,13 @@ class WireProblem:
         sub = self.W.sub(i) if comp is None else self.W.sub(i).sub(comp)
         V, dof_map = sub.collapse()
         return np.asarray(dof_map, dtype=np.int32)
+
+    def _owned_inside(self, i, comp, edge):
+        """Owned dofs of sub-space (i, comp) at |x| <= edge."""
+        V, dof_map = self.W.sub(i).sub(comp).collapse()
+        dofs = np.asarray(dof_map, dtype=np.int32).ravel()
+        inside = np.abs(V.tabulate_dof_coordinates()[:, 0]) <= edge
+        return self._owned(dofs[inside])
 
     def _end_dofs(self, x0):
         self.msh.topology.create_connectivity(0, 1)
@@ -196,14 +225,19 @@ class WireProblem:
         return self.comm.allreduce(float(local), op=MPI.SUM)
 
     def end_values(self, array=None):
-        """(u1, u2, phi) at the right end and |Psi| at the center, all ranks."""
+        """(u1, u2, phi) at the right end, |Psi| at the center and phi at the left end, all ranks.
+
+        V = phi(-L/2) - phi(L/2); phi(-L/2) = 0 except with free ends.
+        """
         array = self.w.x.array if array is None else array
-        vals = np.zeros(4)
-        r, c = self.right, self.center
+        vals = np.zeros(5)
+        r, c, left = self.right, self.center, self.left
         if r.u1 is not None:
             vals[0:3] = array[r.u1], array[r.u2], array[r.phi]
         if c.u1 is not None:
             vals[3] = np.hypot(array[c.u1], array[c.u2])
+        if left.phi is not None:
+            vals[4] = array[left.phi]
         self.comm.Allreduce(MPI.IN_PLACE, vals, op=MPI.SUM)
         return vals
 
@@ -250,6 +284,10 @@ class WireProblem:
             F.set(0.0)
             _cpp.fem.assemble_vector(F.array_w, F_cpp, _cpp.fem.pack_constants(F_cpp), _cpp.fem.pack_coefficients(F_cpp))
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        if self.free_ends:  # Psi = 0 at both ends, phi(0) = 0
+            with b.localForm() as F:
+                F[self._bc_rows] = a[self._bc_rows]
+            return
         with b.localForm() as F:
             left, r = self.left, self.right
             if left.u1 is not None:
@@ -272,7 +310,7 @@ class WireProblem:
         A.assemble()
         r = self.right
         A.zeroRowsLocal(self._bc_rows, diag=1.0)
-        if r.u1 is not None:
+        if r.u1 is not None and not self.free_ends:
             a = self._arrays[0]
             u1, u2 = a[r.u1], a[r.u2]
             u1t, u2t, k = self._psi_t_right(a)

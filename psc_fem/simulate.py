@@ -78,11 +78,16 @@ class Recorder:
         self.bar = tqdm(total=t_end, unit="tau", disable=not progress, bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} tau [{elapsed}<{remaining}]")
 
     def __call__(self, integ, step):
-        u1, u2, phi_r, psi0 = self.p.end_values()
+        u1, u2, phi_r, psi0, phi_l = self.p.end_values()
         psi_min = self.p.comm.allreduce(float(np.min(np.hypot(*self._psi_pairs()))) if self._psi_pairs()[0].size else 1e300, op=MPI.MIN)
-        angle = math.atan2(u2, u1)
-        self.theta += (angle - self.theta + math.pi) % (2 * math.pi) - math.pi
-        V = -phi_r  # phi(-L/2) - phi(L/2), phi(-L/2) = 0 in the solver's gauge
+        if self.p.free_ends:  # normal banks: no end phase; theta = int V dtau, as (A.7) gives the rigid ends
+            V = phi_l - phi_r
+            V_prev = self.recent[0][2]
+            self.theta += 0.5 * step.dt * (V + (V if math.isnan(V_prev) else V_prev))
+        else:
+            angle = math.atan2(u2, u1)
+            self.theta += (angle - self.theta + math.pi) % (2 * math.pi) - math.pi
+            V = -phi_r  # phi(-L/2) - phi(L/2), phi(-L/2) = 0 in the solver's gauge
         if len(self.recent) == 1:  # the algebraic phi at tau = 0 is taken from the first step
             self.recent[0] = (0.0, self.recent[0][1], V)
             integ.history[1][self.p._phi_dofs] = integ.history[0][self.p._phi_dofs]
@@ -109,8 +114,9 @@ class Recorder:
                 raise StopRun(reason if isinstance(reason, str) else "stop condition met")
 
     def _psi_pairs(self):
+        """Psi on the superconducting part (the whole wire unless it has normal banks)."""
         a = self.p.w.x.array
-        return a[self.p._u1_dofs], a[self.p._u2_dofs]
+        return a[self.p._core_u1], a[self.p._core_u2]
 
     def _frame(self, integ, tf):
         times = [r[0] for r in self.recent]
@@ -119,11 +125,12 @@ class Recorder:
         state = sum(w * y for w, y in zip(value, states))
         rate = sum(w * y for w, y in zip(deriv, states))
         r = self.p.right
-        if r.u1 is not None:  # keep the bank's |Psi| = 1 (A.8)-(A.9) exact between steps
+        if r.u1 is not None and not self.p.free_ends:  # keep the bank's |Psi| = 1 (A.8)-(A.9) exact between steps
             norm = math.hypot(state[r.u1], state[r.u2])
             state[r.u1] /= norm
             state[r.u2] /= norm
-        theta = float(np.dot(value, [r[1] for r in self.recent]))
+        # free ends: Psi as solved (gauge phi(0) = 0), only phi shifted (psc_fem.fields)
+        theta = 0.0 if self.p.free_ends else float(np.dot(value, [r[1] for r in self.recent]))
         self.ev.evaluate(state, rate, theta)
         self.writer.add_frame(tf)
 

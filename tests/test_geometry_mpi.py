@@ -2,7 +2,8 @@
 
 The quadrature-point cross-section S(x) is sampled cell by cell, so it is
 the same on every partition; V(t), min |Psi| and the frames agree to
-solver tolerance (serial LU against MUMPS, so not bitwise).
+solver tolerance (serial LU against the parallel solver, so not bitwise).
+The same for normal-metal banks (free ends, phi fixed at x = 0).
 """
 
 from pathlib import Path
@@ -19,19 +20,31 @@ pytestmark = pytest.mark.mpi
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_constricted_wire_two_ranks_match_one(tmp_path):
+def two_ranks_against_one(tmp_path, cfg, t_end, keys, frame_keys):
+    """The run on all ranks against a serial run on each rank: series and frames within 1e-5."""
     comm = MPI.COMM_WORLD
-    cfg = load_config(ROOT / "examples" / "constriction.toml", ["time.t_end=30", "output.fields=false", "output.every=0.5"])
     par_dir = Path(comm.bcast(str(tmp_path), root=0)) / "parallel"
     par = simulate(cfg, par_dir, comm=comm, progress=False, echo=False)
     ser = simulate(cfg, tmp_path / f"serial{comm.rank}", comm=MPI.COMM_SELF, progress=False, echo=False)
-    assert par.psi_min.min() < 0.1  # the run slips (at the constriction, tests/test_geometry.py)
-    grid = np.linspace(1.0, 30.0, 300)
-    for key in ("V", "psi_min", "theta_plus"):
+    grid = np.linspace(1.0, t_end, 300)
+    for key in keys:
         a, b = np.interp(grid, par.t, par.series[key]), np.interp(grid, ser.t, ser.series[key])
         assert np.max(np.abs(a - b)) < 1e-5 * max(1.0, np.max(np.abs(b))), key
     if comm.rank == 0:
         with h5py.File(par_dir / "series.h5") as fp, h5py.File(tmp_path / "serial0" / "series.h5") as fs:
             np.testing.assert_allclose(fp["frames/x"][:], fs["frames/x"][:], atol=1e-14)
-            for key in ("abs_psi", "phi", "js", "jn", "jint"):
+            for key in frame_keys:
                 np.testing.assert_allclose(fp[f"frames/{key}"][:], fs[f"frames/{key}"][:], atol=1e-5, rtol=1e-5, err_msg=key)
+    return par
+
+
+def test_constricted_wire_two_ranks_match_one(tmp_path):
+    cfg = load_config(ROOT / "examples" / "constriction.toml", ["time.t_end=30", "output.fields=false", "output.every=0.5"])
+    par = two_ranks_against_one(tmp_path, cfg, 30.0, ("V", "psi_min", "theta_plus"), ("abs_psi", "phi", "js", "jn", "jint"))
+    assert par.psi_min.min() < 0.1  # the run slips (at the constriction, tests/test_geometry.py)
+
+
+def test_normal_banks_two_ranks_match_one(tmp_path):
+    """examples/normal_banks.toml (Psi = 0 reservoir ends, phi(0) = 0 on whichever rank owns x = 0) for t_end 40."""
+    cfg = load_config(ROOT / "examples" / "normal_banks.toml", ["time.t_end=40", "output.fields=false", "output.every=0.5"])
+    two_ranks_against_one(tmp_path, cfg, 40.0, ("V", "psi_min", "psi_center", "theta_plus"), ("abs_psi", "re_psi", "phi", "js", "jn", "jint"))
