@@ -76,6 +76,7 @@ class FieldEvaluator:
         volume = fem.assemble_vector(fem.form(q * ufl.dx if S is None else S * q * problem.dx))
         volume.scatter_reverse(la.InsertMode.add)
         self._cell_volume = volume.array.copy()
+        self._nodal = self._nodal_maps(W, V1) if problem.config.wire.degree == 1 else None
         n_vert = V1.dofmap.index_map.size_local
         n_cell = DG0.dofmap.index_map.size_local
         self._x_nodes = V1.tabulate_dof_coordinates()[:n_vert, 0]
@@ -83,6 +84,28 @@ class FieldEvaluator:
         self._n_vert, self._n_cell = n_vert, n_cell
         self.x_nodes = self._gather_sorted(self._x_nodes, "node_order")
         self.x_cells = self._gather_sorted(self._x_cells, "cell_order")
+
+    @staticmethod
+    def _nodal_maps(W, V1):
+        """For P1 states: the W dofs of u1, u2, phi at each V1 dof (same vertex).
+
+        P1 interpolation is evaluation at the vertices, so the point fields
+        are then numpy expressions of the state's values (see `evaluate`);
+        the UFL Expressions serve higher degrees.
+        """
+        x1 = V1.tabulate_dof_coordinates()[:, 0]
+        order1 = np.argsort(x1, kind="stable")
+        maps = []
+        for sub in (W.sub(0).sub(0), W.sub(0).sub(1), W.sub(1)):
+            Vs, dofs = sub.collapse()
+            xs = Vs.tabulate_dof_coordinates()[:, 0]
+            order_s = np.argsort(xs, kind="stable")
+            if not np.allclose(xs[order_s], x1[order1]):
+                return None  # not one dof per vertex: use the Expressions
+            m = np.empty(x1.size, dtype=np.int64)
+            m[order1] = np.asarray(dofs).reshape(-1)[order_s]
+            maps.append(m)
+        return maps
 
     def _phi_balance(self, problem, psi, psi_t):
         """Linear problem for phi given (Psi, Psi_t): (A.3) with phi(-L/2) = 0."""
@@ -99,11 +122,11 @@ class FieldEvaluator:
         x0 = 0.0 if problem.free_ends else -0.5 * problem.config.wire.length  # where the solver fixes phi
         gauge = mesh.locate_entities(problem.msh, 0, lambda x: np.isclose(x[0], x0))
         bc = fem.dirichletbc(0.0, fem.locate_dofs_topological(Q, 0, gauge), Q)
-        solver = "mumps" if problem.comm.size > 1 else "petsc"
-        self._phi_problem = dolfinx.fem.petsc.LinearProblem(
-            a, L, bcs=[bc], petsc_options_prefix="psc_frame_",
-            petsc_options={"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": solver},
-        )
+        if problem.comm.size > 1:  # the exact domain decomposition of the Newton solves
+            options = {"ksp_type": "preonly", "pc_type": "python", "pc_python_type": "psc_fem.dd_solver.WoodburyPC"}
+        else:
+            options = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "petsc", "pc_factor_mat_ordering_type": "natural"}
+        self._phi_problem = dolfinx.fem.petsc.LinearProblem(a, L, bcs=[bc], petsc_options_prefix="psc_frame_", petsc_options=options)
 
     def _solve_phi(self):
         phi = self._phi_problem.solve()
@@ -132,8 +155,19 @@ class FieldEvaluator:
         voltage, shift = self._solve_phi()
         self.cos_half.value, self.sin_half.value = np.cos(0.5 * theta_r), np.sin(0.5 * theta_r)
         self.half_v.value = shift
-        for k, f in self.point.items():
-            f.interpolate(self._point_expr[k])
+        if self._nodal is None:
+            for k, f in self.point.items():
+                f.interpolate(self._point_expr[k])
+        else:  # P1: the same values, node by node
+            m1, m2, mp = self._nodal
+            st = self.state.x.array
+            u1, u2, r1, r2 = st[m1], st[m2], rate[m1], rate[m2]
+            cs, sn = self.cos_half.value, self.sin_half.value
+            s2 = u1 * u1 + u2 * u2
+            values = {"abs_psi": np.sqrt(s2), "re_psi": u1 * cs + u2 * sn, "im_psi": u2 * cs - u1 * sn,
+                      "phi": st[mp] + shift, "dabs_psi_dt": (u1 * r1 + u2 * r2) / np.sqrt(s2 + 1e-300)}
+            for k, f in self.point.items():
+                f.x.array[:] = values[k]
         for k, f in self.cell.items():
             if k not in self._cell_forms:
                 continue

@@ -37,7 +37,7 @@ import dolfinx.fem.petsc
 from dolfinx import cpp as _cpp
 from dolfinx import fem, mesh
 
-from psc_fem.feedback.coupling import p_coefficient
+from psc_fem.feedback import p_coefficient
 from psc_fem.forms import ModelCoefficients, current_parts, phi_residual, psi_residual
 from psc_fem.meshes import wire_mesh
 from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profile

@@ -9,9 +9,30 @@
 Switched on by ``[phonons] feedback = true`` (docs/feedback.md).
 """
 
-from .coupling import PhononFeedback, active, observed, p_coefficient
-from .kernels import Kernels, load_kernels, omega_grid
-from .kinetics import Couplings, PhononKinetics, StepBudget, time_energy
+import importlib
+
+from .switch import active, observed
+
+# The kernels pull in scipy and the phonon tables (~1 s): imported on first use,
+# so that runs without [phonons] feedback start fast.
+_LAZY = {"PhononFeedback": "coupling", "Kernels": "kernels", "load_kernels": "kernels", "omega_grid": "kernels",
+         "Couplings": "kinetics", "PhononKinetics": "kinetics", "StepBudget": "kinetics", "time_energy": "kinetics"}
+
+
+def p_coefficient(config, W):
+    """The Function p_feedback(x) of (A.1), or None when the feedback is not `active`."""
+    if not active(config):
+        return None
+    from .coupling import p_coefficient as make
+
+    return make(config, W)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Couplings", "Kernels", "PhononFeedback", "PhononKinetics", "StepBudget", "active",
            "load_kernels", "observed", "omega_grid", "p_coefficient", "time_energy"]

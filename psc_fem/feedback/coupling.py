@@ -17,20 +17,11 @@ from dolfinx import fem, la
 
 from psc_fem.feedback.kernels import OMEGA_MAX_IN_T, load_kernels
 from psc_fem.feedback.kinetics import Couplings, PhononKinetics
+from psc_fem.feedback.switch import active, observed  # noqa: F401  (re-exported)
 from psc_fem.phonons.units import temperature_in_delta0
 
 # per-step datasets of series.h5 (psc_fem.io): name -> trailing shape (n_omega for the spectrum)
 SCALARS = ("phonon_input", "phonon_escape", "phonon_source", "phonon_absorbed", "phonon_energy", "p_min", "p_max")
-
-
-def active(config):
-    """True when [phonons] changes the TDGL (feedback on, tau_es > 0)."""
-    return config.phonons is not None and config.phonons.active
-
-
-def observed(config):
-    """True when a run carries the feedback observer ([phonons] feedback = true, any tau_es)."""
-    return config.phonons is not None and config.phonons.feedback
 
 
 def p_coefficient(config, W):
