@@ -430,6 +430,8 @@ def plot_loops(tables, path, title=""):
         color = f"C{k}"
         for branch, ls, marker in (("up", "-", "o"), ("down", "--", "v")):
             rs = [r for r in rows if r["branch"] == branch]
+            if not rs:
+                continue
             ax.plot([r["current"] for r in rs], [r["V_mean"] for r in rs], ls, marker=marker, ms=3, color=color,
                     label=f"{label} ({branch})")
     ax.set(xlabel=r"$j/j_0$", ylabel=r"mean $V$ [units of $1/(2t_0)$]", title=title)
