@@ -70,7 +70,9 @@ def cmd_plot(args):
         if (d / "spectrum.h5").is_file():
             with h5py.File(d / "spectrum.h5") as f:
                 a = dict(f.attrs)
-            made.append(sol.spectrum(temperature=float(a["T"]), gamma=float(a["gamma"]), variant=str(a["variant"]))["figure_file"])
+            formats = ("png", "pdf") if args.pdf else ("png",)
+            res = sol.spectrum(temperature=float(a["T"]), gamma=float(a["gamma"]), variant=str(a["variant"]), formats=formats)
+            made.extend(str(Path(res["figure_file"]).with_suffix(f".{ext}")) for ext in formats)
     if (d / "iv.csv").is_file():
         made.extend(_plot_sweep(d, args.pdf))
     if not made:
@@ -169,7 +171,7 @@ def build_parser(argv=None):
 
     pl = sub.add_parser("plot", help="figures of a run or sweep directory")
     pl.add_argument("dir")
-    pl.add_argument("--pdf", action="store_true", help="also write fig1.pdf / iv.pdf")
+    pl.add_argument("--pdf", action="store_true", help="also write fig1.pdf / fig2.pdf / iv.pdf")
     pl.add_argument("--render", action="store_true", help="pyvista rendering of |Psi(x,t)|^2 (psi_spacetime.png)")
     pl.set_defaults(func=cmd_plot)
 

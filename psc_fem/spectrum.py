@@ -107,10 +107,10 @@ def write_curves(psi_values, temperature=0.9, gamma=0.3, variant="consistent", o
 
 
 def run_spectrum(run_dir, temperature=None, gamma=None, variant="consistent", out_dir=None,
-                 omega_max=None, n_omega=None) -> dict:
+                 omega_max=None, n_omega=None, formats=("png",)) -> dict:
     """Spectra of Eq. (12) at the PSC center and over the wire, E+ and E- per period.
 
-    Writes spectrum.h5 and fig2.png into out_dir (default run_dir) and returns
+    Writes spectrum.h5 and fig2.png (and fig2.<ext> for each of ``formats``) into out_dir (default run_dir) and returns
     a summary. E+/E- are means over the full periods after the first
     (transient) one; per-period values are in spectrum.h5.
     """
@@ -141,7 +141,7 @@ def run_spectrum(run_dir, temperature=None, gamma=None, variant="consistent", ou
     _write_h5(out / "spectrum.h5", s, model.omega, wire, center, bounds, e_plus, e_minus,
               c_plus, c_minus, residual, t_over_tc, T, gamma, variant, ic)
     omega_curves = _curve_grid(T, None, None)
-    figures.fig2(out / "fig2.png", s.t, model.omega, center, s.dabs_psi_dt[:, ic], bounds[-1],
+    figures.fig2([out / f"fig2.{ext}" for ext in formats], s.t, model.omega, center, s.dabs_psi_dt[:, ic], bounds[-1],
                  omega_curves, fig2b_curves(FIG2B_PSI, T, gamma, variant, omega_curves),
                  t_over_tc, T, gamma, variant, omega_show=CURVE_OMEGA_MAX_IN_T * T)
     return {

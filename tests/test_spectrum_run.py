@@ -38,3 +38,15 @@ def test_spectrum_uses_run_parameters(spectra):
     assert s["temperature"] == pytest.approx(0.9)  # 1 - eta
     assert s["gamma"] == pytest.approx(0.3)  # 1/delta
     assert s["period"] == pytest.approx(11.94, rel=2e-3)  # the PSC period of the run
+
+
+def test_plot_writes_every_figure_of_the_run_as_png_and_pdf(spectra):
+    """`psc-fem plot DIR --pdf` on a run with spectrum.h5: Fig. 1 and Fig. 2, PNG and PDF."""
+    from psc_fem import cli
+
+    d = spectra[0.05][0]
+    assert cli.main(["plot", str(d), "--pdf"]) == 0
+    for name in ("fig1.png", "fig2.png"):
+        assert (d / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    for name in ("fig1.pdf", "fig2.pdf"):
+        assert (d / name).read_bytes()[:5] == b"%PDF-", name

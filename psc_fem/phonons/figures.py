@@ -71,4 +71,5 @@ def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves,
     twin.set_ylabel(r"$\partial|\Psi(0,t)|/\partial t$  [$1/t_0$]", color="C3")
     draw_curves(ax_b, curves_omega, curves, t_over_tc, T, gamma, variant)
     ax_b.set_title("(b) " + ax_b.get_title(), fontsize=9)
-    fig.savefig(path, dpi=150)
+    for p in (path if isinstance(path, (list, tuple)) else [path]):  # e.g. fig2.png and fig2.pdf
+        fig.savefig(p, dpi=150)
