@@ -170,6 +170,43 @@ def test_excess_phonons_above_the_gap_suppress_it(kernels):
 # ---- energy bookkeeping over whole periods of a run -------------------------------
 
 
+def test_p_term_has_the_sign_of_A1(tmp_path):
+    """(A.1) with p: the bulk condensate of a current-free wire is |Psi|^2 = 1 + p.
+
+    A 20-xi gapless wire at j = 0 with [model] p = -0.2 relaxes to
+    |Psi(0)|^2 = 0.8 (the rigid ends hold |Psi| = 1 only within a few xi).
+    A flipped sign would give 1.2.
+    """
+    r = run(tmp_path, wire={"length": 20.0, "h": 0.2}, model={"delta": 0.0, "p": -0.2}, drive={"current": 0.0},
+            time={"t_end": 80.0})
+    assert r.psi_center[-1] ** 2 == pytest.approx(0.8, abs=1e-5)  # measured 0.8000011 (the ends, exp(-sqrt(1.6) 10))
+
+
+def test_feedback_p_enters_like_the_constant_p():
+    """The feedback's p(x) Function and [model] p are the same term of (A.1): equal residuals."""
+    from mpi4py import MPI
+
+    from psc_fem.problem import WireProblem
+
+    wire = {"length": 4.0, "h": 0.1}
+    const = WireProblem(make_config(wire=wire, model={"p": -0.2}), MPI.COMM_SELF)
+    fb = WireProblem(make_config(wire=wire, phonons={**FEEDBACK, "tau_es": 1.0}), MPI.COMM_SELF)
+    assert fb.p_feedback is not None
+    fb.p_feedback.x.array[:] = -0.2
+    rng = np.random.default_rng(3)
+    state = rng.normal(size=const.w.x.array.size)
+    out = []
+    for p in (const, fb):
+        p.set_step(0.1, (1.5, -2.0, 0.5))
+        for f in (p.w, p.w_n, p.w_nm1):
+            f.x.array[:] = state
+        x, b = p.w.x.petsc_vec.copy(), p.problem.b.copy()
+        p._residual(None, x, b)
+        out.append(b.getArray().copy())
+    assert np.max(np.abs(out[0] - out[1])) < 1e-13 * np.max(np.abs(out[0]))
+    assert np.max(np.abs(out[0])) > 1.0  # a generic state, not a trivial residual
+
+
 def test_energy_bookkeeping_over_whole_periods(tmp_path):
     """Escaped energy = net input of Eq. (5)'s collision term - change of the stored phonon energy.
 
