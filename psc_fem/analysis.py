@@ -63,12 +63,14 @@ def mean_over(t, v, a, b):
     return float(np.trapezoid(vs, ts) / (b - a))
 
 
-def periodic_stats(t, V, psi_center, skip=1, stationary_tol=1e-6):
+def periodic_stats(t, V, psi_center, skip=1, stationary_tol=1e-6, josephson=True):
     """Summary of a run: state, period, mean V over whole periods, Josephson ratio.
 
     ``skip`` transient slips are dropped.  Without two whole periods the run
     is either stationary (mean |V| over its last half below
-    ``stationary_tol``) or undecided ("not periodic").
+    ``stationary_tol``) or undecided ("not periodic").  ``josephson=False``
+    (normal-metal banks: V includes the banks' voltage) reports no
+    Josephson ratio.
     """
     t, V = np.asarray(t, float), np.asarray(V, float)
     slips = slip_times(t, psi_center)
@@ -83,7 +85,7 @@ def periodic_stats(t, V, psi_center, skip=1, stationary_tol=1e-6):
             period=period,
             period_spread=float(periods.std() / period),
             mean_V=mean_v,
-            josephson_ratio=period * mean_v / (2 * math.pi),
+            josephson_ratio=period * mean_v / (2 * math.pi) if josephson else math.nan,
             n_periods=int(used.size - 1),
         )
         return out
@@ -103,5 +105,7 @@ def format_summary(stats):
         f"state: periodic phase slips ({stats['n_periods']} whole periods used)",
         f"PSC period            = {stats['period']:.6g}",
         f"mean V (whole periods) = {stats['mean_V']:.6g}",
-        f"AC Josephson ratio period*mean(V)/(2 pi) = {stats['josephson_ratio']:.6f}",
+        f"AC Josephson ratio period*mean(V)/(2 pi) = {stats['josephson_ratio']:.6f}"
+        if math.isfinite(stats["josephson_ratio"])
+        else "AC Josephson ratio: not defined (normal banks: V includes the banks' voltage, docs/geometry.md)",
     ]

@@ -164,7 +164,7 @@ def normal_window(t):
     return max(30.0, 0.2 * float(t[-1]))
 
 
-def iv_point(series, frames=None, skip=1, periods=None, spread_tol=0.02, min_periods=2):
+def iv_point(series, frames=None, skip=1, periods=None, spread_tol=0.02, min_periods=2, josephson=True):
     """One point of an I-V curve from a run's series (and frames).
 
     ``series``: dict with t, V, psi_min (numpy arrays), e.g. `Result.series`.
@@ -251,16 +251,24 @@ def iv_point(series, frames=None, skip=1, periods=None, spread_tol=0.02, min_per
     elif periodic:
         out["n_psc"] = 1  # no frames: one core assumed (the series cannot tell)
     n = out["n_psc"]
+    counted = False  # slips per period counted from the frames' core dips
     if n >= 2 and out["n_periods"] > 0:
         # several cores need not slip together: count each core's dips in the
         # frames of the analysed window (a, b] and use that count per period
         dips = core_dips(frames["x"], frames["t"], frames["abs_psi"], out["psc_positions"], used[0], used[-1])
         if dips > 0:
             per = dips / out["n_periods"]
+            counted = True
             out["slips_per_period"] = per
             out["josephson_ratio"] = out["V_mean"] * out["period"] / (2 * math.pi * per)
     if n >= 2:
         out["state"] = "several PSCs"
     elif periodic:
         out["state"] = "one PSC"
+    if not josephson and out["n_periods"] > 0:
+        # normal banks: V also holds the banks' and the S/N boundaries' voltage,
+        # so period * V / 2 pi counts nothing; one slip per core per period
+        out["josephson_ratio"] = nan
+        if not counted:
+            out["slips_per_period"] = max(n, 1)
     return out

@@ -210,7 +210,7 @@ def run_point(config, current, run_dir, comm, poll=None, initial_state=None, per
         return None, final
     if series is None:
         series = read_series(run_dir) if (Path(run_dir) / "series.h5").is_file() else {k: [] for k in ("t", "V", "psi_min")}
-    point = iv_point(series, read_frames(run_dir), skip=skip, periods=periods)
+    point = iv_point(series, read_frames(run_dir), skip=skip, periods=periods, josephson=not cfg.wire.normal_banks)
     if status == "failed":
         point["state"] = "failed"
     row = {

@@ -249,3 +249,9 @@ def test_psc_between_normal_banks(tmp_path):
     v_ends = st["mean_V"] - 2 * np.pi / st["period"]
     print("period", st["period"], "mean V", st["mean_V"], "ends", v_ends, "2lj", 2 * l * j)
     assert v_ends > 2 * l * j
+    # V holds the banks' voltage: the run reports no Josephson ratio, and an I-V point counts one slip per period
+    assert np.isnan(r.stats["josephson_ratio"])
+    from psc_fem.psc_count import iv_point
+
+    point = iv_point(r.series, skip=3, josephson=False)
+    assert point["state"] == "one PSC" and np.isnan(point["josephson_ratio"]) and point["slips_per_period"] == 1

@@ -207,6 +207,18 @@ def test_feedback_p_enters_like_the_constant_p():
     assert np.max(np.abs(out[0])) > 1.0  # a generic state, not a trivial residual
 
 
+def test_energies_are_volume_integrals_with_a_cross_section(tmp_path):
+    """A uniform cross-section S = 2.5 carrying 2.5 j is the same wire scaled: the same V, and every
+    wire-integrated phonon energy 2.5 times larger (the energies weigh the nodes by int S phi_i dx)."""
+    t = {"t_end": 20.0}
+    one = run(tmp_path / "one", time=t, phonons={**FEEDBACK, "tau_es": 1.0})
+    wide = run(tmp_path / "wide", time=t, phonons={**FEEDBACK, "tau_es": 1.0}, drive={"current": 1.5 * 2.5},
+               wire={"cross_section": {"shape": "uniform", "scale": 2.5}})
+    assert one.stats["n_slips"] >= 1 and np.max(np.abs(wide.V - one.V)) < 1e-8
+    for key in ("phonon_source", "phonon_escape", "phonon_energy"):
+        assert np.sum(wide.series[key]) == pytest.approx(2.5 * np.sum(one.series[key]), rel=1e-8), key
+
+
 def test_energy_bookkeeping_over_whole_periods(tmp_path):
     """Escaped energy = net input of Eq. (5)'s collision term - change of the stored phonon energy.
 

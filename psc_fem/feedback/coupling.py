@@ -5,7 +5,7 @@ accepted step it advances dN (psc_fem.feedback.kinetics) at every local
 node from the old and new |Psi|, sets the coefficient Function p(x) that
 the next step's residual uses (lagged coupling: Newton does not see dp/dPsi),
 and leaves the step's energy budget, summed over the wire, in ``row`` for
-series.h5.  Energies are integrated in x with the lumped weights int phi_i dx
+series.h5.  Energies are integrated in x with the lumped weights int S phi_i dx
 (trapezoid for P1), over omega with the midpoint rule of the kernels.
 """
 
@@ -63,7 +63,8 @@ class PhononFeedback:
         self.x = x
         n_owned = V.dofmap.index_map.size_local
         v = ufl.TestFunction(V)
-        lumped = fem.assemble_vector(fem.form(v * ufl.dx))
+        S = problem.coeffs.S  # cross-section S(x): energies per unit reference area are volume integrals
+        lumped = fem.assemble_vector(fem.form(v * ufl.dx if S is None else S * v * problem.dx))
         lumped.scatter_reverse(la.InsertMode.add)
         self.weight = np.zeros(x.size)
         self.weight[:n_owned] = lumped.array[:n_owned]  # owned nodes only: each node counted once
