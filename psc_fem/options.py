@@ -138,6 +138,14 @@ class Wire(_Section):
                 raise ValueError(f"wire.cross_section.path: the table covers [{x[0]:g}, {x[-1]:g}], not the wire [{-half:g}, {half:g}]")
         if self.banks is not None and not self.banks.length < half:
             raise ValueError(f"wire.banks.length must be < L/2 = {half:g} (the banks lie inside the wire), got {self.banks.length:g}")
+        if self.banks is not None:
+            # the bank edge must be a mesh node: a step of S or of the condensation
+            # term inside a cell is resolved only to O(h) (docs/geometry.md)
+            h = self.length / self.cells
+            n = self.banks.length / h
+            if abs(n - round(n)) > 1e-6:
+                raise ValueError(f"wire.banks.length = {self.banks.length:g} must be a multiple of the cell size "
+                                 f"L / cells = {h:g} (the bank edge on a node); e.g. {max(1, round(n)) * h:g}")
         return self
 
     @model_serializer(mode="wrap")

@@ -208,14 +208,19 @@ class WireProblem:
     def set_initial_state(self, array=None):
         """Psi = 1 with theta(0) = 0 (A.8)-(A.9), or a given state array (same layout).
 
+        With normal banks Psi = 1 in the superconductor and 0 in the banks,
+        which is what their end rows (Psi = 0) and condensation term hold.
         phi at tau = 0 is algebraic: the first step solves it.
         """
+        wire = self.config.wire
+        edge = 0.5 * wire.length - (wire.banks.length if self.free_ends else 0.0)
+        tol = 1e-9 * wire.length
         for f in (self.w, self.w_n, self.w_nm1):
             if array is not None:
                 f.x.array[:] = array
                 continue
             f.x.array[:] = 0.0
-            f.sub(0).sub(0).interpolate(lambda x: np.ones(x.shape[1]))
+            f.sub(0).sub(0).interpolate(lambda x: (np.abs(x[0]) <= edge + tol).astype(float))
             f.x.scatter_forward()
 
     def value_at(self, dofs_by_end, array=None):

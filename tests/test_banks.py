@@ -255,3 +255,15 @@ def test_psc_between_normal_banks(tmp_path):
 
     point = iv_point(r.series, skip=3, josephson=False)
     assert point["state"] == "one PSC" and np.isnan(point["josephson_ratio"]) and point["slips_per_period"] == 1
+
+
+def test_bank_edge_must_be_a_node():
+    """L = 10, h = 0.3 (34 cells of 0.294): a 1-xi bank would end inside a cell."""
+    from psc_fem.options import ConfigError, validate
+
+    data = {"wire": {"length": 10.0, "h": 0.3, "banks": {"kind": "normal", "length": 1.0}},
+            "model": {"delta": 0.0, "eta": 0.1}, "drive": {"current": 0.3}, "time": {"t_end": 1.0}}
+    with pytest.raises(ConfigError, match=r"wire\.banks\.length = 1 must be a multiple of the cell size"):
+        validate(data)
+    data["wire"]["banks"]["length"] = 10.0 / 34 * 3  # three cells
+    assert validate(data).wire.normal_banks

@@ -86,9 +86,14 @@ class Kernels:
     pair: Eta1Table
 
 
+PSI_MAX_FEEDBACK = 2.0
+
+
 def load_kernels(T, gamma, omega_max, n_omega, cache=None):
     """The three kernel tables (cached like the eta1 tables, psc_fem.phonons.table)."""
-    psi = default_grid(T, gamma, omega_max=1.0, n_omega=4)[0]
+    # |Psi| up to 2: a phonon deficit (p > 0) lifts the bulk |Psi|^2 to 1 + p (p reached 0.71 in
+    # docs/feedback.md), beyond the spectra's default table range of 1.25
+    psi = default_grid(T, gamma, omega_max=1.0, n_omega=4, psi_max=PSI_MAX_FEEDBACK)[0]
     omega, dw = omega_grid(omega_max, n_omega)
     tables = [cached_table(T, gamma, name, psi, omega, _build, cache) for name in KERNELS]
     return Kernels(omega, dw, *tables)
