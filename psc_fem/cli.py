@@ -130,7 +130,10 @@ def cmd_spectrum(args):
     if args.gamma is not None and not args.gamma > 0:
         raise UsageError(f"--gamma must be > 0 (units of Delta0), got {args.gamma}")
     if comm.rank == 0:
-        summary = spectrum.run_spectrum(args.dir, temperature=args.temperature, gamma=args.gamma, variant=args.variant, out_dir=args.out)
+        try:
+            summary = spectrum.run_spectrum(args.dir, temperature=args.temperature, gamma=args.gamma, variant=args.variant, out_dir=args.out)
+        except ValueError as exc:  # e.g. no whole PSC period in the run's frames: nothing written
+            raise UsageError(f"spectrum of {args.dir}: {exc}") from None
         for k, v in summary.items():
             if not hasattr(v, "__len__") or isinstance(v, str):
                 print(f"{k} = {v}")

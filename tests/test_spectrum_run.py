@@ -50,3 +50,13 @@ def test_plot_writes_every_figure_of_the_run_as_png_and_pdf(spectra):
         assert (d / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     for name in ("fig1.pdf", "fig2.pdf"):
         assert (d / name).read_bytes()[:5] == b"%PDF-", name
+
+
+def test_run_without_a_whole_period_is_a_usage_error(tmp_path, capsys):
+    """`psc-fem spectrum DIR` on a run too short for two slips: exit 2 with the reason, nothing written."""
+    from psc_fem import cli
+
+    run(tmp_path, time={"t_end": 5.0}, output={"fields": False, "every": 0.05})
+    assert cli.main(["spectrum", str(tmp_path)]) == 2
+    assert "no full PSC period" in capsys.readouterr().err
+    assert not (tmp_path / "spectrum.h5").exists() and not (tmp_path / "fig2.png").exists()
