@@ -92,8 +92,7 @@ def _plot_sweep(d, pdf):
     title = ""
     if (d / "sweep.json").is_file():
         meta = json.loads((d / "sweep.json").read_text())
-        cfg = meta.get("config", {})
-        title = f"L = {cfg['wire']['length']:g} xi, delta = {cfg['model']['delta']:.4g}, {meta.get('mode', '')}"
+        title = sweep.iv_title(meta["config"], meta.get("mode", ""))
     return [sweep.plot_iv(rows, d / f"iv.{ext}", title) for ext in (("png", "pdf") if pdf else ("png",))]
 
 

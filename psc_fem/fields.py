@@ -62,7 +62,9 @@ class FieldEvaluator:
         V1 = fem.functionspace(msh, ("Lagrange", 1))
         DG0 = fem.functionspace(msh, ("DG", 0))
         self.point = {k: fem.Function(V1, name=k) for k in POINT_FIELDS}
-        self._point_expr = {k: fem.Expression(e, V1.element.interpolation_points) for k, e in point.items()}
+        self._nodal = self._nodal_maps(W, V1) if problem.config.wire.degree == 1 else None
+        if self._nodal is None:  # compiled only where the numpy node values of `evaluate` do not apply
+            self._point_expr = {k: fem.Expression(e, V1.element.interpolation_points) for k, e in point.items()}
         self.cell = {k: fem.Function(DG0, name=k) for k in CELL_FIELDS}
         q = ufl.TestFunction(DG0)
         parts = current_parts(psi, psi_t, phi, problem.coeffs)
@@ -76,7 +78,6 @@ class FieldEvaluator:
         volume = fem.assemble_vector(fem.form(q * ufl.dx if S is None else S * q * problem.dx))
         volume.scatter_reverse(la.InsertMode.add)
         self._cell_volume = volume.array.copy()
-        self._nodal = self._nodal_maps(W, V1) if problem.config.wire.degree == 1 else None
         n_vert = V1.dofmap.index_map.size_local
         n_cell = DG0.dofmap.index_map.size_local
         self._x_nodes = V1.tabulate_dof_coordinates()[:n_vert, 0]

@@ -216,7 +216,7 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt):
     series = read_series(out_dir, comm)
     # a non-uniform wire's PSC need not sit at x = 0: slips are the dips of min_x |Psi|
     core = series["psi_min"] if config.wire.nonuniform else series["psi_center"]
-    stats = periodic_stats(series["t"], series["V"], core, josephson=not problem.free_ends) if series["t"].size else {"state": "failed"}
+    stats = periodic_stats(series["t"], series["V"], core, josephson=not config.wire.normal_banks) if series["t"].size else {"state": "failed"}
     s = integ.stats
     run = {
         "wall_time": saver.wall_before + time.perf_counter() - wall0,

@@ -441,14 +441,17 @@ def plot_loops(tables, path, title=""):
     return path
 
 
+def iv_title(config, mode):
+    """Title of iv.png from a config dump (run.json / sweep.json layout)."""
+    return f"L = {config['wire']['length']:g} xi, delta = {config['model']['delta']:.4g}, {mode}"
+
+
 def write_outputs(rows, out, config, meta):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(rows, out / "iv.csv")
     write_h5(rows, out / "iv.h5", config, meta)
-    a = config.wire
-    title = f"L = {a.length:g} xi, delta = {config.model.delta:.4g}, {meta.get('mode', '')}"
-    plot_iv(rows, out / "iv.png", title)
+    plot_iv(rows, out / "iv.png", iv_title(config.model_dump(), meta.get("mode", "")))
     from psc_fem.io import write_json
 
     write_json(out / "sweep.json", {**meta, "config": config.model_dump(), "rows": rows})

@@ -21,9 +21,9 @@ import pytest
 from mpi4py import MPI
 from scipy.integrate import solve_bvp
 
+import stationary
 from conftest import make_config
 from psc_fem.options import U_EXACT, ConfigError, validate
-from psc_fem.problem import WireProblem
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,29 +95,9 @@ def steady(p, j, start, dt=1e4, its=80):
     return None
 
 
-def fold(cfg, dj=0.05, dj_min=1e-5, stop_at=None):
-    """Continuation of the stationary state in j from 0: (largest j reached, problem at that state)."""
-    p = WireProblem(cfg, MPI.COMM_SELF)
-    good, j = p.w.x.array.copy(), 0.0
-    while dj > dj_min:
-        step = dj if stop_at is None else min(dj, stop_at - j)
-        got = steady(p, j + step, good)
-        if got is not None:
-            j, good = j + step, got
-            if stop_at is not None and j >= stop_at - 1e-14:
-                break
-        else:
-            dj /= 2
-    p.w.x.array[:] = good
-    return j, p
-
-
-def nodes(p):
-    """(x, |Psi|, phi) at the vertices of a P1 problem, sorted by x (serial)."""
-    x = p.W.sub(0).sub(0).collapse()[0].tabulate_dof_coordinates()[:, 0]
-    a = p.w.x.array
-    order = np.argsort(x)
-    return x[order], np.hypot(a[p._u1_dofs], a[p._u2_dofs])[order], a[p._phi_dofs.ravel()][order]
+def fold(cfg, dj_min=1e-5, **kw):
+    """Continuation of the stationary state in j by `steady` (tests/stationary.py)."""
+    return stationary.fold(cfg, steady, dj_min=dj_min, **kw)
 
 
 # ---- configuration ------------------------------------------------------------------------
@@ -166,7 +146,7 @@ def test_stationary_state_matches_solve_bvp():
     for h in (0.1, 0.05, 0.025):
         reached, p = fold(make_config(wire=normal_wire(h, a), model=GAPLESS), stop_at=j)
         assert reached == pytest.approx(j, abs=1e-12)
-        x, mod, phi = nodes(p)
+        x, mod, _, phi = stationary.node_values(p)
         left = x <= 0
         ref_m, ref_p = ref_at(sol, x[left])
         V = phi[0] - phi[-1]

@@ -25,6 +25,7 @@ from mpi4py import MPI
 from scipy.integrate import quad, solve_bvp
 from scipy.optimize import minimize_scalar
 
+import stationary
 from conftest import make_config
 from psc_fem.analysis import periodic_stats
 from psc_fem.critical import probe
@@ -112,37 +113,7 @@ def bvp_at_current(L, S, current, branch):
 
 
 # ---- the FEM's discrete stationary states ---------------------------------------
-def stationary_fold(cfg, dj=0.05, dj_min=1e-6, stop_at=None):
-    """Continuation of the FEM stationary state in j from 0: (largest j reached, problem at that state).
-
-    With ``stop_at`` the continuation ends there (the state at that current).
-    """
-    p = WireProblem(cfg, MPI.COMM_SELF)
-    p.set_step(1e12, (1.0, -1.0, 0.0))
-    good, j = p.w.x.array.copy(), 0.0
-    while dj > dj_min:
-        step = dj if stop_at is None else min(dj, stop_at - j)
-        p.j.value = j + step
-        p.w_n.x.array[:] = good
-        p.w.x.array[:] = good
-        ok, _, _ = p.solve()
-        if ok:
-            j, good = j + step, p.w.x.array.copy()
-            if stop_at is not None and j >= stop_at:
-                break
-        else:
-            dj /= 2
-    p.w.x.array[:] = good
-    return j, p
-
-
-def node_values(p):
-    """(x, |Psi|, phase) at the vertices of a P1 problem, sorted by x."""
-    x = p.W.sub(0).sub(0).collapse()[0].tabulate_dof_coordinates()[:, 0]
-    a = p.w.x.array
-    u1, u2 = a[p._u1_dofs], a[p._u2_dofs]  # serial: every dof is owned
-    order = np.argsort(x)
-    return x[order], np.hypot(u1, u2)[order], np.unwrap(np.arctan2(u2, u1)[order])
+stationary_fold = stationary.fold  # Newton at dt = 1e12 from j = 0 up (tests/stationary.py)
 
 
 # ---- configuration ----------------------------------------------------------------
@@ -259,7 +230,7 @@ def test_stationary_state_matches_solve_bvp(reference):
     for h in (0.1, 0.05, 0.025):
         reached, p = stationary_fold(make_config(wire={"length": L2, "h": h, "cross_section": NECK}), stop_at=j)
         assert reached == pytest.approx(j, abs=1e-12)
-        x, mod, phase = node_values(p)
+        x, mod, phase, _ = stationary.node_values(p)
         ref_mod = np.hypot(*sol.sol(x)[:2])
         phi = p.w.x.array[p._phi_dofs]
         errors.append((np.max(np.abs(mod - ref_mod)), abs(phase[-1] - phase[0] - chi), np.max(np.abs(phi))))
