@@ -63,6 +63,19 @@ class ModelCoefficients:
     gapless: bool = False
     S: object = None  # cross-section S(x) (a Function), None: uniform wire
     condensation: object = None  # c(x) of (c - |Psi|^2): 1, -a in normal banks (a Function); None: 1
+    coupling: object = None  # interference coefficient of js (below); None: 2 delta sqrt(eta/u) of (A.2)
+
+
+def interference_coupling(c):
+    """Coefficient of the interference term of js: 2 delta sqrt(eta/u), (A.2) and (B.9).
+
+    Eq. (2) non-dimensionalised with the paper's own t0 and Delta0 gives
+    2 delta sqrt(u eta) instead, u times larger (docs/model.md,
+    "Interference coefficient"); ``c.coupling`` carries that choice.
+    """
+    if c.coupling is not None:
+        return c.coupling
+    return 2.0 * c.delta * ufl.sqrt(c.eta / c.u)
 
 
 def abs2(u):
@@ -132,8 +145,7 @@ def current_parts(u, u_t, phi, c):
     js = im_psi_dpsi
     if not c.gapless:
         ds_dt = 2.0 * ufl.dot(u, u_t)  # d|Psi|^2/dtau
-        coupling = 2.0 * c.delta * ufl.sqrt(c.eta / c.u)
-        js = js - coupling * im_psi_dpsi * ds_dt / (abs2(u) + c.eps_q**2)
+        js = js - interference_coupling(c) * im_psi_dpsi * ds_dt / (abs2(u) + c.eps_q**2)
     if phi is None:  # only js wanted (it does not involve phi)
         return js, None, None
     dphi = phi.dx(0)

@@ -1,31 +1,182 @@
-"""Phase-slip statistics of a voltage series: period, mean V, AC Josephson ratio.
+"""Phase-slip statistics of a run: settled window, period, mean V, AC Josephson ratio.
 
-A phase slip is a dip of |Psi(0, tau)| towards zero.  The period comes from
-the times of those minima (each refined by a parabola through the three
-samples around it); mean V is the time average of V over whole periods;
-the AC Josephson relation says period * mean V = 2 pi (every slip unwinds
-the end-phase difference by 2 pi), the first check of any run.
+Slips are counted by the end-phase difference theta = theta_+ - theta_-
+= int V dtau winding by 2 pi (exact and threshold-free: every slip anywhere
+in the wire unwinds it by 2 pi, and it is known at every step).  The
+crossings of theta through 2 pi k give the winding times; a run has
+settled when the mean time per winding over its last N windings agrees,
+to a relative ``rtol``, with the N before them and with N windings a
+quarter of the run's slipping time earlier (the lookback catches slow
+drifts that consecutive windows hide).  Every number quoted comes from the
+last N windings only, never from the transient.
+
+In that window: mean V (the trapezoid of the V series, which the
+trapezoid links of the bank rows make equal to 2 pi N / window to
+round-off; forms/covariant.py), the winding period 2 pi / mean V, the PSC
+period between the dips of psi_min = min_x |Psi| (the core wherever it
+sits), the slips per period (their ratio, an integer) and the AC Josephson
+ratio period * mean V / (2 pi slips), which checks that |Psi| at the core
+and the phase winding keep time (1 in a settled state).
 """
 
 import math
 
 import numpy as np
 
+SETTLE_PERIODS = 5  # N: the windings of the quoted window (time.settle_periods)
+SETTLE_RTOL = 1e-3  # agreement of the windows' mean periods (time.settle_rtol)
+LOOKBACK = 0.25  # the third window lies this fraction of the slipping time earlier
+STATIONARY_V = 1e-6  # |V| below this over the trailing window: stationary ...
+STATIONARY_PSI = 1e-6  # ... and min_x |Psi| steady to this over it
 
-def slip_times(t, psi_center, threshold=None):
-    """Times of the minima of |Psi(0, t)| inside its dips below ``threshold``.
+
+def winding_times(t, theta):
+    """Times at which theta(tau)/(2 pi) crosses an integer upwards (linear between steps).
+
+    Crossings back down (a transient can unwind) are dropped with the
+    upward crossing they undo, so the times are those of net windings.
+    """
+    t, w = np.asarray(t, float), np.asarray(theta, float) / (2 * math.pi)
+    if t.size < 2:
+        return np.array([])
+    level = np.floor(w)
+    times = []
+    done = math.floor(w[0])  # highest integer already crossed
+    for i in np.flatnonzero(np.diff(level) != 0):
+        for k in range(int(level[i]) + 1, int(level[i + 1]) + 1):
+            if k > done:
+                times.append(t[i] + (k - w[i]) / (w[i + 1] - w[i]) * (t[i + 1] - t[i]))
+                done = k
+    return np.array(times)
+
+
+def settled_window(t, theta, periods=SETTLE_PERIODS, rtol=SETTLE_RTOL, lookback=LOOKBACK):
+    """The last ``periods`` windings of a series and whether the run has settled on them (see `settle_check`)."""
+    return settle_check(winding_times(t, theta), periods, rtol, lookback)
+
+
+def settle_check(c, periods=SETTLE_PERIODS, rtol=SETTLE_RTOL, lookback=LOOKBACK):
+    """Settledness from the winding times ``c`` (module doc).
+
+    Returns None with fewer than 3 windings, else a dict: ``window`` (a, b)
+    of the last ``periods`` windings (of the windings after the first if
+    there are fewer; never settled then), ``n_used`` their number, ``winding_period``
+    (their mean), ``settled``, ``change`` (relative difference to the
+    previous window's mean period), ``lookback_change`` (to the window a
+    quarter of the slipping time earlier) and ``drift`` (relative change
+    of the period per unit tau against that window; nan when there is none).
+    """
+    c = np.asarray(c, float)
+    n = int(periods)
+    if c.size < 3:
+        return None
+    if c.size < n + 1:  # too few windings to decide: the last ones after the first (a transient), not settled
+        m = c.size - 2
+        return dict(window=(float(c[1]), float(c[-1])), winding_period=float((c[-1] - c[1]) / m), n_windings=int(c.size),
+                    n_used=m, settled=False, change=math.nan, drift=math.nan, lookback_change=math.nan)
+    b_win = c[-n - 1:]
+    T_b = (b_win[-1] - b_win[0]) / n
+    out = dict(window=(float(b_win[0]), float(b_win[-1])), winding_period=float(T_b), n_windings=int(c.size),
+               n_used=n, settled=False, change=math.nan, drift=math.nan, lookback_change=math.nan)
+    if c.size < 2 * n + 1:
+        return out
+    T_a = (c[-n - 1] - c[-2 * n - 1]) / n
+    out["change"] = float(abs(T_b - T_a) / T_b)
+    span = max(lookback * (c[-1] - c[0]), n * T_b)
+    j = int(np.argmin(np.abs(c - (c[-1] - span))))  # end of the lookback window
+    if j - n < 0:
+        return out  # the lookback window would start before the first winding: not yet decidable
+    T_d = (c[j] - c[j - n]) / n
+    mid_b, mid_d = 0.5 * (b_win[0] + b_win[-1]), 0.5 * (c[j] + c[j - n])
+    out["lookback_change"] = float(abs(T_b - T_d) / T_b)
+    out["drift"] = float((T_b - T_d) / T_b / (mid_b - mid_d)) if mid_b > mid_d else math.nan
+    out["settled"] = bool(out["change"] <= rtol and out["lookback_change"] <= rtol)
+    return out
+
+
+class Settler:
+    """``stop`` hook of `psc_fem.simulate.simulate` for ``time.until = "periodic"``.
+
+    Ends the run once it is settled (periodic on the last ``periods``
+    windings, `settle_check`) or stationary (`stationary`, checked every
+    ``every`` steps).  It reads only the series (identical on all ranks)
+    and keys everything to the series' length, so a resumed run, whose
+    series is read back, stops at the same step as an uninterrupted one.
+    """
+
+    def __init__(self, periods=SETTLE_PERIODS, rtol=SETTLE_RTOL, every=50, t_min=20.0, josephson=True):
+        self.periods, self.rtol, self.every, self.t_min = periods, rtol, every, t_min
+        self.josephson = josephson
+        self.windings = []
+        self.seen = 0  # series entries processed
+        self.done = -1  # highest integer of theta/(2 pi) crossed
+        self.last = None
+
+    def _update(self, s):
+        t, th = s["t"], s["theta_plus"]
+        n = len(t)
+        new = False
+        for i in range(self.seen, n):
+            w = 2 * th[i] / (2 * math.pi)  # theta_plus = theta/2 (antisymmetric gauge)
+            if i == 0:
+                self.done, self.last = math.floor(w), (t[0], w)
+                continue
+            t0, w0 = self.last
+            for k in range(self.done + 1, math.floor(w) + 1):
+                self.windings.append(t0 + (k - w0) / (w - w0) * (t[i] - t0))
+                self.done, new = k, True
+            self.last = (t[i], w)
+        self.seen = n
+        return new
+
+    def __call__(self, s):
+        start = self.seen
+        new = self._update(s) if self.josephson else False
+        n = len(s["t"])
+        poll = n // self.every > start // self.every and s["t"][-1] >= self.t_min
+        if not self.josephson and poll:  # normal banks: slips are the dips of psi_min
+            self.windings, new = list(slip_times(s["t"], s["psi_min"])), True
+        if new:
+            win = settle_check(self.windings, self.periods, self.rtol)
+            if win is not None and win["settled"]:
+                return "settled: periodic"
+        if poll and stationary(s["t"], s["V"], s["psi_min"]):
+            return "settled: stationary"
+        return None
+
+
+def stationary(t, V, psi_min, window=None):
+    """True when the state is stationary: |V| and the change of min_x |Psi| tiny over the trailing window.
+
+    The window is the last 10% of the run, at least 10 tau.  min_x |Psi|
+    must be steady too, because finite-gap wires above J0 can sit with a
+    small V for hundreds of tau while |Psi| sinks towards the first slip.
+    """
+    t, V, pm = np.asarray(t, float), np.abs(np.asarray(V, float)), np.asarray(psi_min, float)
+    if t.size < 4:
+        return False
+    window = max(10.0, 0.1 * t[-1]) if window is None else window
+    if t[-1] - t[0] < window:
+        return False
+    last = t >= t[-1] - window
+    return bool(V[last].max() < STATIONARY_V and np.ptp(pm[last]) < STATIONARY_PSI)
+
+
+def slip_times(t, psi, threshold=None):
+    """Times of the minima of |Psi|(tau) (psi_min or |Psi(0)|) inside its dips below ``threshold``.
 
     The default threshold is halfway between min and max over the run's last
-    half (after the transient from Psi = 1), so small wiggles never count.
-    Minima are refined on |Psi|^2, which is smooth (parabolic) through a slip
-    while |Psi| has a cusp there.
+    half (after the transient from Psi = 1); dips shallower than 1% of the
+    maximum are not counted (a stationary state's round-off).  Minima are
+    refined on |Psi|^2, which is smooth (parabolic) through a slip while
+    |Psi| has a cusp there.
     """
-    t, y = np.asarray(t, float), np.asarray(psi_center, float)
+    t, y = np.asarray(t, float), np.asarray(psi, float)
     if y.size < 5:
         return np.array([])
     late = y[t >= 0.5 * t[-1]]
     lo, hi = late.min(), late.max()
-    if hi - lo < 1e-3:
+    if not hi - lo > 1e-2 * hi:
         return np.array([])
     threshold = 0.5 * (lo + hi) if threshold is None else threshold
     below = y < threshold
@@ -63,49 +214,101 @@ def mean_over(t, v, a, b):
     return float(np.trapezoid(vs, ts) / (b - a))
 
 
-def periodic_stats(t, V, psi_center, skip=1, stationary_tol=1e-6, josephson=True):
-    """Summary of a run: state, period, mean V over whole periods, Josephson ratio.
+def psc_period(t, psi_min, a, b, winding_period):
+    """(PSC period, slips per period) in [a, b] from the dips of psi_min, or (winding period, 1) if none resolve."""
+    t, y = np.asarray(t, float), np.asarray(psi_min, float)
+    dips = slip_times(t, y)
+    dips = dips[(dips >= a - 0.5 * winding_period) & (dips <= b + 0.5 * winding_period)]
+    if dips.size < 2:
+        return winding_period, 1
+    period = float((dips[-1] - dips[0]) / (dips.size - 1))
+    return period, max(1, round(period / winding_period))
 
-    ``skip`` transient slips are dropped.  Without two whole periods the run
-    is either stationary (mean |V| over its last half below
-    ``stationary_tol``) or undecided ("not periodic").  ``josephson=False``
-    (normal-metal banks: V includes the banks' voltage) reports no
-    Josephson ratio.
+
+def periodic_stats(t, V, theta, psi_min, periods=SETTLE_PERIODS, rtol=SETTLE_RTOL, josephson=True):
+    """Summary of a run: state, the settled window, period, mean V, Josephson ratio.
+
+    ``theta`` = theta_+ - theta_- (the series' theta_plus - theta_minus),
+    ``psi_min`` = min_x |Psi| per step.  States: "periodic" (settled on the
+    last ``periods`` windings), "not settled" (windings whose period still
+    changes: the numbers are those of the last windows, with the change and
+    the drift), "stationary" (V -> 0, |Psi| steady) and "not periodic"
+    (neither).  ``josephson=False`` (normal-metal banks: theta = int V also
+    holds the banks' voltage) reports no Josephson ratio and counts slips by
+    the dips of psi_min.
     """
     t, V = np.asarray(t, float), np.asarray(V, float)
-    slips = slip_times(t, psi_center)
-    used = slips[skip:]
-    out = {"n_slips": int(slips.size), "slip_times": slips.tolist()}
-    if used.size >= 3:
-        periods = np.diff(used)
-        period = float((used[-1] - used[0]) / (used.size - 1))
-        mean_v = mean_over(t, V, used[0], used[-1])
+    theta = np.asarray(theta, float)
+    out = {"n_slips": 0, "slip_times": []}
+    if t.size < 2:
+        out.update(state="not periodic", period=math.nan, mean_V=math.nan, josephson_ratio=math.nan, n_periods=0)
+        return out
+    if josephson:
+        win = settled_window(t, theta, periods, rtol)
+        windings = winding_times(t, theta)
+    else:  # normal banks: slips are the dips of psi_min, and "theta" counts one winding per slip
+        dips = slip_times(t, psi_min)
+        windings = dips
+        win = settled_window(np.concatenate([[t[0]], dips]), 2 * math.pi * np.arange(dips.size + 1), periods, rtol) \
+            if dips.size else None
+    out["n_slips"] = int(windings.size)
+    out["slip_times"] = windings.tolist()
+    if win is not None:
+        a, b = win["window"]
+        mean_v = mean_over(t, V, a, b)
+        if josephson:
+            period, per = psc_period(t, psi_min, a, b, win["winding_period"])
+            ratio = period * mean_v / (2 * math.pi * per)
+        else:
+            period, per, ratio = win["winding_period"], 1, math.nan
         out.update(
-            state="periodic",
+            state="periodic" if win["settled"] else "not settled",
             period=period,
-            period_spread=float(periods.std() / period),
+            winding_period=win["winding_period"],
+            slips_per_period=per,
             mean_V=mean_v,
-            josephson_ratio=period * mean_v / (2 * math.pi) if josephson else math.nan,
-            n_periods=int(used.size - 1),
+            josephson_ratio=ratio,
+            n_periods=int(win["n_used"]),
+            window=[a, b],
+            period_change=win["change"],
+            period_drift=win["drift"],
+            lookback_change=win["lookback_change"],
         )
         return out
     half = t >= 0.5 * t[-1]
     tail = float(np.mean(np.abs(V[half]))) if half.any() else float("nan")
-    state = "stationary" if tail < stationary_tol else "not periodic"
-    out.update(state=state, period=math.nan, mean_V=tail if state != "stationary" else 0.0, josephson_ratio=math.nan, n_periods=0)
-    out["mean_abs_V_tail"] = tail
+    state = "stationary" if stationary(t, V, psi_min) else "not periodic"
+    out.update(state=state, period=math.nan, mean_V=0.0 if state == "stationary" else tail,
+               josephson_ratio=math.nan, n_periods=0, mean_abs_V_tail=tail)
     return out
 
 
 def format_summary(stats):
     """Lines printed at the end of every run."""
-    if stats["state"] != "periodic":
-        return [f"state: {stats['state']} (mean |V| over the last half: {stats.get('mean_abs_V_tail', 0):.3e})"]
-    return [
-        f"state: periodic phase slips ({stats['n_periods']} whole periods used)",
-        f"PSC period            = {stats['period']:.6g}",
-        f"mean V (whole periods) = {stats['mean_V']:.6g}",
+    state = stats["state"]
+    if "window" not in stats:  # stationary, not periodic, or a failed run without steps
+        tail = stats.get("mean_abs_V_tail")
+        return [f"state: {state}" + (f" (mean |V| over the last half: {tail:.3e})" if tail is not None else "")]
+    a, b = stats["window"]
+    lines = []
+    if state == "not settled":
+        drift, change = stats.get("period_drift", math.nan), stats.get("period_change", math.nan)
+        if math.isfinite(change):
+            why = (f"the period changed by {change:.2%} against the previous {stats['n_periods']} windings"
+                   + (f" and by {stats['lookback_change']:.2%} against the lookback window"
+                      if math.isfinite(stats.get("lookback_change", math.nan)) else "")
+                   + (f" (drift {100 * drift * 100:+.3g}% per 100 tau)" if math.isfinite(drift) else ""))
+        else:
+            why = f"too few windings to judge (quoting the last {stats['n_periods']})"
+        lines.append(f"state: NOT SETTLED: {why}; raise time.t_end, or use time.until = \"periodic\"")
+    else:
+        lines.append(f"state: periodic phase slips, settled (last {stats['n_periods']} windings, tau = {a:.6g} .. {b:.6g})")
+    lines += [
+        f"PSC period            = {stats['period']:.6g}" + (f" ({stats['slips_per_period']} slips per period)"
+                                                             if stats.get("slips_per_period", 1) > 1 else ""),
+        f"mean V ({'settled window' if state == 'periodic' else 'last windings'}) = {stats['mean_V']:.6g}",
         f"AC Josephson ratio period*mean(V)/(2 pi) = {stats['josephson_ratio']:.6f}"
         if math.isfinite(stats["josephson_ratio"])
         else "AC Josephson ratio: not defined (normal banks: V includes the banks' voltage, docs/geometry.md)",
     ]
+    return lines

@@ -37,10 +37,11 @@ allreduce per step.
 
 What a checkpoint holds
 -----------------------
-The integrator's state history (up to three states, newest first), step
-sizes, time, the proposed next step and its statistics; the recorder's
-unwrapped end phase, its (t, theta, V) history for dense output and the
-next frame's index; the numbers of steps and frames on disk; wall time used.
+The integrator's state history (up to three states, newest first), the
+links int phi dtau of its steps (forms/covariant.py), step sizes, time,
+the proposed next step and its statistics; the recorder's unwrapped end
+phases, the times of the history for dense output and the next frame's
+index; the numbers of steps and frames on disk; wall time used.
 States are stored by x coordinate, one sorted array per scalar sub-space
 (u1, u2, phi): in 1D every dof of a Lagrange sub-space has its own x, so a
 checkpoint written on N ranks restores on any number of ranks.  With the
@@ -64,7 +65,7 @@ from psc_fem.options import ConfigError
 
 CHECKPOINT = "checkpoint.h5"
 LOCK = ".psc_fem.lock"
-FORMAT = 1
+FORMAT = 2  # 2: links and both end phases of the gauge-covariant scheme (format 1 runs cannot be resumed)
 THROTTLE = 20.0
 PARTS = ("u1", "u2", "phi")
 # config keys that may differ between a run and its resume (they do not change results)
@@ -318,7 +319,8 @@ def read_checkpoint(path):
             out[k] = f[k][:]
         out["state"] = {name: (f[f"x/{name}"][:], f[f"history/{name}"][:]) for name in PARTS}
     if out.get("format") != FORMAT:
-        raise ResumeError(f"{path}: checkpoint format {out.get('format')} is not {FORMAT}")
+        raise ResumeError(f"{path}: checkpoint format {out.get('format')} is not {FORMAT} (written by an older "
+                          "psc_fem with another time discretisation); run it again from tau = 0")
     return out
 
 
@@ -451,7 +453,9 @@ class Checkpointer:
     def restore(self, ckpt, problem):
         """Put a checkpoint's state into the integrator, problem and recorder."""
         integ, rec = self.integ, self.recorder
-        integ.history = self.layout.scatter(ckpt["state"])
+        arrays = self.layout.scatter(ckpt["state"])
+        n = int(ckpt["n_history"])
+        integ.history, integ.links = arrays[:n], arrays[n:]
         integ.steps = [float(h) for h in ckpt["steps"]]
         integ.t = float(ckpt["t"])
         integ.h_next = float(ckpt["h_next"])
@@ -461,8 +465,8 @@ class Checkpointer:
         for f in (problem.w, problem.w_n):
             f.x.array[:] = integ.history[0]
         problem.w_nm1.x.array[:] = integ.history[min(1, len(integ.history) - 1)]
-        rec.theta = float(ckpt["theta"])
-        rec.recent = [tuple(float(v) for v in row) for row in ckpt["recent"]]
+        rec.theta_m, rec.theta_p = float(ckpt["theta_minus"]), float(ckpt["theta_plus"])
+        rec.recent = [float(v) for v in ckpt["recent"]]
         rec.next_frame = int(ckpt["next_frame"])
         rec.bar.update(integ.t)
         self.saved = {"t": integ.t, "steps": int(ckpt["n_steps"]), "frames": int(ckpt["n_frames"])}
@@ -483,18 +487,18 @@ class Checkpointer:
         """Flush the output, then write the checkpoint (collective)."""
         integ, rec = self.integ, self.recorder
         overhead = self.writer.flush()
-        state = self.layout.gather(integ.history)
+        state = self.layout.gather(integ.history + integ.links)
         if self.rank0:
             s = integ.stats
             attrs = dict(
                 t=integ.t, h_next=float(getattr(integ, "h_next", self.config.time.dt_initial)),
-                theta=rec.theta, next_frame=rec.next_frame,
+                n_history=len(integ.history), theta_minus=rec.theta_m, theta_plus=rec.theta_p, next_frame=rec.next_frame,
                 n_steps=self.writer.n_steps, n_frames=self.writer.n_frames,
                 accepted=s.accepted, rejected_error=s.rejected_error, rejected_newton=s.rejected_newton,
                 newton_its=s.newton_its, wall_used=self.wall_used(), mpi_ranks=self.comm.size,
                 written=time.strftime("%Y-%m-%dT%H:%M:%S"), t_end=self.config.time.t_end,
             )
-            arrays = {"steps": np.asarray(integ.steps, dtype=float), "recent": np.asarray(rec.recent, dtype=float).reshape(-1, 3)}
+            arrays = {"steps": np.asarray(integ.steps, dtype=float), "recent": np.asarray(rec.recent, dtype=float)}
             t0 = time.perf_counter()
             write_checkpoint(self.path, attrs, arrays, state)
             self.overhead = overhead + time.perf_counter() - t0

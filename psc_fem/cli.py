@@ -27,7 +27,8 @@ def cmd_run(args):
     from psc_fem.options import load_config
     from psc_fem.simulate import simulate
 
-    config = load_config(args.config, args.set)
+    until = [f"time.until={args.until}"] if args.until else []
+    config = load_config(args.config, [*args.set, *until])
     out = Path(args.out) if args.out else Path(config.output.dir)
     comm = _comm()
     from psc_fem.driver import StepFailure
@@ -166,6 +167,9 @@ def build_parser(argv=None):
     r.add_argument("--out", help="run directory (default: output.dir)")
     r.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config key")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--until", choices=("periodic", "t_end"),
+                   help="periodic: stop once the last time.settle_periods periods agree (t_end is a cap); "
+                        "the same as --set time.until=...")
     r.add_argument("--resume", action="store_true",
                    help="continue the run in the output directory from its last checkpoint "
                         "(parameters must match its run.json; time.t_end may grow)")

@@ -1,20 +1,26 @@
 """Time loop: adaptive BDF2 with step rejection and Newton retries.
 
-`integrate` advances a `WireProblem` from tau = 0 to t_end.  Each step:
-predict (extrapolate the history), solve with Newton, estimate the local
-error from corrector - predictor (psc_fem.stepping), accept or reject, and
-hand accepted steps to the observers (series, frames, progress).  A Newton
+`Integrator.run` advances a `WireProblem` to t_end.  Each step: predict
+(extrapolate the history), solve with Newton, estimate the local error
+from corrector - predictor (psc_fem.stepping), accept or reject, and hand
+accepted steps to the observers (series, frames, checkpoints).  A Newton
 failure shrinks the step by 4 and retries; below time.dt_min the run stops
 with a `StepFailure` that names time, step and residual.
+
+Gauge covariance (forms/covariant.py): the history is kept with the links
+Theta = int phi dtau of its steps, and the predictor extrapolates Psi
+carried along them to the new time, so the predictor, the error estimate
+(a per-node modulus |Psi_C - Psi_P|) and hence the step sequence are
+gauge invariant like the equations.
 """
 
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from mpi4py import MPI
 
-from psc_fem.stepping import StepController, bdf_weights, error_factor, extrapolation_weights
+from psc_fem.stepping import StepController, bdf_weights, error_factor, extrapolation_weights, interval_weights, link_nodes
 
 
 class StepFailure(RuntimeError):
@@ -32,9 +38,7 @@ class Step:
     residuals: np.ndarray
     error: float
     current: float
-    # history for dense output: states at t - dt - dt_prev, t - dt, t
-    states: list = field(default_factory=list)
-    times: list = field(default_factory=list)
+    link_nodes: tuple = ()  # times (from t - dt) of the phi values of this step's link (psc_fem.stepping.link_nodes)
 
 
 @dataclass
@@ -49,45 +53,67 @@ class Stats:
 class Integrator:
     """Adaptive BDF driver for one `WireProblem`."""
 
-    def __init__(self, problem, time_options, drive):
+    def __init__(self, problem, time_options, drive, gauge=None):
         self.p = problem
+        self.gauge = gauge  # phi(0) = gauge(tau) instead of 0: a gauge shift c(tau) (verification only)
         self.opts = time_options
         self.drive = drive
-        self.order = 2 if time_options.scheme == "bdf2" else 1
-        self.control = StepController(order=self.order)
+        self.order = {"bdf1": 1, "bdf2": 2, "bdf3": 3}[time_options.scheme]
+        self.control = StepController.for_order(self.order)
         self.t = 0.0
         self.history = [problem.w.x.array.copy()]  # newest first
         self.steps = []  # accepted step sizes, newest first
+        self.links = []  # int phi dtau over each accepted step (phi slot of a state array), newest first
         self.stats = Stats()
         self.h_next = time_options.dt_initial  # the step proposed after the last accepted one (checkpoints)
         self.rejected_by = None  # why the last step was rejected (for the StepFailure message)
 
     def _wrms(self, err_vec, ref):
-        """Weighted RMS norm over the owned Psi dofs, all ranks."""
-        dofs = self.p._psi_dofs
-        scale = self.opts.atol + self.opts.rtol * np.abs(ref[dofs])
-        local = np.array([np.sum((err_vec[dofs] / scale) ** 2), dofs.size], dtype=float)
+        """Weighted RMS over the owned nodes of |error of Psi| / (atol + rtol |Psi|), all ranks (gauge invariant)."""
+        n = self.p.nodes
+        own = n.owned
+        err = np.hypot(err_vec[n.u1[own]], err_vec[n.u2[own]])
+        scale = self.opts.atol + self.opts.rtol * np.hypot(ref[n.u1[own]], ref[n.u2[own]])
+        local = np.array([np.sum((err / scale) ** 2), err.size], dtype=float)
         self.p.comm.Allreduce(MPI.IN_PLACE, local, op=MPI.SUM)
         return float(np.sqrt(local[0] / max(local[1], 1.0)))
 
-    def _predict(self, h):
-        past = self.steps[: len(self.history) - 1][:2]
+    def _predict(self, h, degree, link_new=None):
+        """Extrapolated state at t + h (polynomial of ``degree``, or less when fewer states are known).
+
+        Psi is carried along the links (``link_new``: over the new step; None: predicted from phi).
+        """
+        past = self.steps[: min(degree, len(self.history) - 1)]
         if not past:
             return self.history[0].copy(), None
         wts = extrapolation_weights(h, past)
-        pred = sum(wgt * y for wgt, y in zip(wts, self.history))
+        pred = sum(wgt * y for wgt, y in zip(wts, self.history))  # phi (and a first guess of Psi)
+        phi = self.p.nodes.phi
+        if link_new is None:
+            link_new = self.p.link_array(new=pred)
+        theta = link_new[phi]
+        psi = 0.0
+        for k, (wgt, y) in enumerate(zip(wts, self.history)):
+            if k:
+                theta = theta + self.links[k - 1][phi]
+            psi = psi + wgt * self.p.transport(y, theta)
+        n = self.p.nodes
+        pred[n.u1], pred[n.u2] = psi[n.u1], psi[n.u2]
         return pred, past
 
     def step(self, h):
         """Try one step of size h; returns (accepted Step or None, proposed next h)."""
         p = self.p
-        order = self.order if self.steps else 1
-        weights = bdf_weights(order, h, self.steps[0] if self.steps else None)
-        p.set_step(h, weights)
+        order = min(self.order, len(self.steps) + 1)
+        weights = bdf_weights(order, h, past=self.steps)
+        nodes = link_nodes(len(self.steps), h)
+        p.set_step(h, weights, link=interval_weights(nodes, 0.0, h) / h, links_before=self.links[: order - 1])
         p.j.value = self.drive.j(self.t + h)
-        p.w_n.x.array[:] = self.history[0]
-        p.w_nm1.x.array[:] = self.history[1] if len(self.history) > 1 else self.history[0]
-        pred, past = self._predict(h)
+        if self.gauge is not None:
+            p.gauge_value = float(self.gauge(self.t + h))
+        for i, f in enumerate(p.olds):
+            f.x.array[:] = self.history[min(i, len(self.history) - 1)]
+        pred, past = self._predict(h, order)
         p.w.x.array[:] = pred
         ok, its, residuals = p.solve()
         self.stats.newton_its += its
@@ -98,8 +124,10 @@ class Integrator:
         # Error estimate needs one more past step than the order.
         err = 0.0
         estimate = self.opts.adaptive and past is not None and len(past) >= order
+        link = p.link_array()
         if estimate:
             factor = error_factor(order, h, past)
+            pred, _ = self._predict(h, order, link)  # along the solved phi
             err = self._wrms(factor * (p.w.x.array - pred), p.w.x.array)
             if err > 1.0:
                 self.stats.rejected_error += 1
@@ -107,8 +135,13 @@ class Integrator:
                 return None, self.control.next_step(h, err), residuals
         self.t += h
         self.steps.insert(0, h)
+        self.links.insert(0, link)
         self.history.insert(0, p.w.x.array.copy())
-        del self.history[3:], self.steps[3:]
+        if len(self.history) == 2:
+            # phi(0) is not known (algebraic); phi of the first step stands in for the predictor and the frames
+            self.history[1][p.nodes.phi] = self.history[0][p.nodes.phi]
+        keep = self.order + 1  # the error estimate of BDF-k needs k + 1 states
+        del self.history[keep:], self.steps[keep - 1:], self.links[keep - 1:]
         self.stats.accepted += 1
         step = Step(
             t=self.t,
@@ -118,6 +151,7 @@ class Integrator:
             residuals=residuals,
             error=err,
             current=float(p.j.value),
+            link_nodes=nodes,
         )
         h_next = self.control.next_step(h, err) if estimate else h
         return step, h_next, residuals

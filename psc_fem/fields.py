@@ -1,9 +1,11 @@
 """Output fields of a state, in the paper's antisymmetric gauge (A.6).
 
-Frames fall between time steps: Psi and dPsi/dtau come from the BDF
-polynomial (dense output), and phi is then solved again from the current
-balance (A.3), which is linear in phi for given Psi, dPsi/dtau.  So every
-frame satisfies js + jn + jint = j exactly, as the steps do.
+Frames fall between time steps: Psi and its covariant rate D_tau Psi come
+from the BDF polynomial of Psi carried along the links (dense output,
+psc_fem.simulate), and phi is then solved again from the current balance
+(A.3), which is linear in phi for given Psi and d|Psi|^2/dtau =
+2 Re(Psi* D_tau Psi).  So every frame satisfies js + jn + jint = j
+exactly, as the steps do.
 
 Point fields (P1): abs_psi, re_psi, im_psi, phi, dabs_psi_dt.
 Cell fields (DG0, cell averages): js, jn, jint.  Cell averages of the
@@ -14,11 +16,10 @@ centroid(-u4x) works around, Appendix B).  With a cross-section S(x) the
 cell fields are S-weighted averages int_e S j / int_e S of the current
 densities, and their sum is j / <S>_e (docs/geometry.md).
 
-With normal banks (free ends, psc_fem.problem) there is no end phase:
-Psi is output as solved, in the gauge phi(0) = 0, and phi is shifted by
-c = -(phi(-L/2) + phi(L/2))/2 to be antisymmetric at the ends.  For a
-symmetric wire c = 0 (the solver's gauge is then the paper's); otherwise
-the Psi of a frame differs from the antisymmetric gauge by a global phase.
+Gauge: the solver's phi(0) = 0 becomes the paper's antisymmetric (A.6)
+by phi -> phi + c, c = -(phi(-L/2) + phi(L/2))/2, and Psi -> Psi exp(-i chi),
+chi = (theta_- + theta_+)/2 the mean of the end phases (psc_fem.problem).
+For a symmetric wire c = chi = 0 to round-off.
 """
 
 import numpy as np
@@ -29,8 +30,9 @@ from petsc4py import PETSc
 import dolfinx.fem.petsc
 from dolfinx import fem, la, mesh
 
-from psc_fem.forms import current_parts
+from psc_fem.forms import current_parts, transport
 from psc_fem.forms.tdgl import D
+from psc_fem.stepping import MAX_ORDER
 
 POINT_FIELDS = ("abs_psi", "re_psi", "im_psi", "phi", "dabs_psi_dt")
 CELL_FIELDS = ("js", "jn", "jint")
@@ -42,22 +44,38 @@ class FieldEvaluator:
     def __init__(self, problem):
         self.p = problem
         msh, W = problem.msh, problem.W
-        self.state = fem.Function(W)
-        self.rate = fem.Function(W)  # d state / dtau
+        self.state = fem.Function(W)  # node values of the frame (phi: solved here)
+        self.rate = fem.Function(W)  # node values of D_tau state (point fields), or the rate of a plain state
         c = lambda: fem.Constant(msh, PETSc.ScalarType(0.0))  # noqa: E731
-        self.cos_half, self.sin_half, self.half_v = c(), c(), c()
+        self.cos_chi, self.sin_chi, self.shift = c(), c(), c()
         psi, phi = ufl.split(self.state)
         psi_t, _ = ufl.split(self.rate)
+        # The currents and the phi balance take Psi and D_tau Psi as the Newton forms do, at quadrature
+        # points: the history carried by exp(-i Theta) (forms/covariant.py) and combined with the dense-output
+        # weights, then carried back to the frame's time by exp(+i back).  At a step time this is the step's
+        # own D_tau Psi, so frames and steps agree to round-off.
+        n_hist = MAX_ORDER + 1
+        self.hist = [fem.Function(W) for _ in range(n_hist)]
+        self.turn = [fem.Function(W) for _ in range(n_hist)]  # phi slot: Theta carrying history k to t_{n+1}
+        self.back = fem.Function(W)  # phi slot: int_tf^{t_{n+1}} phi dtau
+        self.value_w = [c() for _ in range(n_hist)]
+        self.deriv_w = [c() for _ in range(n_hist)]
+        self.plain = c()  # 1: a plain (state, rate) pair, `evaluate` without ``dense``
+        carried = [transport(ufl.split(h)[0], ufl.split(t)[1]) for h, t in zip(self.hist, self.turn)]
+        back = ufl.split(self.back)[1]
+        psi_q = transport(sum(v * z for v, z in zip(self.value_w, carried)), -back)
+        rate_q = transport(sum(d * z for d, z in zip(self.deriv_w, carried)), -back) + self.plain * psi_t
         s = ufl.dot(psi, psi)
-        cs, sn = self.cos_half, self.sin_half
-        # Psi_a = Psi_g exp(-i theta_R/2), phi_a = phi_g + V/2 (psc_fem.problem).
+        cs, sn = self.cos_chi, self.sin_chi
+        # Psi_a = Psi_g exp(-i chi), phi_a = phi_g + c (module doc).
         point = {
             "abs_psi": ufl.sqrt(s),
             "re_psi": psi[0] * cs + psi[1] * sn,
             "im_psi": psi[1] * cs - psi[0] * sn,
-            "phi": phi + self.half_v,
+            "phi": phi + self.shift,
             "dabs_psi_dt": ufl.dot(psi, psi_t) / ufl.sqrt(s + 1e-300),
         }
+        psi, psi_t = psi_q, rate_q
         self._phi_balance(problem, psi, psi_t)
         V1 = fem.functionspace(msh, ("Lagrange", 1))
         DG0 = fem.functionspace(msh, ("DG", 0))
@@ -109,7 +127,7 @@ class FieldEvaluator:
         return maps
 
     def _phi_balance(self, problem, psi, psi_t):
-        """Linear problem for phi given (Psi, Psi_t): (A.3) with phi(-L/2) = 0."""
+        """Linear problem for phi given (Psi, D_tau Psi): (A.3) with phi(0) = 0, the solver's gauge."""
         Q, self._phi_map = problem.W.sub(1).collapse()
         phi, w = ufl.TrialFunction(Q), ufl.TestFunction(Q)
         c = problem.coeffs
@@ -120,8 +138,7 @@ class FieldEvaluator:
         else:  # the balance of the total current, forms/tdgl.phi_residual
             a = c.S * D(psi, c) * phi.dx(0) * w.dx(0) * problem.dx
             L = (c.S * js - c.j) * w.dx(0) * problem.dx
-        x0 = 0.0 if problem.free_ends else -0.5 * problem.config.wire.length  # where the solver fixes phi
-        gauge = mesh.locate_entities(problem.msh, 0, lambda x: np.isclose(x[0], x0))
+        gauge = mesh.locate_entities(problem.msh, 0, lambda x: np.isclose(x[0], 0.0))
         bc = fem.dirichletbc(0.0, fem.locate_dofs_topological(Q, 0, gauge), Q)
         if problem.comm.size > 1:  # the exact domain decomposition of the Newton solves
             options = {"ksp_type": "preonly", "pc_type": "python", "pc_python_type": "psc_fem.dd_solver.WoodburyPC"}
@@ -132,11 +149,8 @@ class FieldEvaluator:
     def _solve_phi(self):
         phi = self._phi_problem.solve()
         self.state.x.array[self._phi_map] = phi.x.array
-        phi_r = self.p.value_at(self.p.right.phi, self.state.x.array)
-        if not self.p.free_ends:  # phi(-L/2) = 0
-            return -phi_r, 0.5 * -phi_r  # V = phi(-L/2) - phi(L/2), the shift V/2 to the antisymmetric gauge
-        phi_l = self.p.value_at(self.p.left.phi, self.state.x.array)
-        return phi_l - phi_r, -0.5 * (phi_l + phi_r)
+        phi_l, phi_r, *_ = self.p.end_values(self.state.x.array)
+        return phi_l - phi_r, -0.5 * (phi_l + phi_r)  # V = phi(-L/2) - phi(L/2), the shift to (A.6)
 
     def _gather_sorted(self, local, key):
         """Rows of ``local`` (one per owned entity) from all ranks, sorted by x, on rank 0."""
@@ -149,13 +163,29 @@ class FieldEvaluator:
             setattr(self, key, np.argsort(allv, kind="stable"))
         return allv[getattr(self, key)]
 
-    def evaluate(self, state, rate, theta_r):
-        """Fill the output Functions for the given state arrays (all ranks); returns V."""
+    def evaluate(self, state, rate, chi, dense=None):
+        """Fill the output Functions for a state and its covariant rate (solver's gauge; all ranks); returns V.
+
+        ``state``, ``rate``: node values.  ``dense`` = (history, turns,
+        back, value weights, derivative weights) of the dense output that
+        gave them (psc_fem.simulate.Recorder); the currents and phi then use
+        the same expressions at quadrature points (see __init__).  Without
+        it, (state, rate) are used as they are.  ``chi`` = (theta_- +
+        theta_+)/2 turns Psi to the antisymmetric gauge (module doc).
+        """
         self.state.x.array[:] = state
         self.rate.x.array[:] = rate
+        self.plain.value = 1.0 if dense is None else 0.0
+        history, turns, back, value, deriv = ([state], [0.0], 0.0, [1.0], [0.0]) if dense is None else dense
+        for k, (f_hist, f_turn) in enumerate(zip(self.hist, self.turn)):
+            f_hist.x.array[:] = history[k] if k < len(history) else 0.0
+            f_turn.x.array[:] = turns[k] if k < len(turns) else 0.0
+            self.value_w[k].value = value[k] if k < len(value) else 0.0
+            self.deriv_w[k].value = deriv[k] if k < len(deriv) else 0.0
+        self.back.x.array[:] = back
         voltage, shift = self._solve_phi()
-        self.cos_half.value, self.sin_half.value = np.cos(0.5 * theta_r), np.sin(0.5 * theta_r)
-        self.half_v.value = shift
+        self.cos_chi.value, self.sin_chi.value = np.cos(chi), np.sin(chi)
+        self.shift.value = shift
         if self._nodal is None:
             for k, f in self.point.items():
                 f.interpolate(self._point_expr[k])
@@ -163,7 +193,7 @@ class FieldEvaluator:
             m1, m2, mp = self._nodal
             st = self.state.x.array
             u1, u2, r1, r2 = st[m1], st[m2], rate[m1], rate[m2]
-            cs, sn = self.cos_half.value, self.sin_half.value
+            cs, sn = self.cos_chi.value, self.sin_chi.value
             s2 = u1 * u1 + u2 * u2
             values = {"abs_psi": np.sqrt(s2), "re_psi": u1 * cs + u2 * sn, "im_psi": u2 * cs - u1 * sn,
                       "phi": st[mp] + shift, "dabs_psi_dt": (u1 * r1 + u2 * r2) / np.sqrt(s2 + 1e-300)}

@@ -184,6 +184,15 @@ class Model(_Section):
     elliptic: Literal["exact", "seed"] = "exact"
     q_regularization: Annotated[float, Field(gt=0, le=0.1, allow_inf_nan=False)] = 1e-3
     p: Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)] = 0.0
+    # js's interference coefficient: "A.2" = 2 delta sqrt(eta/u) (the paper's appendix and its
+    # numbers), "Eq.2" = 2 delta sqrt(u eta) (Eq. 2 with the paper's t0, Delta0; docs/model.md)
+    interference_coefficient: Literal["A.2", "Eq.2"] = "A.2"
+
+    @property
+    def interference_coupling(self):
+        """The coefficient of the interference term of js (forms/tdgl.interference_coupling)."""
+        scale = self.u_value if self.interference_coefficient == "Eq.2" else 1.0 / self.u_value
+        return 2.0 * self.delta * math.sqrt(self.eta * scale)
 
     @property
     def u_value(self):
@@ -212,15 +221,26 @@ class Drive(_Section):
 
 
 class Time(_Section):
-    """[time]: integration interval and the adaptive step's tolerances."""
+    """[time]: integration interval, when to stop, and the adaptive step's tolerances.
+
+    ``until = "periodic"``: stop as soon as the run has settled (the last
+    ``settle_periods`` windings of the end-phase difference agree to
+    ``settle_rtol`` with the ones before and with those a quarter of the
+    run earlier; or V = 0 and |Psi| steady); t_end is then a cap.
+    ``until = "t_end"``: run to t_end.  Either way the summary says
+    whether the run settled (psc_fem.analysis).
+    """
 
     t_end: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
+    until: Literal["t_end", "periodic"] = "t_end"
+    settle_periods: Annotated[int, Field(ge=2, le=10_000)] = 5
+    settle_rtol: Annotated[float, Field(gt=0, le=0.1, allow_inf_nan=False)] = 1e-3
     dt_initial: PositiveFloat = 1e-3
     dt_min: PositiveFloat = 1e-9
     dt_max: PositiveFloat = 2.0
     rtol: Annotated[float, Field(gt=0, lt=1)] = 1e-4
     atol: Annotated[float, Field(gt=0, lt=1)] = 1e-5
-    scheme: Literal["bdf2", "bdf1"] = "bdf2"
+    scheme: Literal["bdf2", "bdf1", "bdf3"] = "bdf2"
     adaptive: bool = True  # false: fixed steps of dt_initial (convergence studies)
 
     @model_validator(mode="after")

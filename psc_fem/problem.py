@@ -1,28 +1,33 @@
 """Spaces, forms and the Newton problem of one wire (DESIGN.md section 3).
 
 One mixed Lagrange space holds u = [Re Psi, Im Psi] and phi.  Newton sees
-everything: the residual of (A.1) and (A.3) from `psc_fem.forms`, plus
-boundary rows that replace the PDE rows at the two ends of the wire.
+everything: the residual of (A.1) and (A.3) from `psc_fem.forms`, with the
+gauge-covariant BDF derivative of forms/covariant.py, plus boundary rows
+that replace the PDE rows at the two ends of the wire and one gauge row.
 
 Gauge.  With A = 0, adding c(tau) to phi and multiplying Psi by
 exp(-i int c) leaves (A.1)-(A.3) and the bank conditions (A.7)-(A.9)
-unchanged; only phi's constant and the end phases move, never |Psi|, the
-currents or V.  We solve in the gauge phi(-L/2) = 0, where the left end
-phase stays 0 (Psi(-L/2) = 1) and only the right end carries the boundary
-ODE (A.7): theta' = -phi there, i.e. |Psi| = 1 and
-u1 u2_t - u2 u1_t = -phi at x = L/2.  All rows are local to one cell, so
-the system stays sparse and parallel-friendly, and the constant needs no
-global row.  Output is transformed to the paper's antisymmetric gauge
-(A.6)/(B.5): phi -> phi - V/2, Psi -> Psi exp(-i theta_R/2), exactly.
+unchanged, and the covariant time derivative keeps that exact in the
+discrete equations.  We solve in the gauge phi(0) = 0 (a vertex: the cell
+count is even), which for a symmetric wire is the paper's antisymmetric
+gauge (A.6): phi(-x) = -phi(x), Psi(-x) = Psi*(x).  Both ends carry the
+boundary ODE (A.7), theta' = -phi, as the rows |Psi| = 1 and
+Im(Psi* D_tau Psi) = 0, i.e. Psi_{n+1} = exp(-i int phi) Psi_n.  The phi
+rows sum to zero (the weak balance tested with w = 1), so the centre's
+row gives way to the gauge row.  All rows are local to one cell: the
+system stays sparse and the parallel solver exact.  Output is transformed
+to the antisymmetric gauge for any wire (psc_fem.fields):
+phi -> phi - (phi(-L/2) + phi(L/2))/2, Psi -> Psi exp(-i (theta_- + theta_+)/2).
 
 Normal-metal banks (``[wire.banks] kind = "normal"``, docs/geometry.md)
-end in normal reservoirs: Psi = 0 at both ends and no boundary ODE.  Then
-no end phase exists, and phi's constant is fixed at the wire's centre
-(phi(0) = 0, a vertex): the phi rows sum to zero (the weak balance tested
-with w = 1), so any one of them may give way to the gauge row, and at the
-centre a symmetric wire's stationary state is static (in the gauge
-phi(-L/2) = 0 its phase would turn at the rate V/2).  The current enters
-through the natural boundary term of (A.3) at both ends.
+end in normal reservoirs: Psi = 0 at both ends and no boundary ODE; the
+gauge row is the same, and the current enters through the natural
+boundary term of (A.3) at both ends.
+
+Stationary solves (``set_step(dt, weights, link=None)``, a huge dt): the
+plain BDF derivative, the left end Psi = 1 (which fixes the global phase)
+and phi(L/2) = 0 at the right end, whose phase is then free (the
+stationary state carries j with phi = 0).
 """
 
 from dataclasses import dataclass
@@ -38,7 +43,7 @@ from dolfinx import cpp as _cpp
 from dolfinx import fem, mesh
 
 from psc_fem.feedback import p_coefficient
-from psc_fem.forms import ModelCoefficients, current_parts, phi_residual, psi_residual
+from psc_fem.forms import ModelCoefficients, covariant_bdf, phi_residual, psi_residual
 from psc_fem.meshes import wire_mesh
 from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profile
 
@@ -85,6 +90,16 @@ class EndDofs:
     phi: int | None
 
 
+@dataclass
+class NodeMaps:
+    """Local W dofs of u1, u2, phi at each node (owned and ghost, x-sorted) and which nodes this rank owns."""
+
+    u1: np.ndarray
+    u2: np.ndarray
+    phi: np.ndarray
+    owned: np.ndarray
+
+
 class WireProblem:
     """The TDGL wire of a `Config`: fields, forms and the SNES of one time step."""
 
@@ -105,9 +120,15 @@ class WireProblem:
         self.w = fem.Function(self.W, name="state")
         self.w_n = fem.Function(self.W)
         self.w_nm1 = fem.Function(self.W)
+        self.w_nm2 = fem.Function(self.W)
+        self.olds = (self.w_n, self.w_nm1, self.w_nm2)  # BDF history up to order MAX_ORDER
+        # phi slots: Theta = int phi dtau over the earlier steps at each node (forms/covariant.py)
+        self.links_before = (fem.Function(self.W), fem.Function(self.W))
 
         c = lambda value: fem.Constant(self.msh, PETSc.ScalarType(value))  # noqa: E731
-        self.dt, self.a0, self.a1, self.a2 = c(1.0), c(1.0), c(-1.0), c(0.0)
+        self.dt = c(1.0)
+        self.a = tuple(c(v) for v in (1.0, -1.0, 0.0, 0.0))  # BDF weights a0 .. a3
+        self.b0, self.b1, self.covariant = c(1.0), c(0.0), c(1.0)
         self.j = c(config.drive.j(0.0))
         profile = wire_profile(wire)  # None: the uniform wire, forms without S (docs/geometry.md)
         self.S = None if profile is None else area_function(self.msh, 2 * k + 1, profile)
@@ -126,13 +147,15 @@ class WireProblem:
             gapless=model.delta == 0.0,
             S=self.S,
             condensation=self.condensation,
+            coupling=c(model.interference_coupling) if model.interference_coefficient != "A.2" else None,
         )
 
         psi, phi = ufl.split(self.w)
-        psi_n, _ = ufl.split(self.w_n)
-        psi_nm1, _ = ufl.split(self.w_nm1)
+        _, phi_n = ufl.split(self.w_n)
+        olds = [ufl.split(f)[0] for f in self.olds]
+        links_before = [ufl.split(f)[1] for f in self.links_before]
         v, q = ufl.TestFunctions(self.W)
-        psi_t = (self.a0 * psi + self.a1 * psi_n + self.a2 * psi_nm1) / self.dt
+        _, psi_t = covariant_bdf(psi, phi, phi_n, olds, self.a, self.dt, (self.b0, self.b1), links_before, self.covariant)
         # UFL would estimate a huge degree for sqrt/ln/division integrands.
         self.dx = ufl.Measure("dx", domain=self.msh, metadata={"quadrature_degree": 2 * k + 1})
         F = psi_residual(psi, psi_t, phi, v, self.coeffs, self.dx) + phi_residual(psi, psi_t, phi, q, self.coeffs, self.dx)
@@ -160,19 +183,20 @@ class WireProblem:
         self._u2_dofs = self._owned(self._sub_dofs(0, 1))
         self._psi_dofs = np.concatenate([self._u1_dofs, self._u2_dofs])
         self._phi_dofs = self._sub_dofs(1)
-        if self.free_ends:  # Psi = 0 at both ends, phi(0) = 0: rows x_i = 0
-            rows = (self.left.u1, self.left.u2, self.right.u1, self.right.u2, self.center.phi)
-        else:
-            rows = (self.left.u1, self.left.u2, self.left.phi, self.right.u1, self.right.u2)
+        self.nodes = self._node_maps()
+        # both ends' two rows (A.7 or Psi = 0) and the gauge row phi(0) = 0 (module doc)
+        rows = (self.left.u1, self.left.u2, self.right.u1, self.right.u2, self.center.phi)
         self._bc_rows = np.array([d for d in rows if d is not None], dtype=np.int32)
         # psi_min is taken over the superconducting part (the normal banks' Psi is ~ 0)
         self._core_u1, self._core_u2 = self._u1_dofs, self._u2_dofs
         if self.free_ends:
             edge = 0.5 * wire.length - wire.banks.length + 1e-12 * wire.length
             self._core_u1, self._core_u2 = (self._owned_inside(0, comp, edge) for comp in (0, 1))
-        self._bdf = (1.0, 1.0, -1.0, 0.0)  # dt, a0, a1, a2 as floats (set_step)
-        # Views of w, w_n, w_nm1's arrays (each `.x.array` access costs a few us).
-        self._arrays = (self.w.x.array, self.w_n.x.array, self.w_nm1.x.array)
+        self._bdf = (1.0, 1.0, -1.0, 0.0, 0.0)  # dt, a0 .. a3 as floats (set_step)
+        self._link = (1.0, 0.0)  # b0, b1 as floats; None: stationary (plain BDF) rows
+        self.gauge_value = 0.0  # phi(0) of the gauge row (0; a test sets c(tau) to show gauge invariance)
+        # Views of w, w_n, w_nm1, w_nm2's arrays (each `.x.array` access costs a few us).
+        self._arrays = (self.w.x.array, *(f.x.array for f in self.olds))
         self.set_initial_state()
 
     # ---- dof bookkeeping -------------------------------------------------
@@ -195,6 +219,30 @@ class WireProblem:
         inside = np.abs(V.tabulate_dof_coordinates()[:, 0]) <= edge
         return self._owned(dofs[inside])
 
+    def _node_maps(self):
+        """W dofs of (u1, u2, phi) at each local node (owned and ghost), aligned by x; owned mask."""
+        parts = []
+        for sub in (self.W.sub(0).sub(0), self.W.sub(0).sub(1), self.W.sub(1)):
+            V, dof_map = sub.collapse()
+            dofs = np.asarray(dof_map, dtype=np.int32).ravel()
+            x = V.tabulate_dof_coordinates()[: dofs.size, 0]
+            order = np.argsort(x, kind="stable")
+            parts.append((dofs[order], x[order]))
+        (u1, x1), (u2, x2), (ph, xp) = parts
+        if not (u1.size == u2.size == ph.size and np.allclose(x1, x2) and np.allclose(x1, xp)):
+            raise RuntimeError("u1, u2 and phi must share their nodes")
+        return NodeMaps(u1, u2, ph, u1 < self.n_owned)
+
+    def transport(self, array, theta):
+        """Copy of a state array with Psi turned by exp(-i theta) at each node (theta per node, forms/covariant.py)."""
+        out = array.copy()
+        n = self.nodes
+        c, s = np.cos(theta), np.sin(theta)
+        a1, a2 = array[n.u1], array[n.u2]
+        out[n.u1] = c * a1 + s * a2
+        out[n.u2] = c * a2 - s * a1
+        return out
+
     def _end_dofs(self, x0):
         self.msh.topology.create_connectivity(0, 1)
         vertices = mesh.locate_entities(self.msh, 0, lambda x: np.isclose(x[0], x0))
@@ -215,7 +263,7 @@ class WireProblem:
         wire = self.config.wire
         edge = 0.5 * wire.length - (wire.banks.length if self.free_ends else 0.0)
         tol = 1e-9 * wire.length
-        for f in (self.w, self.w_n, self.w_nm1):
+        for f in (self.w, *self.olds):
             if array is not None:
                 f.x.array[:] = array
                 continue
@@ -229,28 +277,54 @@ class WireProblem:
         local = array[dofs_by_end] if dofs_by_end is not None else 0.0
         return self.comm.allreduce(float(local), op=MPI.SUM)
 
-    def end_values(self, array=None):
-        """(u1, u2, phi) at the right end, |Psi| at the center and phi at the left end, all ranks.
+    def end_values(self, array=None, link=None):
+        """phi at both ends, |Psi| at the centre and (with ``link``) the links at both ends, on all ranks.
 
-        V = phi(-L/2) - phi(L/2); phi(-L/2) = 0 except with free ends.
+        Returns (phi(-L/2), phi(L/2), |Psi(0)|, link(-L/2), link(L/2));
+        V = phi(-L/2) - phi(L/2).  ``link``: an array whose phi slot holds
+        int phi dtau over a step (psc_fem.driver), which turns the end phases.
         """
         array = self.w.x.array if array is None else array
         vals = np.zeros(5)
-        r, c, left = self.right, self.center, self.left
-        if r.u1 is not None:
-            vals[0:3] = array[r.u1], array[r.u2], array[r.phi]
-        if c.u1 is not None:
-            vals[3] = np.hypot(array[c.u1], array[c.u2])
+        left, r, c = self.left, self.right, self.center
         if left.phi is not None:
-            vals[4] = array[left.phi]
+            vals[0] = array[left.phi]
+            vals[3] = 0.0 if link is None else link[left.phi]
+        if r.phi is not None:
+            vals[1] = array[r.phi]
+            vals[4] = 0.0 if link is None else link[r.phi]
+        if c.u1 is not None:
+            vals[2] = np.hypot(array[c.u1], array[c.u2])
         self.comm.Allreduce(MPI.IN_PLACE, vals, op=MPI.SUM)
         return vals
 
     # ---- one time step -----------------------------------------------------
-    def set_step(self, dt, weights):
+    def set_step(self, dt, weights, link=(0.5, 0.5), links_before=()):
+        """BDF weights (a0, a1, ...) of a step dt and the link rule (b0, b1) of forms/covariant.py.
+
+        ``links_before``: the links of the earlier steps, newest first
+        (arrays, phi slot); missing ones are 0.  ``link=None``: plain BDF and
+        stationary end rows (module doc).
+        """
+        weights = (*(float(w) for w in weights), 0.0, 0.0, 0.0)[:4]
         self.dt.value = dt
-        self.a0.value, self.a1.value, self.a2.value = weights
-        self._bdf = (float(dt), *(float(w) for w in weights))
+        for const, w in zip(self.a, weights):
+            const.value = w
+        self._bdf = (float(dt), *weights)
+        self._link = None if link is None else (float(link[0]), float(link[1]) if len(link) > 1 else 0.0)
+        self.b0.value, self.b1.value = (0.0, 0.0) if link is None else self._link
+        self.covariant.value = 0.0 if link is None else 1.0
+        for k, f in enumerate(self.links_before):
+            f.x.array[:] = links_before[k] if k < len(links_before) else 0.0
+
+    def link_array(self, new=None):
+        """int phi dtau over the current step at every node (in the phi slot of a state-shaped array).
+
+        ``new``: the state at t_{n+1} (default the Newton iterate); phi_n is w_n's.
+        """
+        new = self.w.x.array if new is None else new
+        dt, b = self._bdf[0], self._link or (0.0, 0.0)
+        return dt * (b[0] * new + b[1] * self._arrays[1])
 
     def solve(self):
         """Newton for the current step; returns (converged, iterations, residual history)."""
@@ -262,15 +336,18 @@ class WireProblem:
         return ok, its, history
 
     # ---- boundary rows (see the module docstring) --------------------------
-    def _psi_t_right(self, a):
-        """BDF d/dtau of (u1, u2) at the right end, and d(u_t)/du = a0/dt."""
-        r = self.right
-        dt, a0, a1, a2 = self._bdf
-        k = a0 / dt
-        n, nm1 = self._arrays[1], self._arrays[2]
-        u1t = a[r.u1] * k + (a1 * n[r.u1] + a2 * nm1[r.u1]) / dt
-        u2t = a[r.u2] * k + (a1 * n[r.u2] + a2 * nm1[r.u2]) / dt
-        return u1t, u2t, k
+    def _bank_row(self, a, end):
+        """m = a1 U1 Psi_n + a2 U2 Psi_{n-1} + ... at an end node and d Theta/d phi (forms/covariant.py)."""
+        dt, weights = self._bdf[0], self._bdf[2:]
+        b0, b1 = self._link or (0.0, 0.0)  # stationary: no transport
+        th = dt * (b0 * a[end.phi] + b1 * self._arrays[1][end.phi])
+        m = np.zeros(2)
+        for k, (weight, old) in enumerate(zip(weights, self._arrays[1:])):
+            if k:
+                th += self.links_before[k - 1].x.array[end.phi]
+            c, s = np.cos(th), np.sin(th)
+            m += weight * np.array([c * old[end.u1] + s * old[end.u2], c * old[end.u2] - s * old[end.u1]])
+        return m, b0 * dt
 
     def _sync(self, x):
         """Copy the SNES iterate x (owned entries, then ghosts) into self.w."""
@@ -289,20 +366,23 @@ class WireProblem:
             F.set(0.0)
             _cpp.fem.assemble_vector(F.array_w, F_cpp, _cpp.fem.pack_constants(F_cpp), _cpp.fem.pack_coefficients(F_cpp))
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        if self.free_ends:  # Psi = 0 at both ends, phi(0) = 0
-            with b.localForm() as F:
-                F[self._bc_rows] = a[self._bc_rows]
-            return
         with b.localForm() as F:
-            left, r = self.left, self.right
-            if left.u1 is not None:
-                F[left.u1] = a[left.u1] - 1.0
-                F[left.u2] = a[left.u2]
-                F[left.phi] = a[left.phi]
-            if r.u1 is not None:
-                u1t, u2t, _ = self._psi_t_right(a)
-                F[r.u1] = a[r.u1] ** 2 + a[r.u2] ** 2 - 1.0
-                F[r.u2] = a[r.u1] * u2t - a[r.u2] * u1t + a[r.phi]
+            F[self._bc_rows] = a[self._bc_rows]  # Psi = 0 at free ends, phi(0) = 0
+            if self.center.phi is not None:
+                F[self.center.phi] -= self.gauge_value
+            if self.free_ends:
+                return
+            dt = self._bdf[0]
+            for end in (self.left, self.right):
+                if end.u1 is None:
+                    continue
+                if self._link is None and end is self.left:  # stationary: Psi(-L/2) = 1 fixes the global phase
+                    F[end.u1], F[end.u2] = a[end.u1] - 1.0, a[end.u2]
+                    continue
+                F[end.u1] = a[end.u1] ** 2 + a[end.u2] ** 2 - 1.0
+                m, _ = self._bank_row(a, end)
+                # (A.7): Im(Psi* D_tau Psi) = 0; stationary: Im(Psi* dPsi/dtau) + phi = 0 (plain BDF)
+                F[end.u2] = (a[end.u1] * m[1] - a[end.u2] * m[0]) / dt + (a[end.phi] if self._link is None else 0.0)
 
     def _jacobian(self, snes, x, A, P):
         # dolfinx.fem.petsc.assemble_jacobian, lean (see _residual); the
@@ -313,13 +393,20 @@ class WireProblem:
         A.zeroEntries()
         _cpp.fem.petsc.assemble_matrix(A, J_cpp, _cpp.fem.pack_constants(J_cpp), _cpp.fem.pack_coefficients(J_cpp), [])
         A.assemble()
-        r = self.right
         A.zeroRowsLocal(self._bc_rows, diag=1.0)
-        if r.u1 is not None and not self.free_ends:
-            a = self._arrays[0]
-            u1, u2 = a[r.u1], a[r.u2]
-            u1t, u2t, k = self._psi_t_right(a)
-            cols = np.array([r.u1, r.u2, r.phi], dtype=np.int32)
-            A.setValuesLocal([r.u1], cols, [2 * u1, 2 * u2, 0.0], addv=PETSc.InsertMode.INSERT)
-            A.setValuesLocal([r.u2], cols, [u2t - u2 * k, u1 * k - u1t, 1.0], addv=PETSc.InsertMode.INSERT)
+        if not self.free_ends:
+            a, dt = self._arrays[0], self._bdf[0]
+            for end in (self.left, self.right):
+                if end.u1 is None:
+                    continue
+                u1, u2 = a[end.u1], a[end.u2]
+                cols = np.array([end.u1, end.u2, end.phi], dtype=np.int32)
+                if self._link is None and end is self.left:
+                    continue  # stationary: Psi(-L/2) = 1, identity rows
+                m, dtheta = self._bank_row(a, end)
+                A.setValuesLocal([end.u1], cols, [2 * u1, 2 * u2, 0.0], addv=PETSc.InsertMode.INSERT)
+                # d/dphi: both links turn by dtheta, d(exp(-i th) v)/dth = -i exp(-i th) v; stationary: + phi
+                d_phi = 1.0 if self._link is None else -dtheta * (u1 * m[0] + u2 * m[1]) / dt
+                A.setValuesLocal([end.u2], cols, [m[1] / dt, -m[0] / dt, d_phi],
+                                 addv=PETSc.InsertMode.INSERT)
         A.assemble()

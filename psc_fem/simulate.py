@@ -17,7 +17,7 @@ from mpi4py import MPI
 from tqdm import tqdm
 
 from psc_fem import signals
-from psc_fem.analysis import format_summary, periodic_stats
+from psc_fem.analysis import Settler, format_summary, periodic_stats
 from psc_fem import feedback
 from psc_fem.checkpoint import Checkpointer, ResumeError, RunLock, prepare_resume
 from psc_fem.driver import Integrator, StepFailure
@@ -25,7 +25,7 @@ from psc_fem.fields import FieldEvaluator
 from psc_fem.io import RunWriter, read_series
 from psc_fem.options import load_config
 from psc_fem.problem import WireProblem
-from psc_fem.stepping import dense_weights
+from psc_fem.stepping import dense_weights, interval_weights
 
 
 @dataclass
@@ -60,15 +60,23 @@ class StopRun(Exception):
 
 
 class Recorder:
-    """Observer of accepted steps: scalars, end phases, frames, progress."""
+    """Observer of accepted steps: scalars, end phases, frames, progress.
 
-    def __init__(self, problem, evaluator, writer, every, t_end, progress, theta0=0.0, stop=None, extra=None):
+    The end phases theta_-+ (in the solver's gauge phi(0) = 0, unwrapped)
+    advance by minus the links int phi dtau of the end nodes, exactly as
+    the bank rows (A.7) turn Psi there (forms/covariant.py); the series
+    holds them in the antisymmetric gauge, theta_-+ = -+(theta_+ - theta_-)/2.
+    With normal banks the same sums are phase references whose difference
+    is int V dtau.
+    """
+
+    def __init__(self, problem, evaluator, writer, every, t_end, progress, theta0=(0.0, 0.0), stop=None, extra=None):
         self.p, self.ev, self.writer = problem, evaluator, writer
         self.extra = extra  # callable -> more per-step values (psc_fem.feedback), or None
         self.stop = stop
         self.every, self.t_end = every, t_end
-        self.theta = theta0  # right end phase in the solver's gauge (unwrapped)
-        self.recent = [(0.0, theta0, math.nan)]  # (t, theta, V), newest first
+        self.theta_m, self.theta_p = (float(v) for v in theta0)  # end phases, solver's gauge
+        self.recent = [0.0]  # times of the integrator's history, newest first
         self.next_frame = 0
         # Memory stays flat: the series lives in series.h5 (simulate reads it
         # back at the end); only a stop hook, which sees the whole series,
@@ -77,22 +85,19 @@ class Recorder:
         self.series = {k: [] for k in keys} if stop is not None else None
         self.bar = tqdm(total=t_end, unit="tau", disable=not progress, bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} tau [{elapsed}<{remaining}]")
 
+    @property
+    def theta(self):
+        """theta_+ - theta_- = int V dtau (unwrapped)."""
+        return self.theta_p - self.theta_m
+
     def __call__(self, integ, step):
-        u1, u2, phi_r, psi0, phi_l = self.p.end_values()
+        phi_l, phi_r, psi0, link_l, link_r = self.p.end_values(link=integ.links[0])
         psi_min = self.p.comm.allreduce(float(np.min(np.hypot(*self._psi_pairs()))) if self._psi_pairs()[0].size else 1e300, op=MPI.MIN)
-        if self.p.free_ends:  # normal banks: no end phase; theta = int V dtau, as (A.7) gives the rigid ends
-            V = phi_l - phi_r
-            V_prev = self.recent[0][2]
-            self.theta += 0.5 * step.dt * (V + (V if math.isnan(V_prev) else V_prev))
-        else:
-            angle = math.atan2(u2, u1)
-            self.theta += (angle - self.theta + math.pi) % (2 * math.pi) - math.pi
-            V = -phi_r  # phi(-L/2) - phi(L/2), phi(-L/2) = 0 in the solver's gauge
-        if len(self.recent) == 1:  # the algebraic phi at tau = 0 is taken from the first step
-            self.recent[0] = (0.0, self.recent[0][1], V)
-            integ.history[1][self.p._phi_dofs] = integ.history[0][self.p._phi_dofs]
-        self.recent.insert(0, (step.t, self.theta, V))
-        del self.recent[3:]
+        self.theta_m -= link_l
+        self.theta_p -= link_r
+        V = phi_l - phi_r
+        self.recent.insert(0, step.t)
+        del self.recent[len(integ.history):]
         row = dict(
             t=step.t, dt=step.dt, V=V, psi_center=psi0, psi_min=psi_min,
             theta_minus=-0.5 * self.theta, theta_plus=0.5 * self.theta,
@@ -105,7 +110,7 @@ class Recorder:
                 self.series.setdefault(k, []).append(v)
         self.writer.add_step(**row)
         while self.next_frame * self.every <= step.t * (1 + 1e-12) + 1e-14:
-            self._frame(integ, self.next_frame * self.every)
+            self._frame(integ, self.next_frame * self.every, step.link_nodes)
             self.next_frame += 1
         self.bar.update(step.dt)
         if self.stop is not None:
@@ -118,27 +123,41 @@ class Recorder:
         a = self.p.w.x.array
         return a[self.p._core_u1], a[self.p._core_u2]
 
-    def _frame(self, integ, tf):
-        times = [r[0] for r in self.recent]
+    def _frame(self, integ, tf, nodes):
+        """Fields at tf in the last step: dense output of Psi carried along the links (forms/covariant.py).
+
+        The history is carried to the newest time t_{n+1}, interpolated by
+        the BDF polynomial there (value and covariant rate), and carried back
+        to tf along int_tf^t_{n+1} phi dtau, phi interpolated as in the
+        step's link (``nodes``, psc_fem.stepping.link_nodes).
+        """
+        p, times = self.p, self.recent
         value, deriv = dense_weights(times, tf)
-        states = integ.history[: len(times)]
-        state = sum(w * y for w, y in zip(value, states))
-        rate = sum(w * y for w, y in zip(deriv, states))
-        r = self.p.right
-        if r.u1 is not None and not self.p.free_ends:  # keep the bank's |Psi| = 1 (A.8)-(A.9) exact between steps
-            norm = math.hypot(state[r.u1], state[r.u2])
-            state[r.u1] /= norm
-            state[r.u2] /= norm
-        # free ends: Psi as solved (gauge phi(0) = 0), only phi shifted (psc_fem.fields)
-        theta = 0.0 if self.p.free_ends else float(np.dot(value, [r[1] for r in self.recent]))
-        self.ev.evaluate(state, rate, theta)
+        phi = p.nodes.phi
+        turns = [np.zeros_like(integ.history[0])]
+        for link in integ.links[: len(times) - 1]:
+            turns.append(turns[-1] + link)  # phi slots: Theta_{n+1,k}
+        state = rate = 0.0
+        for wv, wd, y, turn in zip(value, deriv, integ.history, turns):
+            carried = p.transport(y, turn[phi])
+            state, rate = state + wv * carried, rate + wd * carried
+        back = np.zeros_like(integ.history[0])
+        if len(times) > 1:
+            h = times[0] - times[1]
+            weights = interval_weights(nodes, tf - times[1], h)
+            back[phi] = sum(w * y[phi] for w, y in zip(weights, integ.history))
+        state, rate = p.transport(state, -back[phi]), p.transport(rate, -back[phi])
+        *_, back_l, back_r = p.end_values(link=back)
+        chi = 0.5 * (self.theta_m + back_l + self.theta_p + back_r)  # output gauge (psc_fem.fields)
+        self.ev.evaluate(state, rate, chi, dense=(integ.history[: len(times)], turns, back, value, deriv))
         self.writer.add_frame(tf)
 
     def close(self):
         self.bar.close()
 
 
-def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True, initial_state=None, stop=None, resume=False):
+def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True, initial_state=None, stop=None, resume=False,
+             gauge=None):
     """Run one wire and return its `Result`.
 
     ``config``: a `psc_fem.options.Config` or a path to a TOML file.
@@ -157,6 +176,9 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
     that time.t_end may grow (else `psc_fem.checkpoint.ResumeError`, a
     ConfigError, before anything is written); without run.json or
     checkpoint the run starts from tau = 0.  ``initial_state`` is then ignored.
+    ``gauge``: optional callable c(tau); the solver then fixes phi(0) = c(tau)
+    instead of 0, a gauge shift that changes no output (the verification of
+    gauge invariance, tests/test_symmetry.py).
 
     Checkpoints are written as the run goes (``[output] checkpoint_every``,
     ``checkpoint_wall``).  SIGTERM/SIGINT end the run after the current
@@ -168,6 +190,7 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
     if not hasattr(config, "wire"):
         config = load_config(config)
     out_dir = Path(out_dir if out_dir is not None else config.output.dir)
+    stop = _with_settler(config, stop)
     ckpt = prepare_resume(out_dir, config, comm) if resume else None
     if ckpt is not None and feedback.active(config):
         raise ResumeError(f"cannot resume {out_dir}: a checkpoint does not hold the phonon distribution of "
@@ -175,10 +198,10 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
     if resume and ckpt is None and comm.rank == 0 and echo:
         print(f"{out_dir}: no checkpoint to resume from; starting at tau = 0")
     with signals.graceful(), RunLock(out_dir, comm):
-        return _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt)
+        return _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge)
 
 
-def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt):
+def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge=None):
     if progress is None:
         progress = sys.stderr.isatty()
     progress = progress and comm.rank == 0
@@ -189,11 +212,11 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt):
     extra = {} if phonons is None else {"extra_steps": phonons.fields, "extra_data": {"phonon_omega": phonons.omega}}
     writer = RunWriter(out_dir, config, evaluator, comm, write_fields=config.output.fields, resume=ckpt, **extra)
     writer.auto_flush = False  # the Checkpointer flushes, with a checkpoint each time
-    theta0 = 0.0
+    theta0 = (0.0, 0.0)
     if initial_state is not None and ckpt is None:
         problem.set_initial_state(initial_state["array"])
         theta0 = initial_state["theta"]
-    integ = Integrator(problem, config.time, config.drive)
+    integ = Integrator(problem, config.time, config.drive, gauge=gauge)
     recorder = Recorder(problem, evaluator, writer, config.output.every, config.time.t_end, progress, theta0, stop,
                         extra=None if phonons is None else lambda: phonons.row)
     saver = Checkpointer(out_dir, config, problem, integ, recorder, writer, resume=ckpt)
@@ -214,9 +237,7 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt):
         saver.save()  # final checkpoint: a completed run can be extended to a longer t_end
     recorder.close()
     series = read_series(out_dir, comm)
-    # a non-uniform wire's PSC need not sit at x = 0: slips are the dips of min_x |Psi|
-    core = series["psi_min"] if config.wire.nonuniform else series["psi_center"]
-    stats = periodic_stats(series["t"], series["V"], core, josephson=not config.wire.normal_banks) if series["t"].size else {"state": "failed"}
+    stats = run_stats(config, series) if series["t"].size else {"state": "failed"}
     s = integ.stats
     run = {
         "wall_time": saver.wall_before + time.perf_counter() - wall0,
@@ -240,7 +261,7 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt):
             print(line)
         print(f"{s.accepted} steps ({s.rejected_error} rejected by error, {s.rejected_newton} by Newton), "
               f"{run['newton_per_step']:.2f} Newton its/step, wall {run['wall_time']:.2f} s -> {out_dir}")
-    final = {"array": problem.w.x.array.copy(), "theta": recorder.theta}
+    final = {"array": problem.w.x.array.copy(), "theta": (recorder.theta_m, recorder.theta_p)}
     result = Result(config=config, out_dir=out_dir, series=series, stats=stats, run={"status": status, **run}, final_state=final)
     if interrupted is not None:
         if echo and comm.rank == 0:
@@ -250,6 +271,27 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt):
     if error:
         raise StepFailure(error)
     return result
+
+
+def run_stats(config, series):
+    """`psc_fem.analysis.periodic_stats` of a run's series, with the config's settle parameters."""
+    tm = config.time
+    return periodic_stats(series["t"], series["V"], series["theta_plus"] - series["theta_minus"], series["psi_min"],
+                          periods=tm.settle_periods, rtol=tm.settle_rtol, josephson=not config.wire.normal_banks)
+
+
+def _with_settler(config, stop):
+    """The stop hook: the caller's, and with time.until = "periodic" the Settler."""
+    if config.time.until != "periodic":
+        return stop
+    settler = Settler(config.time.settle_periods, config.time.settle_rtol, josephson=not config.wire.normal_banks)
+    if stop is None:
+        return settler
+
+    def both(series):
+        return stop(series) or settler(series)
+
+    return both
 
 
 class _CallableModule(types.ModuleType):

@@ -7,7 +7,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from psc_fem.analysis import periodic_stats
+from psc_fem.analysis import SETTLE_PERIODS, SETTLE_RTOL, periodic_stats
 
 
 @dataclass
@@ -40,11 +40,16 @@ class Solution:
                 return data[name]
         raise AttributeError(name)
 
-    def stats(self, skip=1):
-        """Period, mean V over whole periods and the AC Josephson ratio."""
-        nonuniform = "wire.cross_section" in self.attrs or "wire.banks" in self.attrs  # as simulate() does
-        core = self.series["psi_min" if nonuniform else "psi_center"]
-        return periodic_stats(self.series["t"], self.series["V"], core, skip=skip)
+    def stats(self):
+        """State, settled window, period, mean V and the AC Josephson ratio (psc_fem.analysis.periodic_stats)."""
+        import json as _json
+
+        a, s = self.attrs, self.series
+        banks = a.get("wire.banks")
+        normal = bool(banks) and _json.loads(banks).get("kind") == "normal"
+        return periodic_stats(s["t"], s["V"], s["theta_plus"] - s["theta_minus"], s["psi_min"],
+                              periods=int(a.get("time.settle_periods", SETTLE_PERIODS)),
+                              rtol=float(a.get("time.settle_rtol", SETTLE_RTOL)), josephson=not normal)
 
     def plot_fig1(self, path=None):
         """The paper's Fig. 1 (six panels) as PNG (or PDF by the suffix of ``path``)."""

@@ -7,9 +7,12 @@ from psc_fem.problem import WireProblem
 
 
 def newton_at(p, j, start):
-    """Stationary state at current j by one Newton solve with dt = 1e12 (the time terms vanish), or None."""
+    """Stationary state at current j by one Newton solve with dt = 1e12 (the time terms vanish), or None.
+
+    ``link=None``: the plain BDF derivative and the stationary end rows (psc_fem.problem).
+    """
     p.j.value = j
-    p.set_step(1e12, (1.0, -1.0, 0.0))
+    p.set_step(1e12, (1.0, -1.0, 0.0), link=None)
     p.w_n.x.array[:] = start
     p.w.x.array[:] = start
     ok, _, _ = p.solve()

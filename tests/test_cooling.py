@@ -26,7 +26,7 @@ SYNTH = RunData(path="synthetic", eta=0.1, delta=10 / 3, u=cooling.U_EXACT, leng
 def run_dir(tmp_path_factory):
     """A real Fig. 1 run, short: a few PSC periods."""
     out = tmp_path_factory.mktemp("cool") / "run"
-    run(out, time={"t_end": 60.0}, output={"every": 0.5})
+    run(out, time={"t_end": 300.0, "until": "periodic"}, output={"every": 0.5})
     return out
 
 
@@ -247,7 +247,7 @@ def test_config_runs_the_simulation_when_the_run_is_missing(tmp_path):
 [cooling]
 run = "fresh"
 simulate = "short.toml"
-simulate_set = ["time.t_end=60", "output.every=0.5"]
+simulate_set = ["time.t_end=300", "time.until=periodic", "output.every=0.5"]
 samples = 0
 [heat]
 enabled = false

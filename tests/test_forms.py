@@ -2,7 +2,9 @@
 
 Each test assembles the package's residual at a random state and history
 and compares it with an independent transcription of the paper's complex
-equations (real and imaginary parts written out by hand).
+equations (real and imaginary parts written out by hand), with the time
+derivative dPsi/dtau + i phi Psi taken as the gauge-covariant BDF formula
+of forms/covariant.py (the old values turned by exp(-i int phi dtau)).
 """
 
 import numpy as np
@@ -22,7 +24,7 @@ def randomise(problem, seed):
     rng = np.random.default_rng(seed)
     for f in (problem.w, problem.w_n, problem.w_nm1):
         f.x.array[:] = rng.uniform(-1, 1, f.x.array.size)
-    problem.set_step(0.03, (1.5, -2.0, 0.5))
+    problem.set_step(0.03, (1.5, -2.0, 0.5), link=(0.5, 0.5), links_before=[rng.uniform(-2, 2, problem.w.x.array.size)])
     problem.j.value = 1.3
 
 
@@ -33,18 +35,26 @@ def assembled(form):
 def paper_residual(problem, delta, eta, u):
     """(A.1) and (A.3) in complex form, tested with the same test functions."""
     psi, phi = ufl.split(problem.w)
-    psi_n, _ = ufl.split(problem.w_n)
+    psi_n, phi_n = ufl.split(problem.w_n)
     psi_nm1, _ = ufl.split(problem.w_nm1)
+    _, link_prev = ufl.split(problem.links_before[0])
     v, q = ufl.TestFunctions(problem.W)
     p = problem
-    Psi_t = (p.a0 * psi + p.a1 * psi_n + p.a2 * psi_nm1) / p.dt
-    re, im, re_t, im_t = psi[0], psi[1], Psi_t[0], Psi_t[1]
+    # D = dPsi/dtau + i phi Psi: Psi_n, Psi_{n-1} times exp(-i Theta), Theta the trapezoid int phi dtau
+    theta1 = 0.5 * p.dt * (phi + phi_n)
+    theta2 = theta1 + link_prev
+    turned = [(z[0] * ufl.cos(th) + z[1] * ufl.sin(th), z[1] * ufl.cos(th) - z[0] * ufl.sin(th))
+              for z, th in ((psi_n, theta1), (psi_nm1, theta2))]
+    a0, a1, a2 = p.a[:3]
+    D_re = (a0 * psi[0] + a1 * turned[0][0] + a2 * turned[1][0]) / p.dt
+    D_im = (a0 * psi[1] + a1 * turned[0][1] + a2 * turned[1][1]) / p.dt
+    re, im = psi[0], psi[1]
     s = re**2 + im**2
-    s_t = 2 * (re * re_t + im * im_t)
+    s_t = 2 * (re * D_re + im * D_im)  # d|Psi|^2/dtau = 2 Re(Psi* D): i phi Psi drops out
     nu = u / ufl.sqrt(1 + delta**2 * s)
-    # nu (Psi_t + i phi Psi + (delta^2/2) s_t Psi) - (1 - s) Psi, real and imaginary parts
-    lhs_re = nu * (re_t - phi * im + 0.5 * delta**2 * s_t * re) - (1 - s) * re
-    lhs_im = nu * (im_t + phi * re + 0.5 * delta**2 * s_t * im) - (1 - s) * im
+    # nu (D + (delta^2/2) s_t Psi) - (1 - s) Psi, real and imaginary parts
+    lhs_re = nu * (D_re + 0.5 * delta**2 * s_t * re) - (1 - s) * re
+    lhs_im = nu * (D_im + 0.5 * delta**2 * s_t * im) - (1 - s) * im
     F = (lhs_re * v[0] + lhs_im * v[1] + re.dx(0) * v[0].dx(0) + im.dx(0) * v[1].dx(0)) * p.dx
     Q_s = re * im.dx(0) - im * re.dx(0)  # Im(Psi* Psi')
     if delta == 0:

@@ -122,7 +122,8 @@ def fig1_toml(tmp_path):
     """The Fig. 1 wire, short, with dense frames and frequent checkpoints."""
     text = (ROOT / "examples" / "fig1.toml").read_text()
     path = tmp_path / "kill.toml"
-    path.write_text(text.replace("t_end = 150.0", "t_end = 30.0").replace("every = 0.1", "every = 0.1\ncheckpoint_every = 2.0"))
+    assert 'until = "periodic"\nt_end = 400.0' in text
+    path.write_text(text.replace('until = "periodic"\nt_end = 400.0', "t_end = 30.0").replace("every = 0.1", "every = 0.1\ncheckpoint_every = 2.0"))
     return path
 
 

@@ -22,14 +22,15 @@ def test_below_critical_current_is_stationary(tmp_path, delta):
 
 @pytest.mark.parametrize("delta", [0.0, 10 / 3])
 def test_above_critical_current_slips_periodically(tmp_path, delta):
-    r = run(tmp_path, model={"delta": delta}, time={"t_end": 100.0})
+    r = run(tmp_path, model={"delta": delta}, time={"t_end": 400.0, "until": "periodic"})
     st = r.stats
     assert st["state"] == "periodic" and st["n_periods"] >= 5
-    assert st["period_spread"] < 1e-3  # settled: every period the same
+    assert r.t[-1] < 300.0  # stopped once settled, well before the cap
+    assert st["period_change"] < 1e-3 and st["lookback_change"] < 1e-3  # settled: the periods agree
     late = r.t > 0.3 * r.t[-1]
     assert r.psi_center[late].min() < 0.02  # |Psi(0,t)| touches ~0 every period
     assert r.psi_center[late].max() > 0.5  # ... and recovers
-    assert st["josephson_ratio"] == pytest.approx(1.0, abs=2e-3)  # period * mean V = 2 pi
+    assert st["josephson_ratio"] == pytest.approx(1.0, abs=1e-4)  # period * mean V = 2 pi
 
 
 def test_josephson_ratio_converges_with_tolerance(tmp_path):
@@ -42,17 +43,44 @@ def test_josephson_ratio_converges_with_tolerance(tmp_path):
     assert dev[2] < 2e-4, dev
 
 
-def test_newton_converges_quadratically():
-    """From a poor initial guess (no predictor), residuals fall as r_{k+1} ~ C r_k^2."""
+@pytest.mark.parametrize("link", [(0.5, 0.5), None])
+def test_jacobian_is_the_derivative_of_the_residual(link):
+    """Newton's matrix, bank rows (A.7) and the covariant links included, equals finite differences
+    of the residual at a random state (time step with trapezoid links, and the stationary rows)."""
+    cfg = make_config(model={"delta": 10 / 3})
+    p = WireProblem(cfg, MPI.COMM_SELF)
+    rng = np.random.default_rng(3)
+    n = p.w.x.array.size
+    for f in (p.w, p.w_n, p.w_nm1):
+        f.x.array[:] = rng.uniform(-1, 1, n)
+    p.set_step(0.05, (1.5, -2.0, 0.5), link=link, links_before=[rng.uniform(-1, 1, n)])
+    x = p.w.x.petsc_vec.copy()
+    b = x.duplicate()
+    J = p.snes.getJacobian()[0]
+    p._residual(p.snes, x, b)
+    F0 = b.array.copy()
+    p._jacobian(p.snes, x, J, J)
+    dense = J.convert("dense").getDenseArray()
+    fd = np.empty_like(dense)
+    eps = 1e-7
+    for i in range(n):
+        xp = x.copy()
+        xp.array[i] += eps
+        p._residual(p.snes, xp, b)
+        fd[:, i] = (b.array - F0) / eps
+    assert np.abs(dense - fd).max() < 1e-5 * np.abs(dense).max()
+
+
+def test_newton_converges_superlinearly():
+    """From a poor initial guess (no predictor, phi = 0), the residual falls faster at every iteration."""
     cfg = make_config(model={"delta": 10 / 3}, petsc={"snes_rtol": 1e-14, "snes_atol": 1e-13, "snes_stol": 0.0})
     p = WireProblem(cfg, MPI.COMM_SELF)
     p.set_step(0.05, (1.0, -1.0, 0.0))
     p.w.x.array[p._phi_dofs] = 0.0  # phi far from its balance: several iterations needed
     ok, its, res = p.solve()
-    assert ok and its >= 3
-    r = res[res > 1e-12]
-    orders = np.log(r[2:] / r[1:-1]) / np.log(r[1:-1] / r[:-2])
-    assert orders[-1] > 1.8, (res, orders)
+    assert ok and 3 <= its <= 5, res
+    rates = res[1:] / res[:-1]
+    assert np.all(np.diff(rates) < 0) and rates[-1] < 1e-5, res
 
 
 def test_newton_iterations_at_default_step(tmp_path):
@@ -90,7 +118,10 @@ def test_frames_between_steps_are_consistent(tmp_path):
     with h5py.File(tmp_path / "series.h5") as f:
         ft, phi = f["frames/t"][1:], f["frames/phi"][1:]
         total = f["frames/js"][1:] + f["frames/jn"][1:] + f["frames/jint"][1:]
-    np.testing.assert_allclose(phi[:, 0] - phi[:, -1], np.interp(ft, r.t, r.V), rtol=2e-5)
+    from scipy.interpolate import CubicSpline
+
+    # frames are dense output between steps; the steps' own V, splined, agrees to O(dt^3)
+    np.testing.assert_allclose(phi[:, 0] - phi[:, -1], CubicSpline(r.t, r.V)(ft), rtol=1e-5)
     np.testing.assert_allclose(total, 1.5, rtol=1e-9)
 
 
