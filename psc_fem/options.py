@@ -240,7 +240,7 @@ class Time(_Section):
     dt_max: PositiveFloat = 2.0
     rtol: Annotated[float, Field(gt=0, lt=1)] = 1e-4
     atol: Annotated[float, Field(gt=0, lt=1)] = 1e-5
-    scheme: Literal["bdf2", "bdf1", "bdf3"] = "bdf2"
+    scheme: Literal["bdf2", "bdf1"] = "bdf2"  # (BDF3 would need a third-order link, forms/covariant.py)
     adaptive: bool = True  # false: fixed steps of dt_initial (convergence studies)
 
     @model_validator(mode="after")

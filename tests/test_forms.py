@@ -87,3 +87,21 @@ def test_small_delta_approaches_gapless_form():
         errors.append(np.max(np.abs(assembled(p.problem.F) - ref)))
     rates = np.log10(np.array(errors[:-1]) / np.array(errors[1:]))
     assert np.all(rates > 0.9), (errors, rates)
+
+
+def test_interference_coefficient_option():
+    """model.interference_coefficient: "A.2" keeps 2 delta sqrt(eta/u) in the forms (coupling None),
+    "Eq.2" passes 2 delta sqrt(u eta), u times larger (docs/model.md)."""
+    import math
+
+    from psc_fem.forms.tdgl import interference_coupling
+
+    a2 = make_config(model={"delta": 10.0, "eta": 0.1})
+    eq2 = make_config(model={"delta": 10.0, "eta": 0.1, "interference_coefficient": "Eq.2"})
+    u = a2.model.u_value
+    assert a2.model.interference_coupling == pytest.approx(2 * 10.0 * math.sqrt(0.1 / u), rel=1e-15)
+    assert eq2.model.interference_coupling == pytest.approx(u * a2.model.interference_coupling, rel=1e-14)
+    p_a2, p_eq2 = WireProblem(a2, MPI.COMM_SELF), WireProblem(eq2, MPI.COMM_SELF)
+    assert p_a2.coeffs.coupling is None
+    assert float(p_eq2.coeffs.coupling.value) == pytest.approx(eq2.model.interference_coupling, rel=1e-15)
+    assert interference_coupling(p_eq2.coeffs) is p_eq2.coeffs.coupling
