@@ -30,24 +30,44 @@ STATIONARY_V = 1e-6  # |V| below this over the trailing window: stationary ...
 STATIONARY_PSI = 1e-6  # ... and min_x |Psi| steady to this over it
 
 
-def winding_times(t, theta):
-    """Times at which theta(tau)/(2 pi) crosses an integer upwards (linear between steps).
+class WindingCounter:
+    """Net windings of theta(tau)/(2 pi) through the integers, fed in pieces (a run's steps as they come).
 
-    Crossings back down (a transient can unwind) are dropped with the
-    upward crossing they undo, so the times are those of net windings.
+    A winding is an upward crossing of an integer, its time linear between
+    samples.  Crossings back down (a transient can unwind) are dropped with
+    the upward crossing they undo, so the times are those of net windings.
     """
-    t, w = np.asarray(t, float), np.asarray(theta, float) / (2 * math.pi)
-    if t.size < 2:
-        return np.array([])
-    level = np.floor(w)
-    times = []
-    done = math.floor(w[0])  # highest integer already crossed
-    for i in np.flatnonzero(np.diff(level) != 0):
-        for k in range(int(level[i]) + 1, int(level[i + 1]) + 1):
-            if k > done:
-                times.append(t[i] + (k - w[i]) / (w[i + 1] - w[i]) * (t[i + 1] - t[i]))
-                done = k
-    return np.array(times)
+
+    def __init__(self):
+        self.times = []
+        self.done = None  # highest integer already crossed
+        self.last = None  # (t, theta/(2 pi)) of the last sample fed
+
+    def feed(self, t, theta):
+        """Add samples; returns the number of new windings."""
+        t, w = np.asarray(t, float), np.asarray(theta, float) / (2 * math.pi)
+        if t.size == 0:
+            return 0
+        if self.last is None:
+            self.done = math.floor(w[0])
+        else:
+            t, w = np.concatenate([[self.last[0]], t]), np.concatenate([[self.last[1]], w])
+        level = np.floor(w)
+        before = len(self.times)
+        for i in np.flatnonzero(np.diff(level) != 0):
+            for k in range(int(level[i]) + 1, int(level[i + 1]) + 1):
+                if k > self.done:
+                    self.times.append(t[i] + (k - w[i]) / (w[i + 1] - w[i]) * (t[i + 1] - t[i]))
+                    self.done = k
+        self.last = (t[-1], w[-1])
+        return len(self.times) - before
+
+
+def winding_times(t, theta):
+    """Times at which theta(tau)/(2 pi) crosses an integer upwards (`WindingCounter`)."""
+    counter = WindingCounter()
+    counter.feed(t, theta)
+    return np.array(counter.times)
 
 
 def settled_window(t, theta, periods=SETTLE_PERIODS, rtol=SETTLE_RTOL, lookback=LOOKBACK):
@@ -107,32 +127,18 @@ class Settler:
     def __init__(self, periods=SETTLE_PERIODS, rtol=SETTLE_RTOL, every=50, t_min=20.0, josephson=True):
         self.periods, self.rtol, self.every, self.t_min = periods, rtol, every, t_min
         self.josephson = josephson
-        self.windings = []
+        self.counter = WindingCounter()
+        self.windings = self.counter.times
         self.seen = 0  # series entries processed
-        self.done = -1  # highest integer of theta/(2 pi) crossed
-        self.last = None
 
     def _update(self, s):
-        t, th = s["t"], s["theta_plus"]
-        n = len(t)
-        new = False
-        for i in range(self.seen, n):
-            w = 2 * th[i] / (2 * math.pi)  # theta_plus = theta/2 (antisymmetric gauge)
-            if i == 0:
-                self.done, self.last = math.floor(w), (t[0], w)
-                continue
-            t0, w0 = self.last
-            for k in range(self.done + 1, math.floor(w) + 1):
-                self.windings.append(t0 + (k - w0) / (w - w0) * (t[i] - t0))
-                self.done, new = k, True
-            self.last = (t[i], w)
-        self.seen = n
-        return new
+        # theta_plus - theta_minus = 2 theta_plus (antisymmetric gauge)
+        return self.counter.feed(s["t"][self.seen:], 2 * np.asarray(s["theta_plus"][self.seen:])) > 0
 
     def __call__(self, s):
-        start = self.seen
+        start, n = self.seen, len(s["t"])
         new = self._update(s) if self.josephson else False
-        n = len(s["t"])
+        self.seen = n  # (with normal banks too: slip_times runs once per ``every`` steps, not every step)
         poll = n // self.every > start // self.every and s["t"][-1] >= self.t_min
         if not self.josephson and poll:  # normal banks: slips are the dips of psi_min
             self.windings, new = list(slip_times(s["t"], s["psi_min"])), True

@@ -80,7 +80,7 @@ class FieldEvaluator:
         V1 = fem.functionspace(msh, ("Lagrange", 1))
         DG0 = fem.functionspace(msh, ("DG", 0))
         self.point = {k: fem.Function(V1, name=k) for k in POINT_FIELDS}
-        self._nodal = self._nodal_maps(W, V1) if problem.config.wire.degree == 1 else None
+        self._nodal = self._nodal_maps(problem.nodes, V1) if problem.config.wire.degree == 1 else None
         if self._nodal is None:  # compiled only where the numpy node values of `evaluate` do not apply
             self._point_expr = {k: fem.Expression(e, V1.element.interpolation_points) for k, e in point.items()}
         self.cell = {k: fem.Function(DG0, name=k) for k in CELL_FIELDS}
@@ -105,8 +105,8 @@ class FieldEvaluator:
         self.x_cells = self._gather_sorted(self._x_cells, "cell_order")
 
     @staticmethod
-    def _nodal_maps(W, V1):
-        """For P1 states: the W dofs of u1, u2, phi at each V1 dof (same vertex).
+    def _nodal_maps(nodes, V1):
+        """For P1 states: the W dofs of u1, u2, phi at each V1 dof (same vertex; ``nodes``: problem.nodes).
 
         P1 interpolation is evaluation at the vertices, so the point fields
         are then numpy expressions of the state's values (see `evaluate`);
@@ -114,15 +114,12 @@ class FieldEvaluator:
         """
         x1 = V1.tabulate_dof_coordinates()[:, 0]
         order1 = np.argsort(x1, kind="stable")
+        if x1.size != nodes.x.size or not np.allclose(x1[order1], nodes.x):
+            return None  # not one dof per vertex: use the Expressions
         maps = []
-        for sub in (W.sub(0).sub(0), W.sub(0).sub(1), W.sub(1)):
-            Vs, dofs = sub.collapse()
-            xs = Vs.tabulate_dof_coordinates()[:, 0]
-            order_s = np.argsort(xs, kind="stable")
-            if not np.allclose(xs[order_s], x1[order1]):
-                return None  # not one dof per vertex: use the Expressions
+        for dofs in (nodes.u1, nodes.u2, nodes.phi):
             m = np.empty(x1.size, dtype=np.int64)
-            m[order1] = np.asarray(dofs).reshape(-1)[order_s]
+            m[order1] = dofs
             maps.append(m)
         return maps
 

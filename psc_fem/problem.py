@@ -92,8 +92,9 @@ class EndDofs:
 
 @dataclass
 class NodeMaps:
-    """Local W dofs of u1, u2, phi at each node (owned and ghost, x-sorted) and which nodes this rank owns."""
+    """Local W dofs of u1, u2, phi at each node (owned and ghost, x-sorted), the nodes' x and which this rank owns."""
 
+    x: np.ndarray
     u1: np.ndarray
     u2: np.ndarray
     phi: np.ndarray
@@ -231,7 +232,7 @@ class WireProblem:
         (u1, x1), (u2, x2), (ph, xp) = parts
         if not (u1.size == u2.size == ph.size and np.allclose(x1, x2) and np.allclose(x1, xp)):
             raise RuntimeError("u1, u2 and phi must share their nodes")
-        return NodeMaps(u1, u2, ph, u1 < self.n_owned)
+        return NodeMaps(x1, u1, u2, ph, u1 < self.n_owned)
 
     def transport(self, array, theta):
         """Copy of a state array with Psi turned by exp(-i theta) at each node (theta per node, forms/covariant.py)."""
