@@ -35,7 +35,7 @@ class Series:
     abs_psi: np.ndarray  # (n_t, n_x)
     dabs_psi_dt: np.ndarray  # (n_t, n_x), d|Psi|/dtau from the integrator
     t_fine: np.ndarray  # time-step times, for locating the phase slips
-    psi_center: np.ndarray  # |Psi(0, t)| at t_fine
+    psi_core: np.ndarray  # min_x |Psi(x, t)| at t_fine: the PSC core wherever it sits
 
     @classmethod
     def read(cls, path):
@@ -44,11 +44,17 @@ class Series:
             fr = f["frames"]
             t, x = fr["t"][()], fr["x"][()]
             abs_psi, dpsi = fr["abs_psi"][()], fr["dabs_psi_dt"][()]
-            if "t" in f and "psi_center" in f:
-                t_fine, psi_center = f["t"][()], f["psi_center"][()]
+            core = "psi_min" if "psi_min" in f else "psi_center"  # (older files: the centre node)
+            if "t" in f and core in f:
+                t_fine, psi_core = f["t"][()], f[core][()]
             else:
-                t_fine, psi_center = t, abs_psi[:, np.argmin(np.abs(x))]
-        return cls(attrs, t, x, abs_psi, dpsi, t_fine, psi_center)
+                t_fine, psi_core = t, abs_psi.min(axis=1)
+        return cls(attrs, t, x, abs_psi, dpsi, t_fine, psi_core)
+
+    def core_node(self):
+        """Index of the node where |Psi| comes closest to 0 over the frames: the PSC core (x = 0 by symmetry
+        in a uniform wire, elsewhere in a constricted one)."""
+        return int(np.unravel_index(np.argmin(self.abs_psi), self.abs_psi.shape)[1])
 
 
 def resolve_parameters(attrs, temperature=None, gamma=None):
@@ -124,12 +130,12 @@ def run_spectrum(run_dir, temperature=None, gamma=None, variant="consistent", ou
     top = float(np.max(s.abs_psi))
     psi_max = PSI_MAX if top <= PSI_MAX else math.ceil(top / 0.25) * 0.25
     model = FluxModel(load_table(T, gamma, variant, omega_max, n_omega, psi_max=psi_max))
-    ic = int(np.argmin(np.abs(s.x)))
+    ic = s.core_node()
     wx = trapezoid_weights(s.x)
     wire = model.spectrum(s.abs_psi, s.dabs_psi_dt * wx)
     center = model.spectrum(s.abs_psi[:, [ic]], s.dabs_psi_dt[:, [ic]])
 
-    bounds = full_periods(find_minima(s.t_fine, s.psi_center), s.t[0], s.t[-1])
+    bounds = full_periods(find_minima(s.t_fine, s.psi_core), s.t[0], s.t[-1])
     e_plus, e_minus = model.period_energies(s.t, s.abs_psi, s.dabs_psi_dt, wx, bounds)
     c_plus, c_minus = model.period_energies(s.t, s.abs_psi[:, [ic]], s.dabs_psi_dt[:, [ic]],
                                             1.0, bounds)
@@ -172,11 +178,11 @@ def _write_h5(path, s, omega, wire, center, bounds, e_plus, e_minus, c_plus, c_m
             "x_center": float(s.x[ic]), "C": 1.0,
             "units.omega": "Delta0", "units.t": "t0", "units.T": "Tc (T_over_delta0: Delta0)",
             "units.gamma": "Delta0",
-            "units.center": "K Delta0^6/t0 per unit omega/Delta0, V = A xi (per xi of wire at x=0)",
+            "units.center": "K Delta0^6/t0 per unit omega/Delta0, V = A xi (per xi of wire at the core, x_center)",
             "units.wire": "K Delta0^6/t0 per unit omega/Delta0, V = A xi, integrated over x/xi",
             "units.E": "K Delta0^6 with V = A xi; K = lambda tau_eps V omega_D/(2 pi u^3 T eps_F)",
             "definition": "dW = C d|Psi|/dtau N0(omega) eta1(omega; |Psi|, T, gamma) omega^3, Eq. (12)",
             "E_definition": "E+/E-: positive/negative parts of dW pointwise in (omega, x, t), "
-                            "integrated over omega, x and one period between minima of |Psi(0,t)|",
+                            "integrated over omega, x and one period between minima of min_x |Psi(x,t)|",
             "identity_residual": "max_omega |int_period wire dt| / max_omega int_period |wire| dt",
         })

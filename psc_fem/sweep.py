@@ -88,10 +88,15 @@ class Decider:
 
     Checked every ``every`` steps (the poll for the batch dispatcher runs
     at every step).  Decided when
-    * periodic: ``skip`` transient slips + ``periods`` whole periods seen,
-      and the mean V over the older and the newer half of those periods
-      agree to ``settle`` (a normal domain's edges can drift slowly while
-      the phase winds perfectly regularly);
+    * periodic: settled as `psc_fem.analysis.settle_check` says (the last
+      ``periods`` windings of the end-phase difference agree to ``settle``
+      with the ones before and with those a quarter of the run earlier),
+      so that no I-V point quotes a transient, and ``skip`` + ``periods``
+      + 1 dips of psi_min are there (the point's window); with normal banks (no end
+      phase, ``josephson=False``) ``skip`` transient slips + ``periods``
+      whole periods of psi_min dips whose older and newer halves give the
+      same mean V to ``settle`` (a normal domain's edges can drift slowly
+      while the phase winds regularly);
     * superconducting: no slip in the run's last half and V relaxed
       (`psc_fem.psc_count.relaxed`), after at least ``t_min``;
     * normal domain: psi_min (min over the wire of |Psi|) below 0.1 for the
@@ -99,10 +104,15 @@ class Decider:
     Depends on the series only (identical on all ranks of a run).
     """
 
-    def __init__(self, periods=6, skip=1, t_min=20.0, every=20, poll=None, settle=2e-3):
+    def __init__(self, periods=6, skip=1, t_min=20.0, every=20, poll=None, settle=2e-3, josephson=True):
+        from psc_fem.analysis import WindingCounter
+
         self.periods, self.skip, self.t_min, self.every = periods, skip, t_min, every
         self.settle = settle
         self.poll = poll
+        self.josephson = josephson
+        self.windings = WindingCounter()
+        self._fed = 0  # series entries fed to the counter
         self.k = 0
 
     def __call__(self, s):
@@ -119,7 +129,17 @@ class Decider:
         pmin = np.asarray(s["psi_min"])
         V = np.asarray(s["V"])
         slips = slip_events(t, pmin)
-        if slips.size >= self.skip + self.periods + 1:
+        if self.josephson:
+            from psc_fem.analysis import settle_check
+
+            # theta_+ - theta_- = 2 theta_+ (antisymmetric gauge); fed once per check
+            self.windings.feed(t[self._fed:], 2 * np.asarray(s["theta_plus"][self._fed:]))
+            self._fed = t.size
+            win = settle_check(self.windings.times, self.periods, self.settle)
+            # and the I-V point's own window (the last ``periods`` periods of dips) past the transient
+            if win is not None and win["settled"] and slips.size >= self.skip + self.periods + 1:
+                return "periodic"
+        elif slips.size >= self.skip + self.periods + 1:
             # settled: mean V over the older and the newer half of the periods agree
             from psc_fem.analysis import mean_over
 
@@ -188,7 +208,7 @@ def run_point(config, current, run_dir, comm, poll=None, initial_state=None, per
     from psc_fem.simulate import simulate
 
     cfg = config.replace(drive={"current": float(current)})
-    decider = Decider(periods=periods, skip=skip, poll=poll)
+    decider = Decider(periods=periods, skip=skip, poll=poll, josephson=not cfg.wire.normal_banks)
     stop = decider if early_stop else (lambda s: decider.poll()) if poll is not None else None
     t0 = time.perf_counter()
     final, run, series = None, {}, None

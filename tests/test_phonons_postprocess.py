@@ -107,7 +107,7 @@ def test_period_identity_on_synthetic_psc(eta_table, tmp_path):
     s = _synthetic(tmp_path, n_x=41, n_frames=861)
     model = flux.FluxModel(eta_table)
     wx = flux.trapezoid_weights(s.x)
-    bounds = periods.full_periods(periods.find_minima(s.t_fine, s.psi_center), s.t[0], s.t[-1])
+    bounds = periods.full_periods(periods.find_minima(s.t_fine, s.psi_core), s.t[0], s.t[-1])
     e_plus, e_minus = model.period_energies(s.t, s.abs_psi, s.dabs_psi_dt, wx, bounds)
     assert np.all(e_plus > 1.0)
     assert np.max(np.abs(e_plus + e_minus) / e_plus) < 1e-6
@@ -125,7 +125,7 @@ def test_energy_parts_match_pointwise_positive_parts(eta_table, tmp_path):
     s = _synthetic(tmp_path, n_x=21, n_frames=431)
     model = flux.FluxModel(eta_table)
     wx = flux.trapezoid_weights(s.x)
-    bounds = periods.full_periods(periods.find_minima(s.t_fine, s.psi_center), s.t[0], s.t[-1])
+    bounds = periods.full_periods(periods.find_minima(s.t_fine, s.psi_core), s.t[0], s.t[-1])
     dw = flux.flux_spectrum(s.dabs_psi_dt, eta_table.rows(s.abs_psi), eta_table.omega, T)
     wo = flux.trapezoid_weights(eta_table.omega)
     plus = np.einsum("txw,x,w->t", np.maximum(dw, 0), wx, wo)

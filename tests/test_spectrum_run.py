@@ -4,16 +4,20 @@ import h5py
 import numpy as np
 import pytest
 
+from pathlib import Path
+
 from conftest import run
 from psc_fem.spectrum import run_spectrum
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def spectra(tmp_path_factory):
     """Fig. 1 wire, frames every 0.05 t0."""
     d = tmp_path_factory.mktemp("spectrum")
-    run(d, time={"t_end": 50.0}, output={"fields": False, "every": 0.05})
-    return {0.05: (d, run_spectrum(d))}
+    result = run(d, time={"t_end": 50.0}, output={"fields": False, "every": 0.05})
+    return {0.05: (d, run_spectrum(d)), "run": result}
 
 
 def test_period_integral_vanishes_at_every_omega(spectra):
@@ -37,7 +41,23 @@ def test_spectrum_uses_run_parameters(spectra):
     s = spectra[0.05][1]
     assert s["temperature"] == pytest.approx(0.9)  # 1 - eta
     assert s["gamma"] == pytest.approx(0.3)  # 1/delta
-    assert s["period"] == pytest.approx(11.94, rel=2e-3)  # the PSC period of the run
+    # the PSC period between the core's dips equals the run's winding period 2 pi / mean V
+    assert s["period"] == pytest.approx(spectra["run"].stats["winding_period"], rel=2e-3)
+
+
+def test_spectrum_follows_an_off_centre_core(tmp_path):
+    """examples/constriction.toml: the PSC sits at the constriction x = 2, not at the centre; the
+    periods come from min_x |Psi| and the "center" spectrum is taken at the core."""
+    from psc_fem.options import load_config
+    from psc_fem.simulate import simulate
+
+    cfg = load_config(ROOT / "examples" / "constriction.toml", ["time.t_end=60", "output.fields=false", "output.every=0.05"])
+    r = simulate(cfg, tmp_path, progress=False, echo=False)
+    s = run_spectrum(tmp_path)
+    assert s["n_periods"] >= 2
+    with h5py.File(tmp_path / "spectrum.h5") as f:
+        assert f.attrs["x_center"] == pytest.approx(2.0, abs=cfg.wire.h + 1e-12)
+    assert s["period"] == pytest.approx(r.stats["winding_period"], rel=5e-3)
 
 
 def test_plot_writes_every_figure_of_the_run_as_png_and_pdf(spectra):
