@@ -1,0 +1,84 @@
+"""Wall time to the settled state against delta (issue 13).
+
+    python benchmarks/bench_settle.py [--deltas 0,3,10,30] [--h 0.05] [--cap 4000]
+
+The 10 xi wire at j = 1.5 J0 = 0.589035, eta = 0.1, default tolerances,
+`psc-fem run --until periodic` in a subprocess (what a user types), no
+field output.  Per delta: wall time, tau at which the run settled, steps,
+steps per period, mean V and period of the settled window.  Prints one
+JSON record (BENCH_JSON line) and a table; docs/performance.md quotes it.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, emit, fmt, machine, table  # noqa: E402
+
+BIN = Path(sys.executable).parent
+ENV = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg")
+CONFIG = """[wire]
+length = 10.0
+h = {h}
+[model]
+delta = {delta}
+eta = 0.1
+[drive]
+current = 0.589035
+[time]
+t_end = {cap}
+until = "periodic"
+[output]
+fields = false
+every = 2.0
+"""
+
+
+def settle(delta, h, cap, work):
+    cfg = work / f"delta{delta}.toml"
+    cfg.write_text(CONFIG.format(h=h, delta=float(delta), cap=float(cap)))
+    out = work / f"run{delta}"
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(BIN / "psc-fem"), "run", str(cfg), "--out", str(out), "--quiet"],
+                          capture_output=True, text=True, env=ENV, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stdout[-2000:] + proc.stderr[-2000:])
+    run = json.loads((out / "run.json").read_text())
+    a = run["analysis"]
+    steps = int(run["steps"])
+    tau = float((run.get("stopped") or {}).get("t") or run["checkpoint"]["t"])  # settled here, or the cap
+    period = a.get("winding_period", float("nan"))
+    return {
+        "delta": float(delta), "wall_s": wall, "state": a["state"], "tau_settled": tau, "steps": steps,
+        "steps_per_tau": steps / tau if tau else None,
+        "steps_per_period": steps / tau * period if tau and period == period else None,
+        "mean_V": a.get("mean_V"), "period": period,
+    }
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--deltas", default="0,3,10,30")
+    ap.add_argument("--h", type=float, default=0.05)
+    ap.add_argument("--cap", type=float, default=4000.0)
+    args = ap.parse_args(argv)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for d in (float(x) for x in args.deltas.split(",")):
+            rows.append(settle(d, args.h, args.cap, Path(tmp)))
+    record = {"benchmark": "settle-vs-delta", "machine": machine(), "h": args.h, "rows": rows}
+    text = table(["delta", "state", "tau settled", "steps", "steps/period", "wall s", "mean V", "period"],
+                 [[fmt(r["delta"]), r["state"], fmt(r["tau_settled"], ".4g"), r["steps"], fmt(r["steps_per_period"], ".3g"),
+                   fmt(r["wall_s"], ".3g"), fmt(r["mean_V"], ".6g"), fmt(r["period"], ".5g")] for r in rows])
+    emit(record, text)
+
+
+if __name__ == "__main__":
+    main()
