@@ -24,8 +24,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import psc_fem  # noqa: E402,F401
 from mpi4py import MPI  # noqa: E402
 
-from psc_fem.options import load_config  # noqa: E402
-from psc_fem.simulate import simulate  # noqa: E402
+from psc_fem.config import load_config  # noqa: E402
+from psc_fem.solver.simulation import simulate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

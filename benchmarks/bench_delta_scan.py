@@ -6,7 +6,7 @@ The 10 xi wire at j = 1.5 J0 = 0.589035, eta = 0.1.  For each delta: the FD
 solver of tests/fd_reference.py (antisymmetric gauge, exact elimination,
 scipy BDF at rtol = 1e-6) on the same grid, its mean V over the last five
 windings of the end-phase difference at t_end, and whether those had
-settled (psc_fem.analysis.settle_check); psc_fem with `--until periodic`
+settled (psc_fem.analysis.periods.settle_check); psc_fem with `--until periodic`
 at the default tolerances (benchmarks/bench_settle.py).  Slow: the FD run
 takes ~4 min at delta = 10 and ~10 min at delta = 30 (t_end = 1500).
 Prints one JSON record (BENCH_JSON line) and a table; docs/model.md quotes
@@ -27,7 +27,7 @@ from _common import emit, fmt, machine, table  # noqa: E402
 from bench_settle import settle  # noqa: E402
 from fd_reference import solve_fd  # noqa: E402
 
-from psc_fem.analysis import settle_check, winding_times  # noqa: E402
+from psc_fem.analysis.periods import settle_check, winding_times  # noqa: E402
 
 
 def fd_settled(delta, h, t_end, windings=5):

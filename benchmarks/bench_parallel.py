@@ -126,7 +126,7 @@ def bench_big(args):
     if args.inner:
         return big_inner(args)
     # Interleaved repeats; the default solvers first (PETSc LU on 1 rank, the
-    # exact Woodbury domain decomposition of psc_fem.dd_solver on 2), MUMPS for reference.
+    # exact Woodbury domain decomposition of psc_fem.solver.dd_solver on 2), MUMPS for reference.
     cases = {"1 rank (PETSc LU, default)": (1, []), "2 ranks (Woodbury DD, default)": (2, []), "2 ranks (MUMPS)": (2, ["--mumps"])}
     rows = {name: [] for name in cases}
     info = {}
@@ -160,13 +160,13 @@ def big_inner(args):
     import psc_fem  # noqa: F401
     from mpi4py import MPI
 
-    from psc_fem.options import validate
-    from psc_fem.simulate import simulate
+    from psc_fem.config import validate
+    from psc_fem.solver.simulation import simulate
 
     comm = MPI.COMM_WORLD
     petsc = {"pc_factor_mat_solver_type": "mumps"} if args.mumps else {}
-    if args.woodbury:  # exact domain decomposition (psc_fem.dd_solver)
-        petsc = {"pc_type": "python", "pc_python_type": "psc_fem.dd_solver.WoodburyPC"}
+    if args.woodbury:  # exact domain decomposition (psc_fem.solver.dd_solver)
+        petsc = {"pc_type": "python", "pc_python_type": "psc_fem.solver.dd_solver.WoodburyPC"}
     if args.bjacobi:  # domain decomposition: each rank factors its own (banded) block, GMRES couples them
         petsc = {"ksp_type": "gmres", "pc_type": "bjacobi", "sub_pc_type": "lu", "sub_pc_factor_mat_ordering_type": "natural",
                  "ksp_rtol": 1e-12, "ksp_atol": 1e-14, "ksp_max_it": 200}

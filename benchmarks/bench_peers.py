@@ -38,8 +38,8 @@ import numpy as np  # noqa: E402
 import psc_fem  # noqa: E402,F401  (initialises the DOLFINx wheel first)
 from mpi4py import MPI  # noqa: E402
 
-from psc_fem.options import validate  # noqa: E402
-from psc_fem.simulate import simulate  # noqa: E402
+from psc_fem.config import validate  # noqa: E402
+from psc_fem.solver.simulation import simulate  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

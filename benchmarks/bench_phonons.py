@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from psc_fem import spectrum
+from psc_fem.phonons import spectrum
 from psc_fem.phonons import flux, periods, synthetic, table
 from psc_fem.phonons.units import temperature_in_delta0
 

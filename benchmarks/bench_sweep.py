@@ -8,7 +8,7 @@
    in the solver's gauge: the small fixed step keeps Newton at 2-3
    iterations.)  Setup (mesh, forms, sparsity) is timed separately.  One
    rank factorises with PETSc's own LU, two ranks use the parallel default
-   (psc_fem.dd_solver: each rank's piece LU-factored, the cut couplings
+   (psc_fem.solver.dd_solver: each rank's piece LU-factored, the cut couplings
    solved exactly); a third run, one rank with MUMPS (the former parallel
    default), is kept for reference.
 2. Batch efficiency: an N-current independent sweep of the Fig. 1 gapless
@@ -51,9 +51,9 @@ def worker_dd(length, h, steps, dt, out, solver=None):
     import psc_fem  # noqa: F401
     from mpi4py import MPI
 
-    from psc_fem.driver import Integrator
-    from psc_fem.options import validate
-    from psc_fem.problem import WireProblem
+    from psc_fem.solver.integrator import Integrator
+    from psc_fem.config import validate
+    from psc_fem.solver.problem import WireProblem
 
     comm = MPI.COMM_WORLD
     cfg = validate({
@@ -146,7 +146,7 @@ def main():
         "dd": {"length": args.length, "h": args.h, "dofs": dd[1]["dofs"], "steps": args.steps, "dt": args.dt,
                "per_step_s": {str(k): round(v, 5) for k, v in per_step.items()},
                "cpu_per_step_s": {str(k): round(dd[k]["cpu_s"] / dd[k]["steps"], 5) for k in dd},
-               "solver": {"1": "petsc (serial LU)", "2": "psc_fem.dd_solver (exact Woodbury DD)"},
+               "solver": {"1": "petsc (serial LU)", "2": "psc_fem.solver.dd_solver (exact Woodbury DD)"},
                "per_step_s_1rank_mumps": round(per_step_mumps1, 5),
                "setup_s": {str(k): round(dd[k]["setup_s"], 3) for k in dd},
                "newton_its": {str(k): dd[k]["newton_its"] for k in dd},

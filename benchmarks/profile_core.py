@@ -33,8 +33,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import psc_fem  # noqa: E402,F401
 from mpi4py import MPI  # noqa: E402
 
-from psc_fem.options import load_config, validate  # noqa: E402
-from psc_fem.simulate import simulate  # noqa: E402
+from psc_fem.config import load_config, validate  # noqa: E402
+from psc_fem.solver.simulation import simulate  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, emit, fmt, machine, run_json, table  # noqa: E402
@@ -58,12 +58,12 @@ def profile(cfg, top):
         pr.disable()
         wall = time.perf_counter() - t0
     st = pstats.Stats(pr)
-    res = _cum(st, "psc_fem/problem.py", "_residual")
-    jac = _cum(st, "psc_fem/problem.py", "_jacobian")
-    snes = _cum(st, "psc_fem/problem.py", "solve")
-    step = _cum(st, "psc_fem/driver.py", "step")
-    rec = _cum(st, "psc_fem/simulate.py", "__call__")
-    frame = _cum(st, "psc_fem/simulate.py", "_frame")
+    res = _cum(st, "psc_fem/solver/problem.py", "_residual")
+    jac = _cum(st, "psc_fem/solver/problem.py", "_jacobian")
+    snes = _cum(st, "psc_fem/solver/problem.py", "solve")
+    step = _cum(st, "psc_fem/solver/integrator.py", "step")
+    rec = _cum(st, "psc_fem/solver/simulation.py", "__call__")
+    frame = _cum(st, "psc_fem/solver/simulation.py", "_frame")
     total = st.total_tt
     steps = r.run["steps"]
     buckets = {

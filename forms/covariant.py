@@ -16,7 +16,7 @@ values are first turned by the phase phi accumulates over the step,
     U_{n+1,k} = exp(-i Theta_{n+1,k}),  Theta_{n+1,k} = int_{t_k}^{t_{n+1}} phi dtau,
 
 with Theta over one step by the trapezoid rule in phi (the first step,
-whose phi(0) is not known, by the backward rule; psc_fem.stepping.link_nodes)
+whose phi(0) is not known, by the backward rule; psc_fem.solver.bdf.link_nodes)
 and over two steps as the sum of the two one-step links.  A gauge shift by c(tau) turns every term by
 the same discrete exp(-i chi_{n+1}) (chi the same quadrature of c), so the
 discrete equations are gauge invariant exactly, and d|Psi|^2/dtau = 2 u.D_tau u
@@ -50,7 +50,7 @@ def covariant_bdf(psi, phi, phi_n, olds, weights, dt, link, links_before, covari
     BDF formula; ``link`` = (b0, b1): Theta_{n+1,n} = dt (b0 phi + b1 phi_n);
     ``links_before`` = (Theta_{n,n-1}, Theta_{n-1,n-2}, ...), the links of
     the earlier steps.  ``covariant`` = 0 with b = 0 gives the plain BDF
-    formula (stationary solves, psc_fem.problem.WireProblem.set_step).
+    formula (stationary solves, psc_fem.solver.problem.WireProblem.set_step).
     """
     b0, b1 = link
     theta = dt * (b0 * phi + b1 * phi_n)

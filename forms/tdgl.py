@@ -15,7 +15,7 @@ int (D phi' - (js - j)) w' dx = 0, whose natural boundary condition is the
 same balance at the ends.  The caller passes the measure ``dx``: UFL's
 degree estimate for sqrt/ln/division is far too high, so the problem fixes
 the quadrature degree (2k + 1 for degree-k elements).  One boundary row fixes phi's constant (see
-psc_fem.problem).  Current components follow DESIGN.md:
+psc_fem.solver.problem).  Current components follow DESIGN.md:
 
     js   = Q (|Psi|^2 - 2 delta sqrt(eta/u) d|Psi|^2/dtau),  Q = Im(Psi* Psi')/|Psi|^2
     jn   = -phi'

@@ -96,7 +96,7 @@ def with_banks(profile, length, bank_length, width):
 def wire_profile(wire):
     """S(x) of a config's [wire] section, or None for the uniform wire of the paper.
 
-    ``wire`` is a `psc_fem.options.Wire` (its ``cross_section`` and
+    ``wire`` is a `psc_fem.config.Wire` (its ``cross_section`` and
     ``banks`` sub-tables; either may be None).
     """
     cs, banks = wire.cross_section, wire.banks

@@ -16,15 +16,15 @@ import dolfinx_solver  # noqa: F401  (must precede dolfinx / petsc4py)
 __version__ = "0.1.0"
 
 _API = {
-    "Config": "psc_fem.options",
-    "ConfigError": "psc_fem.options",
-    "load_config": "psc_fem.options",
-    "simulate": "psc_fem.simulate",
-    "Result": "psc_fem.simulate",
+    "Config": "psc_fem.config",
+    "ConfigError": "psc_fem.config",
+    "load_config": "psc_fem.config",
+    "simulate": "psc_fem.solver.simulation",
+    "Result": "psc_fem.solver.simulation",
     "load_run": "psc_fem.solution",
     "Solution": "psc_fem.solution",
-    "run_spectrum": "psc_fem.spectrum",
-    "write_curves": "psc_fem.spectrum",
+    "run_spectrum": "psc_fem.phonons.spectrum",
+    "write_curves": "psc_fem.phonons.spectrum",
 }
 
 __all__ = sorted(_API)

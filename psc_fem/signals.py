@@ -10,7 +10,7 @@ then writes a checkpoint, closes its files validly, marks run.json
 
 A second signal of the same kind while the first is still pending restores
 the previous handler and delivers the signal again: a hard stop (the output
-files stay readable, up to the last block; psc_fem.checkpoint).
+files stay readable, up to the last block; psc_fem.io.checkpoint).
 
 `graceful()` nests (a sweep may hold it around many runs) and does nothing
 outside the main thread, where Python cannot install signal handlers.
@@ -23,33 +23,13 @@ from contextlib import contextmanager
 
 from mpi4py import MPI
 
+from psc_fem.errors import Interrupted  # noqa: F401  (raised here, defined with the other user-facing errors)
+
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 _pending = []  # signal numbers received and not yet acted on, oldest first
 _previous = {}  # handlers that graceful() replaced
 _depth = 0
-
-
-class Interrupted(Exception):
-    """A run stopped by SIGTERM/SIGINT after writing a checkpoint.
-
-    ``signum``: the signal; ``t``: simulated time of the checkpoint;
-    ``exit_code``: 128 + signum, the code a shell reports for the signal;
-    ``result``: the run's `Result` (set by `simulate`).
-    """
-
-    def __init__(self, signum, t=None):
-        self.signum, self.t, self.result = int(signum), t, None
-        where = f" at tau = {t:.6g}" if t is not None else ""
-        super().__init__(f"interrupted by {signal.Signals(self.signum).name}{where}")
-
-    @property
-    def exit_code(self):
-        return 128 + self.signum
-
-    @property
-    def name(self):
-        return signal.Signals(self.signum).name
 
 
 def _handler(signum, frame):

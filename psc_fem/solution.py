@@ -7,7 +7,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from psc_fem.analysis import SETTLE_PERIODS, SETTLE_RTOL, periodic_stats
+from psc_fem.analysis.periods import SETTLE_PERIODS, SETTLE_RTOL, periodic_stats
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Solution:
         raise AttributeError(name)
 
     def stats(self):
-        """State, settled window, period, mean V and the AC Josephson ratio (psc_fem.analysis.periodic_stats)."""
+        """State, settled window, period, mean V and the AC Josephson ratio (psc_fem.analysis.periods.periodic_stats)."""
         import json as _json
 
         a, s = self.attrs, self.series
@@ -53,19 +53,19 @@ class Solution:
 
     def plot_fig1(self, path=None):
         """The paper's Fig. 1 (six panels) as PNG (or PDF by the suffix of ``path``)."""
-        from psc_fem.plotting import fig1
+        from psc_fem.plotting.fig1 import fig1
 
         return fig1(self, path or self.path / "fig1.png")
 
     def plot_spacetime(self, path=None):
         """|Psi(x, tau)|^2 as a 3D surface over (x, tau), rendered off-screen with pyvista."""
-        from psc_fem.plotting import spacetime_render
+        from psc_fem.plotting.fig1 import spacetime_render
 
         return spacetime_render(self, path or self.path / "psi_spacetime.png")
 
     def spectrum(self, **kwargs):
-        """Phonon spectra of this run (psc_fem.spectrum.run_spectrum): spectrum.h5, fig2.png."""
-        from psc_fem.spectrum import run_spectrum
+        """Phonon spectra of this run (psc_fem.phonons.spectrum.run_spectrum): spectrum.h5, fig2.png."""
+        from psc_fem.phonons.spectrum import run_spectrum
 
         return run_spectrum(self.path, **kwargs)
 

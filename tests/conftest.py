@@ -9,8 +9,8 @@ import psc_fem  # noqa: E402,F401  (initialises the DOLFINx wheel first)
 import pytest  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
-from psc_fem.options import validate  # noqa: E402
-from psc_fem.simulate import simulate  # noqa: E402
+from psc_fem.config import validate  # noqa: E402
+from psc_fem.solver.simulation import simulate  # noqa: E402
 
 # The Fig. 1 wire (examples/fig1.toml) and the reference cases of the tests.
 FIG1 = {

@@ -3,13 +3,13 @@
 import numpy as np
 from mpi4py import MPI
 
-from psc_fem.problem import WireProblem
+from psc_fem.solver.problem import WireProblem
 
 
 def newton_at(p, j, start):
     """Stationary state at current j by one Newton solve with dt = 1e12 (the time terms vanish), or None.
 
-    ``link=None``: the plain BDF derivative and the stationary end rows (psc_fem.problem).
+    ``link=None``: the plain BDF derivative and the stationary end rows (psc_fem.solver.problem).
     """
     p.j.value = j
     p.set_step(1e12, (1.0, -1.0, 0.0), link=None)

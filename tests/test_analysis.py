@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from psc_fem.analysis import Settler, WindingCounter, periodic_stats, settle_check, winding_times
+from psc_fem.analysis.periods import Settler, WindingCounter, periodic_stats, settle_check, winding_times
 
 
 def test_winding_times_are_the_integer_crossings():

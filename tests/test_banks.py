@@ -23,7 +23,7 @@ from scipy.integrate import solve_bvp
 
 import stationary
 from conftest import make_config
-from psc_fem.options import U_EXACT, ConfigError, validate
+from psc_fem.config import U_EXACT, ConfigError, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -215,8 +215,8 @@ def slip_positions(path, edge):
 def test_psc_between_normal_banks(tmp_path):
     """examples/normal_banks.toml, t_end 120: periodic slips, every one at the constriction x = 0 (the
     banks' |Psi| is excluded from psi_min); the banks and NS edges add a voltage: mean V > 2 pi / period + 2 l j."""
-    from psc_fem.options import load_config
-    from psc_fem.simulate import simulate
+    from psc_fem.config import load_config
+    from psc_fem.solver.simulation import simulate
 
     cfg = load_config(ROOT / "examples" / "normal_banks.toml", ["time.t_end=400", "time.until=periodic", "time.settle_rtol=3e-3", "output.fields=false"])
     r = simulate(cfg, tmp_path, comm=MPI.COMM_SELF, progress=False, echo=False)
@@ -230,7 +230,7 @@ def test_psc_between_normal_banks(tmp_path):
     assert v_ends > 2 * l * j
     # V holds the banks' voltage: the run reports no Josephson ratio, and an I-V point counts one slip per period
     assert np.isnan(r.stats["josephson_ratio"])
-    from psc_fem.psc_count import iv_point
+    from psc_fem.analysis.psc_count import iv_point
 
     point = iv_point(r.series, skip=3, josephson=False)
     assert point["state"] == "one PSC" and np.isnan(point["josephson_ratio"]) and point["slips_per_period"] == 1
@@ -238,7 +238,7 @@ def test_psc_between_normal_banks(tmp_path):
 
 def test_bank_edge_must_be_a_node():
     """L = 10, h = 0.3 (34 cells of 0.294): a 1-xi bank would end inside a cell."""
-    from psc_fem.options import ConfigError, validate
+    from psc_fem.config import ConfigError, validate
 
     data = {"wire": {"length": 10.0, "h": 0.3, "banks": {"kind": "normal", "length": 1.0}},
             "model": {"delta": 0.0, "eta": 0.1}, "drive": {"current": 0.3}, "time": {"t_end": 1.0}}

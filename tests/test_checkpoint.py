@@ -1,4 +1,4 @@
-"""Checkpoints and --resume (psc_fem.checkpoint), in process and serial.
+"""Checkpoints and --resume (psc_fem.io.checkpoint), in process and serial.
 
 A run is interrupted deterministically by a stop hook that requests a
 graceful stop (as SIGTERM would) after a given time; resuming it must give
@@ -17,9 +17,9 @@ from mpi4py import MPI
 
 from conftest import make_config
 from psc_fem import signals
-from psc_fem.checkpoint import ResumeError, RunLock, is_complete, run_state
+from psc_fem.io.checkpoint import ResumeError, RunLock, is_complete, run_state
 from psc_fem.cli import main
-from psc_fem.simulate import simulate
+from psc_fem.solver.simulation import simulate
 
 T_END = 24.0
 CFG = dict(time={"t_end": T_END}, output={"fields": True, "every": 0.25})
@@ -206,7 +206,7 @@ def test_checkpoint_keys_are_validated(tmp_path, capsys):
 def test_checkpoints_agree_with_the_files(tmp_path, monkeypatch):
     """Every checkpoint is written at a flush: series.h5 then holds exactly its steps.
     With frames off and few steps no block fills, and checkpoint_every spaces them."""
-    from psc_fem import checkpoint
+    from psc_fem.io import checkpoint
 
     seen = []
     save = checkpoint.Checkpointer.save
@@ -281,7 +281,7 @@ def test_newton_divergence_and_nan_mid_run_recover(tmp_path, reference, monkeypa
     and a step whose solution turns NaN (caught by the finiteness check of
     WireProblem.solve).  Both are rejected and retried with dt/4; the run ends as
     the reference does."""
-    from psc_fem.problem import WireProblem
+    from psc_fem.solver.problem import WireProblem
 
     _, ref = reference
     solve, calls = WireProblem.solve, {"n": 0}

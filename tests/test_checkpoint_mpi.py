@@ -6,7 +6,7 @@
 * Checkpoints are keyed by dof coordinates, not by the partition: a 2-rank
   checkpoint resumes on 1 rank and a 1-rank checkpoint on 2 ranks, and both
   agree with the uninterrupted runs to solver tolerance (the LU differs:
-  PETSc's in serial, psc_fem.dd_solver in parallel).
+  PETSc's in serial, psc_fem.solver.dd_solver in parallel).
 """
 
 import gc
@@ -20,7 +20,7 @@ from mpi4py import MPI
 
 from conftest import make_config
 from psc_fem import signals
-from psc_fem.simulate import simulate
+from psc_fem.solver.simulation import simulate
 
 pytestmark = pytest.mark.mpi
 

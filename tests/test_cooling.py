@@ -10,9 +10,10 @@ import pytest
 from scipy import constants as sc
 
 from conftest import run
-from psc_fem import cli, cooling
-from psc_fem.cooling import Chain, RunData, evaluate, physical, validate
-from psc_fem.materials import load_table
+from psc_fem import cli
+from psc_fem.cooling import balance as cooling
+from psc_fem.cooling.balance import Chain, RunData, evaluate, physical, validate
+from psc_fem.cooling.materials import load_table
 from psc_fem.phonons.periods import window_integrals
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ from scipy.optimize import minimize_scalar
 
 from conftest import make_config
 from psc_fem.cli import main as cli_main
-from psc_fem.critical import DEPAIRING, Bisection, critical_current, stationary_branch_max
+from psc_fem.studies.critical import DEPAIRING, Bisection, critical_current, stationary_branch_max
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,7 +95,7 @@ def test_bisection_finds_the_end_of_the_stationary_branch(tmp_path, jmax):
 
 def test_j0_does_not_depend_on_delta(tmp_path, jmax):
     """The finite-gap wire (delta = 10/3, examples/fig1.toml) loses its stationary state at the same j_max(1.1)."""
-    from psc_fem.options import load_config
+    from psc_fem.config import load_config
 
     cfg = load_config(ROOT / "examples" / "fig1.toml")
     assert cfg.model.delta == pytest.approx(10 / 3)

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import run
 from fd_reference import solve_fd
-from psc_fem.analysis import winding_times
+from psc_fem.analysis.periods import winding_times
 
 
 def fd_settled(fd, windings=5):

@@ -1,4 +1,4 @@
-"""The domain-decomposition solver (psc_fem.dd_solver) is an exact solver.
+"""The domain-decomposition solver (psc_fem.solver.dd_solver) is an exact solver.
 
 On 2 ranks, one Newton linear system of a wire in a slipping state is solved
 by the Woodbury PC (the parallel default) and by MUMPS's LU: the answers
@@ -13,7 +13,7 @@ from mpi4py import MPI
 from petsc4py import PETSc
 
 from conftest import make_config
-from psc_fem.problem import WireProblem
+from psc_fem.solver.problem import WireProblem
 
 pytestmark = pytest.mark.mpi
 

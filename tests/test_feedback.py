@@ -5,13 +5,13 @@ import pytest
 from scipy.integrate import quad, solve_ivp
 
 from conftest import make_config, run
-from psc_fem.checkpoint import ResumeError
+from psc_fem.io.checkpoint import ResumeError
 from psc_fem.feedback import Couplings, PhononKinetics, load_kernels
 from psc_fem.feedback.kernels import OMEGA_MAX_IN_T, decay_rate, pair_breaking
 from psc_fem.feedback.kinetics import phi1, phi2
-from psc_fem.options import ConfigError
+from psc_fem.config import ConfigError
 from psc_fem.phonons.units import temperature_in_delta0
-from psc_fem.simulate import simulate
+from psc_fem.solver.simulation import simulate
 
 T = temperature_in_delta0(0.9)  # the Fig. 1 wire: eta = 0.1
 GAMMA = 0.3  # 1/delta
@@ -186,7 +186,7 @@ def test_feedback_p_enters_like_the_constant_p():
     """The feedback's p(x) Function and [model] p are the same term of (A.1): equal residuals."""
     from mpi4py import MPI
 
-    from psc_fem.problem import WireProblem
+    from psc_fem.solver.problem import WireProblem
 
     wire = {"length": 4.0, "h": 0.1}
     const = WireProblem(make_config(wire=wire, model={"p": -0.2}), MPI.COMM_SELF)

@@ -5,7 +5,7 @@ import pytest
 from mpi4py import MPI
 
 from conftest import make_config
-from psc_fem.simulate import simulate
+from psc_fem.solver.simulation import simulate
 
 pytestmark = pytest.mark.mpi
 

@@ -14,8 +14,8 @@ from mpi4py import MPI
 
 from dolfinx import fem
 from psc_fem.forms.elliptic import interference_factor
-from psc_fem.options import U_EXACT
-from psc_fem.problem import WireProblem
+from psc_fem.config import U_EXACT
+from psc_fem.solver.problem import WireProblem
 
 from conftest import make_config
 

@@ -27,11 +27,11 @@ from scipy.optimize import minimize_scalar
 
 import stationary
 from conftest import make_config
-from psc_fem.critical import probe
+from psc_fem.studies.critical import probe
 from psc_fem.meshes.profiles import constriction, read_table, wire_profile
-from psc_fem.options import ConfigError, load_config, validate
-from psc_fem.problem import WireProblem
-from psc_fem.simulate import simulate
+from psc_fem.config import ConfigError, load_config, validate
+from psc_fem.solver.problem import WireProblem
+from psc_fem.solver.simulation import simulate
 
 from pathlib import Path
 
@@ -244,7 +244,7 @@ def test_stationary_state_matches_solve_bvp(reference):
 def test_critical_current_converges_to_solve_bvp(tmp_path, reference):
     """J0 of the constricted wire: the FEM's stationary fold -> the solve_bvp maximum at order 2
     (0.54051, 0.54042, 0.54039 against 0.54039), below the uniform wire's 0.6221; the TDGL dynamics
-    stays stationary 0.01 below it and slips 0.01 above it (psc_fem.critical probes)."""
+    stays stationary 0.01 below it and slips 0.01 above it (psc_fem.studies.critical probes)."""
     J0 = reference["J0"]
     assert J0 < reference["J0_uniform"] - 0.05
     assert reference["J0_uniform"] == pytest.approx(0.62209, abs=1e-5)  # docs/model.md: 0.622 at L = 2
@@ -312,7 +312,7 @@ def test_wide_banks_act_as_rigid_ends():
 def test_frame_currents_balance_the_total_current():
     """Output cell fields are S-weighted densities: (js + jn + jint) <S>_e = j in every cell, at any state
     (here random Psi, dPsi/dtau), with <S>_e the cell mean of S."""
-    from psc_fem.fields import FieldEvaluator
+    from psc_fem.solver.fields import FieldEvaluator
 
     p = WireProblem(make_config(wire=wire(**NECK)), MPI.COMM_SELF)
     assert WireProblem(make_config(), MPI.COMM_SELF).S is None  # no cross-section: the paper's forms, no S

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from psc_fem.options import load_config
-from psc_fem.simulate import simulate
+from psc_fem.config import load_config
+from psc_fem.solver.simulation import simulate
 
 pytestmark = pytest.mark.mpi
 ROOT = Path(__file__).resolve().parents[1]

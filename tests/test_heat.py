@@ -7,8 +7,8 @@ from mpi4py import MPI
 import ufl
 from dolfinx import fem
 
-from psc_fem import heat
-from psc_fem.cooling import Chain
+from psc_fem.cooling import heat
+from psc_fem.cooling.balance import Chain
 from psc_fem.meshes.cross_section import (
     COLD_FINGER, FILAMENT, IF_FILAMENT_SUBSTRATE, IF_FILAMENT_TOP, SUBSTRATE, TOP, TOP_SURFACE, CrossSection,
     cross_section_mesh)

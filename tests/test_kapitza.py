@@ -7,8 +7,8 @@ import pytest
 from scipy import constants as sc
 from scipy import integrate
 
-from psc_fem import kapitza as K
-from psc_fem.materials import load_table
+from psc_fem.cooling import kapitza as K
+from psc_fem.cooling.materials import load_table
 
 TABLE = load_table()
 M = {k: TABLE[k].acoustic for k in ("Al", "Nb", "NbN", "Sn", "sapphire", "Si", "SiO2", "diamond", "PMMA", "Cu")}

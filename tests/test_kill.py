@@ -25,8 +25,8 @@ import meshio
 import numpy as np
 from mpi4py import MPI
 
-from psc_fem.options import load_config
-from psc_fem.simulate import simulate
+from psc_fem.config import load_config
+from psc_fem.solver.simulation import simulate
 from test_checkpoint import assert_frames_readable, assert_same_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,15 +39,15 @@ WRITER = textwrap.dedent('''
     import numpy as np
     from mpi4py import MPI
     import psc_fem.io
-    from psc_fem.io import RunWriter
-    from psc_fem.options import validate
+    from psc_fem.io.writer import RunWriter
+    from psc_fem.config import validate
 
-    psc_fem.io.versions = lambda: {}  # starts faster: no dolfinx import
+    psc_fem.io.writer.versions = lambda: {}  # starts faster: no dolfinx import
 
     out = Path(sys.argv[1])
     cfg = validate({"wire": {"length": 1.1}, "model": {"delta": 0.0, "eta": 0.1}, "drive": {"current": 1.5}, "time": {"t_end": 1.0}})
 
-    class Evaluator:  # stands in for psc_fem.fields.FieldEvaluator: frame k holds the value k
+    class Evaluator:  # stands in for psc_fem.solver.fields.FieldEvaluator: frame k holds the value k
         x_nodes = np.linspace(-0.55, 0.55, 23)
         x_cells = 0.5 * (x_nodes[1:] + x_nodes[:-1])
         point = dict.fromkeys(("abs_psi", "re_psi", "im_psi", "phi", "dabs_psi_dt"))

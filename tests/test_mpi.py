@@ -3,7 +3,7 @@
 Each rank also runs the same wire alone (COMM_SELF); the 2-rank run must
 give the same series and frames to solver tolerance.  The default LU is
 PETSc's in serial; in parallel each rank factors its piece the same way and
-psc_fem.dd_solver couples the pieces exactly, so runs agree to round-off
+psc_fem.solver.dd_solver couples the pieces exactly, so runs agree to round-off
 (the adaptive steps are the same: same step count asserted).
 """
 
@@ -13,7 +13,7 @@ import pytest
 from mpi4py import MPI
 
 from conftest import make_config
-from psc_fem.simulate import simulate
+from psc_fem.solver.simulation import simulate
 
 pytestmark = pytest.mark.mpi
 

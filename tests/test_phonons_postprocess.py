@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from psc_fem import spectrum
+from psc_fem.phonons import spectrum
 from psc_fem.phonons import flux, periods, spectral, synthetic, table, units
 
 T = units.temperature_in_delta0(0.9)

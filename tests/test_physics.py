@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from psc_fem.options import validate
-from psc_fem.problem import WireProblem
+from psc_fem.config import validate
+from psc_fem.solver.problem import WireProblem
 
 from conftest import make_config, run
 
@@ -148,7 +148,7 @@ def test_newton_failure_shrinks_the_step_and_recovers(tmp_path):
 
 
 def test_step_floor_gives_a_clear_error(tmp_path):
-    from psc_fem.driver import StepFailure
+    from psc_fem.solver.integrator import StepFailure
 
     with pytest.raises(StepFailure, match=r"tau = .*dt = .*time.dt_min.*residual"):
         run(tmp_path, time={"t_end": 5.0, "dt_initial": 1.0, "dt_min": 0.5}, petsc={"snes_max_it": 1})

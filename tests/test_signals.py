@@ -19,8 +19,8 @@ import pytest
 from mpi4py import MPI
 
 from psc_fem.cli import main
-from psc_fem.options import load_config
-from psc_fem.simulate import simulate
+from psc_fem.config import load_config
+from psc_fem.solver.simulation import simulate
 from test_checkpoint import assert_frames_readable, assert_same_run
 from test_kill import ENV, fig1_toml
 
@@ -105,7 +105,7 @@ def test_sigterm_to_mpirun_two_ranks_then_resume(tmp_path):
     """SIGTERM to `mpirun -n 2 psc-fem run`: both ranks stop after the same step, exit 143,
     files closed, status "interrupted".  The 2-rank checkpoint then resumes here on one
     rank (checkpoints do not depend on the partition) and the run agrees with an
-    uninterrupted serial run to solver tolerance (psc_fem.dd_solver vs PETSc's LU)."""
+    uninterrupted serial run to solver tolerance (psc_fem.solver.dd_solver vs PETSc's LU)."""
     cfg_path = tmp_path / "mpi.toml"
     cfg_path.write_text(fig1_toml(tmp_path).read_text().replace("t_end = 30.0", "t_end = 15.0"))
     config = load_config(cfg_path)

@@ -7,7 +7,7 @@ import pytest
 from pathlib import Path
 
 from conftest import run
-from psc_fem.spectrum import run_spectrum
+from psc_fem.phonons.spectrum import run_spectrum
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,8 +48,8 @@ def test_spectrum_uses_run_parameters(spectra):
 def test_spectrum_follows_an_off_centre_core(tmp_path):
     """examples/constriction.toml: the PSC sits at the constriction x = 2, not at the centre; the
     periods come from min_x |Psi| and the "center" spectrum is taken at the core."""
-    from psc_fem.options import load_config
-    from psc_fem.simulate import simulate
+    from psc_fem.config import load_config
+    from psc_fem.solver.simulation import simulate
 
     cfg = load_config(ROOT / "examples" / "constriction.toml", ["time.t_end=60", "output.fields=false", "output.every=0.05"])
     r = simulate(cfg, tmp_path, progress=False, echo=False)

@@ -1,7 +1,7 @@
 """I-V sweeps: the PSC counter, the state labels, the CLI and hysteresis (issue 3).
 
 Runs are kept short (t_end <= 400, frames every 0.5 tau); each run stops
-as soon as its state is decided (psc_fem.sweep.Decider).
+as soon as its state is decided (psc_fem.studies.sweep.Decider).
 """
 
 import json
@@ -17,10 +17,11 @@ import pytest
 from mpi4py import MPI
 
 from conftest import make_config
-from psc_fem import batch
-from psc_fem.cli import UsageError, main as cli_main
-from psc_fem.psc_count import iv_point, psc_cores, relaxed, slip_events
-from psc_fem.sweep import COLUMNS, parse_currents, read_csv, run_sweep
+from psc_fem.studies import batch
+from psc_fem.cli import main as cli_main
+from psc_fem.errors import UsageError
+from psc_fem.analysis.psc_count import iv_point, psc_cores, relaxed, slip_events
+from psc_fem.studies.sweep import COLUMNS, parse_currents, read_csv, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 GAPLESS = ROOT / "examples" / "fig1_gapless.toml"

@@ -4,7 +4,7 @@
   dispatch by world rank 0); every run is the same serial computation as
   on one rank, so the table must agree run by run (to the last digit).
 * ranks-per-run 2: one group, each run domain-decomposed over both ranks
-  (psc_fem.dd_solver instead of PETSc's serial LU): equal to round-off.
+  (psc_fem.solver.dd_solver instead of PETSc's serial LU): equal to round-off.
 * critical with two groups probes two points per round (multisection)
   and must land where the one-rank bisection lands.
 """
@@ -16,9 +16,9 @@ import pytest
 from mpi4py import MPI
 
 from conftest import make_config
-from psc_fem import batch
-from psc_fem.critical import critical_current
-from psc_fem.sweep import COLUMNS, run_sweep
+from psc_fem.studies import batch
+from psc_fem.studies.critical import critical_current
+from psc_fem.studies.sweep import COLUMNS, run_sweep
 
 pytestmark = pytest.mark.mpi
 
@@ -115,8 +115,8 @@ def test_long_wire_with_several_pscs_two_ranks_equal_one(tmp_path):
     """
     import h5py
 
-    from psc_fem.psc_count import psc_cores, slip_events
-    from psc_fem.simulate import simulate
+    from psc_fem.analysis.psc_count import psc_cores, slip_events
+    from psc_fem.solver.simulation import simulate
 
     world = MPI.COMM_WORLD
     base = shared(tmp_path)

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from psc_fem.options import validate
-from psc_fem.problem import WireProblem
-from psc_fem.simulate import simulate
+from psc_fem.config import validate
+from psc_fem.solver.problem import WireProblem
+from psc_fem.solver.simulation import simulate
 
 L_WIRE, J_WIRE = 10.0, 0.589035  # 1.5 J0 of the 10 xi wire (J0 = 0.39269)
 

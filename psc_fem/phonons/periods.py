@@ -1,7 +1,7 @@
 """PSC periods and integrals over them.
 
 A PSC period runs between consecutive minima of |Psi| at the wire's center
-(the phase slips, Fig. 1b), found by `psc_fem.analysis.slip_times`, the
+(the phase slips, Fig. 1b), found by `psc_fem.analysis.periods.slip_times`, the
 same definition the run's own analysis uses. Time integrals over a period use the
 piecewise-linear interpolant of the integrand, so window ends need not fall
 on frames.
@@ -9,7 +9,7 @@ on frames.
 
 import numpy as np
 
-from psc_fem.analysis import slip_times as find_minima  # noqa: F401  (one definition of a phase slip)
+from psc_fem.analysis.periods import slip_times as find_minima  # noqa: F401  (one definition of a phase slip)
 
 
 def full_periods(minima, t_start, t_end, skip_first=True):

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from psc_fem.analysis import mean_over, slip_times
+from psc_fem.analysis.periods import mean_over, slip_times
 
 STATES = ("superconducting", "one PSC", "several PSCs", "normal domain", "not periodic", "failed")
 
@@ -37,7 +37,7 @@ NORMAL_LEVEL = 0.1  # psi_min never above this: a normal domain, not a PSC
 def slip_events(t, psi_min, depth=SLIP_DEPTH):
     """Times of phase slips anywhere in the wire: deep dips of psi_min(tau).
 
-    The dips are found as in `psc_fem.analysis.slip_times` (minima below the
+    The dips are found as in `psc_fem.analysis.periods.slip_times` (minima below the
     halfway level of the run's last half, parabola-refined); a dip counts as
     a slip only when psi_min goes below ``depth`` (|Psi| -> 0 at the core; on
     a mesh the nearest node can stay a few per cent above zero).

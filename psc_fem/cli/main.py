@@ -9,29 +9,21 @@ import importlib
 import sys
 from pathlib import Path
 
+from psc_fem.cli.common import world as _comm
+from psc_fem.errors import ConfigError, UsageError
+
 EXIT_USAGE = 2
 
 
-class UsageError(Exception):
-    """Bad user input: reported without a traceback, exit code 2."""
-
-
-def _comm():
-    import psc_fem  # noqa: F401  (initialises the DOLFINx wheel)
-    from mpi4py import MPI
-
-    return MPI.COMM_WORLD
-
-
 def cmd_run(args):
-    from psc_fem.options import load_config
-    from psc_fem.simulate import simulate
+    from psc_fem.config import load_config
+    from psc_fem.solver.simulation import simulate
 
     until = [f"time.until={args.until}"] if args.until else []
     config = load_config(args.config, [*args.set, *until])
     out = Path(args.out) if args.out else Path(config.output.dir)
     comm = _comm()
-    from psc_fem.driver import StepFailure
+    from psc_fem.solver.integrator import StepFailure
     from psc_fem.signals import Interrupted
 
     try:
@@ -87,7 +79,7 @@ def _plot_sweep(d, pdf):
     """iv.png (and iv.pdf) of a sweep directory, titled as `psc-fem sweep` does."""
     import json
 
-    from psc_fem import sweep
+    from psc_fem.studies import sweep
 
     rows = sweep.read_csv(d / "iv.csv")
     title = ""
@@ -98,7 +90,7 @@ def _plot_sweep(d, pdf):
 
 
 def cmd_spectrum(args):
-    from psc_fem import spectrum
+    from psc_fem.phonons import spectrum
 
     comm = _comm()
     if args.curves:
@@ -145,7 +137,7 @@ def cmd_info(args):
 
     from mpi4py import MPI
 
-    from psc_fem.io import versions
+    from psc_fem.io.writer import versions
 
     comm = _comm()
     if comm.rank == 0:
@@ -208,17 +200,15 @@ def build_parser(argv=None):
 
 
 PLUGGED = (
-    ("sweep", "psc_fem.sweep", "I-V curves: many currents as an MPI batch"),
-    ("critical", "psc_fem.critical", "critical current J0 by bisection"),
-    ("cool", "psc_fem.cooling", "cooling balance of a PSC filament (Eqs. 14-15)"),
+    ("sweep", "psc_fem.studies.sweep", "I-V curves: many currents as an MPI batch"),
+    ("critical", "psc_fem.studies.critical", "critical current J0 by bisection"),
+    ("cool", "psc_fem.cooling.balance", "cooling balance of a PSC filament (Eqs. 14-15)"),
 )
 
 
 def main(argv=None):
     parser = build_parser(argv)
     args = parser.parse_args(argv)
-    from psc_fem.options import ConfigError
-
     try:
         return args.func(args)
     except (ConfigError, UsageError, FileNotFoundError) as exc:

@@ -16,7 +16,8 @@ from importlib import resources
 import numpy as np
 from scipy import constants as sc
 
-from .kapitza import Acoustic
+from psc_fem.cooling.kapitza import Acoustic
+from psc_fem.errors import MaterialError  # noqa: F401  (raised here)
 
 L0 = math.pi**2 / 3.0 * (sc.k / sc.e) ** 2  # Lorenz number, W Ohm / K^2
 
@@ -31,10 +32,6 @@ COMMON = ("density", "c_l", "c_t", "theta_D")
 SUPERCONDUCTOR = ("Tc", "gap_ratio", "lambda_ep", "tau_eps_tc", "fermi_energy", "rho_n", "dos")
 OPTIONAL = ("sigma_ep", "k_a", "k_n")
 META = ("kind", "name", "k_model", "k_range")
-
-
-class MaterialError(ValueError):
-    """A bad table row or override; the message names material and key."""
 
 
 @dataclass(frozen=True)

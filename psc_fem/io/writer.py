@@ -11,7 +11,7 @@ series.h5 layout (DESIGN.md section 6):
 Only rank 0 touches the files.  None is open between flushes: every flush
 replaces series.h5, fields.h5, fields.xdmf and run.json atomically, so a
 run killed at any moment leaves files that h5py and meshio open, complete
-up to the last flush (psc_fem.checkpoint, docs/reliability.md).
+up to the last flush (psc_fem.io.checkpoint, docs/reliability.md).
 """
 
 import json
@@ -23,8 +23,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from psc_fem.checkpoint import CHECKPOINT, atomic_h5, remove_stale_tmp, truncate_series
-from psc_fem.xdmf import XdmfSeries
+from psc_fem.io.checkpoint import CHECKPOINT, atomic_h5, remove_stale_tmp, truncate_series
+from psc_fem.io.xdmf import XdmfSeries
 
 STEP_FIELDS = ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")
 
@@ -67,7 +67,7 @@ class RunWriter:
     """Writes one run directory while the integrator advances."""
 
     def __init__(self, out_dir, config, evaluator, comm, write_fields=True, resume=None, extra_steps=None, extra_data=None):
-        """``resume``: a checkpoint (psc_fem.checkpoint) whose run directory this continues.
+        """``resume``: a checkpoint (psc_fem.io.checkpoint) whose run directory this continues.
 
         ``extra_steps``: more per-step datasets, name -> trailing shape (() for
         scalars); ``extra_data``: fixed root datasets, name -> array.
@@ -84,8 +84,8 @@ class RunWriter:
         if resume is not None:
             self.n_steps, self.n_frames = int(resume["n_steps"]), int(resume["n_frames"])
         # The files are never open between flushes: each flush replaces them
-        # atomically (psc_fem.checkpoint.atomic_h5), so a kill leaves them readable.
-        self.auto_flush = True  # False: a psc_fem.checkpoint.Checkpointer decides when
+        # atomically (psc_fem.io.checkpoint.atomic_h5), so a kill leaves them readable.
+        self.auto_flush = True  # False: a psc_fem.io.checkpoint.Checkpointer decides when
         self.run_info = {
             "status": "running",
             "parameters": config.model_dump(),

@@ -13,12 +13,12 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .phonons import figures
-from .phonons.flux import FluxModel, phonon_weight, trapezoid_weights
-from .phonons.periods import find_minima, full_periods, window_integrals
-from .phonons.spectral import VARIANTS, eta1
-from .phonons.table import PSI_MAX, load_table
-from .phonons.units import temperature_in_delta0
+from psc_fem.plotting import fig2 as figures
+from .flux import FluxModel, phonon_weight, trapezoid_weights
+from .periods import find_minima, full_periods, window_integrals
+from .spectral import VARIANTS, eta1
+from .table import PSI_MAX, load_table
+from .units import temperature_in_delta0
 
 FIG2B_PSI = (0.2, 0.5, 0.8, 1.0)
 CURVE_OMEGA_MAX_IN_T = 10.0

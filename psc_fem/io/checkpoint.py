@@ -61,7 +61,7 @@ import h5py
 import numpy as np
 
 from psc_fem import signals
-from psc_fem.options import ConfigError
+from psc_fem.errors import ResumeError
 
 CHECKPOINT = "checkpoint.h5"
 LOCK = ".psc_fem.lock"
@@ -70,10 +70,6 @@ THROTTLE = 20.0
 PARTS = ("u1", "u2", "phi")
 # config keys that may differ between a run and its resume (they do not change results)
 MAY_CHANGE = ("output.dir", "output.checkpoint_every", "output.checkpoint_wall")
-
-
-class ResumeError(ConfigError):
-    """A run directory that cannot be resumed with this config (exit code 2, nothing written)."""
 
 
 # ---- crash-safe files ------------------------------------------------------

@@ -8,7 +8,7 @@ layout directly: fields.h5 holds /Mesh/geometry, /Mesh/topology and
 share the mesh.  Point fields are Center="Node", cell averages
 Center="Cell".  The owner calls flush() every block of frames.
 
-Kill safety (psc_fem.checkpoint): fields.h5 is never modified in place; a
+Kill safety (psc_fem.io.checkpoint): fields.h5 is never modified in place; a
 flush appends the block to a copy and renames it over fields.h5, then
 the XML is extended the same way (copy, append the new grids before the
 closing tags, rename).  The XML lists only frames already in fields.h5.
@@ -31,7 +31,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from psc_fem.checkpoint import ResumeError, atomic_h5
+from psc_fem.io.checkpoint import ResumeError, atomic_h5
 
 LIBVER = ("v108", "v108")
 _FOOTER = "</Grid>\n</Domain>\n</Xdmf>\n"

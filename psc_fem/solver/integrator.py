@@ -2,7 +2,7 @@
 
 `Integrator.run` advances a `WireProblem` to t_end.  Each step: predict
 (extrapolate the history), solve with Newton, estimate the local error
-from corrector - predictor (psc_fem.stepping), accept or reject, and hand
+from corrector - predictor (psc_fem.solver.bdf), accept or reject, and hand
 accepted steps to the observers (series, frames, checkpoints).  A Newton
 failure shrinks the step by 4 and retries; below time.dt_min the run stops
 with a `StepFailure` that names time, step and residual.
@@ -20,11 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from mpi4py import MPI
 
-from psc_fem.stepping import StepController, bdf_weights, error_factor, extrapolation_weights, interval_weights, link_nodes
-
-
-class StepFailure(RuntimeError):
-    """Newton could not converge even at the smallest allowed step."""
+from psc_fem.errors import StepFailure  # noqa: F401  (raised here)
+from psc_fem.solver.bdf import StepController, bdf_weights, error_factor, extrapolation_weights, interval_weights, link_nodes
 
 
 @dataclass
@@ -38,7 +35,7 @@ class Step:
     residuals: np.ndarray
     error: float
     current: float
-    link_nodes: tuple = ()  # times (from t - dt) of the phi values of this step's link (psc_fem.stepping.link_nodes)
+    link_nodes: tuple = ()  # times (from t - dt) of the phi values of this step's link (psc_fem.solver.bdf.link_nodes)
 
 
 @dataclass

@@ -16,7 +16,7 @@ Im(Psi* D_tau Psi) = 0, i.e. Psi_{n+1} = exp(-i int phi) Psi_n.  The phi
 rows sum to zero (the weak balance tested with w = 1), so the centre's
 row gives way to the gauge row.  All rows are local to one cell: the
 system stays sparse and the parallel solver exact.  Output is transformed
-to the antisymmetric gauge for any wire (psc_fem.fields):
+to the antisymmetric gauge for any wire (psc_fem.solver.fields):
 phi -> phi - (phi(-L/2) + phi(L/2))/2, Psi -> Psi exp(-i (theta_- + theta_+)/2).
 
 Normal-metal banks (``[wire.banks] kind = "normal"``, docs/geometry.md)
@@ -71,10 +71,10 @@ def petsc_options(user, comm):
         opts["pc_factor_mat_ordering_type"] = "natural"
     else:
         # Each rank factors its own piece of the chain the same way; the few
-        # couplings across cuts are solved exactly (psc_fem.dd_solver).
+        # couplings across cuts are solved exactly (psc_fem.solver.dd_solver).
         # MUMPS was 2.5x slower than PETSc's LU even on one rank.
         opts["pc_type"] = "python"
-        opts["pc_python_type"] = "psc_fem.dd_solver.WoodburyPC"
+        opts["pc_python_type"] = "psc_fem.solver.dd_solver.WoodburyPC"
     if any(key.startswith("pc_factor") for key in user) and "pc_type" not in user:
         opts["pc_type"] = "lu"  # e.g. pc_factor_mat_solver_type = "mumps" on several ranks
     opts.update(user)
@@ -283,7 +283,7 @@ class WireProblem:
 
         Returns (phi(-L/2), phi(L/2), |Psi(0)|, link(-L/2), link(L/2));
         V = phi(-L/2) - phi(L/2).  ``link``: an array whose phi slot holds
-        int phi dtau over a step (psc_fem.driver), which turns the end phases.
+        int phi dtau over a step (psc_fem.solver.integrator), which turns the end phases.
         """
         array = self.w.x.array if array is None else array
         vals = np.zeros(5)

@@ -46,7 +46,7 @@ PLATE_KINDS = ("insulator", "metal", "polymer", "superconductor")
 
 
 def _usage_error():
-    from psc_fem.cli import UsageError
+    from psc_fem.errors import UsageError
 
     return UsageError
 
@@ -99,7 +99,7 @@ class Cooling(_Section):
 
 
 class Heat(_Section):
-    """[heat]: the Fig. 3 cross-section for the FEM model (psc_fem.heat) and the plates
+    """[heat]: the Fig. 3 cross-section for the FEM model (psc_fem.cooling.heat) and the plates
     of the full lumped balance. The plates' widths are the pitch of a periodic
     array of filaments (insulated sides by symmetry)."""
 
@@ -153,7 +153,7 @@ def validate(data):
 
 def load_config(path=None, run_dir=None, overrides=()):
     """A CoolConfig from a TOML file (paths relative to it) or for a run directory."""
-    from psc_fem.options import parse_assignment
+    from psc_fem.config import parse_assignment
 
     data, base = {}, Path.cwd()
     if path is not None:
@@ -282,7 +282,7 @@ def _spectrum(run_dir, t_over_tc, gamma, variant, out_dir):
                     and v == variant):
                 return (float(np.mean(f["E_plus"][()])), float(np.mean(f["E_minus"][()])),
                         float(np.max(f["identity_residual"][()])))
-    from psc_fem.spectrum import run_spectrum
+    from psc_fem.phonons.spectrum import run_spectrum
 
     s = run_spectrum(run_dir, temperature=t_over_tc, gamma=gamma, variant=variant,
                      out_dir=out_dir if out_dir is not None else run_dir)
@@ -775,8 +775,8 @@ def cool(cfg, out_dir=None, samples=None, heat=None, comm=None, echo=print):
             raise _usage_error()(f"cooling.run: {run_dir} is not a run directory and cooling.simulate is not set")
         if not Path(c.simulate).is_file():
             raise _usage_error()(f"cooling.simulate: config file not found: {c.simulate}")
-        from psc_fem.options import load_config as load_run_config
-        from psc_fem.simulate import simulate
+        from psc_fem.config import load_config as load_run_config
+        from psc_fem.solver.simulation import simulate
 
         run_cfg = load_run_config(c.simulate, c.simulate_set)  # validated before anything is written
         simulate(run_cfg, run_dir, comm=comm, progress=False, echo=False)
@@ -796,7 +796,7 @@ def cool(cfg, out_dir=None, samples=None, heat=None, comm=None, echo=print):
                  else (None, None))
     fem = None
     if (cfg.heat.enabled if heat is None else heat):
-        from psc_fem.heat import solve_cross_section
+        from psc_fem.cooling.heat import solve_cross_section
 
         fem = solve_cross_section(cfg, mats, nom, out / "heat", comm=comm)
     if comm.rank != 0:
@@ -836,7 +836,7 @@ def cool(cfg, out_dir=None, samples=None, heat=None, comm=None, echo=print):
         "heat_fem": fem,
         "files": {"json": str(out / "cool.json"), "figure": str(out / "cool.png")},
     }
-    from psc_fem.io import write_json
+    from psc_fem.io.writer import write_json
 
     write_json(out / "cool.json", _clean(result))
     if echo:

@@ -23,7 +23,7 @@ shrinks by N/K + 1 per round).  Without --bracket the upper end is found
 by doubling from j = 0.5 (j = 0 is stationary).
 
 Grids: --lengths and/or --deltas run one bisection per (length, delta),
-the grid points spread over the groups by psc_fem.batch (dynamic), and
+the grid points spread over the groups by psc_fem.studies.batch (dynamic), and
 write critical_grid.csv / .json / .png.
 
 ``stationary_branch_max(L)`` solves the stationary GL equation between
@@ -47,7 +47,7 @@ V_TOL = 1e-6
 
 
 def _usage(message):
-    from psc_fem.cli import UsageError
+    from psc_fem.errors import UsageError
 
     return UsageError(message)
 
@@ -138,8 +138,8 @@ class ProbeStop:
 
 def probe(config, current, run_dir, comm, ramp_time=50.0, t_max=3000.0, v_tol=V_TOL, poll=None):
     """One probe at ``current``: {'current', 'verdict', 'reason', 'flag', 't', 'wall'} (all ranks)."""
-    from psc_fem.driver import StepFailure
-    from psc_fem.simulate import simulate
+    from psc_fem.solver.integrator import StepFailure
+    from psc_fem.solver.simulation import simulate
 
     j = float(current)
     cfg = config.replace(
@@ -247,7 +247,7 @@ def critical_current(config, out_dir, tolerance=0.005, bracket=None, groups=None
                      t_max=3000.0, say=None, poll=None):
     """J0 of ``config``: a dict with J0, bracket, tolerance, probes (on every rank of the caller).
 
-    Either ``groups`` (psc_fem.batch.Groups: every group probes one point per
+    Either ``groups`` (psc_fem.studies.batch.Groups: every group probes one point per
     round, results shared over the world) or ``comm`` (one communicator,
     one probe at a time).
     """
@@ -298,7 +298,7 @@ GRID_COLUMNS = ("length", "delta", "J0", "lo", "hi", "probes", "flagged", "gl_br
 def critical_grid(config, lengths, deltas, out_dir, groups, tolerance, bracket=None, ramp_time=50.0, t_max=3000.0,
                   gl=False, progress=True, quiet=False, schedule="dynamic"):
     """One bisection per (length, delta), spread over the groups; rows on world rank 0."""
-    from psc_fem import batch
+    from psc_fem.studies import batch
 
     tasks = [(L, d) for L in lengths for d in deltas]
     costs = [L * max(L, 5.0) * (1 + d) ** 0.5 for L, d in tasks]
@@ -310,7 +310,7 @@ def critical_grid(config, lengths, deltas, out_dir, groups, tolerance, bracket=N
                                comm=comm, ramp_time=ramp_time, t_max=t_max, poll=poll)
         if comm.rank != 0:
             return None
-        from psc_fem.io import write_json
+        from psc_fem.io.writer import write_json
 
         write_json(Path(out_dir) / "grid" / f"L={L:g}_delta={d:.4g}" / "critical.json", res)
         return {
@@ -334,7 +334,7 @@ def write_grid(rows, out_dir, tolerance):
         w.writerow(GRID_COLUMNS)
         for r in rows:
             w.writerow([f"{r[c]:.10g}" if isinstance(r[c], float) else r[c] for c in GRID_COLUMNS])
-    from psc_fem.io import write_json
+    from psc_fem.io.writer import write_json
 
     write_json(out / "critical_grid.json", {"tolerance": tolerance, "depairing": DEPAIRING, "rows": rows})
     plot_grid(rows, out / "critical_grid.png")
@@ -398,7 +398,7 @@ def add_arguments(p):
 
 
 def main(args):
-    from psc_fem.options import load_config
+    from psc_fem.config import load_config
 
     config = load_config(args.config, args.set)
     tol = args.tolerance
@@ -425,8 +425,8 @@ def main(args):
         config.replace(wire={"length": L})
     for d in deltas or []:
         config.replace(model={"delta": d})
-    from psc_fem import batch
-    from psc_fem.cli import _comm
+    from psc_fem.studies import batch
+    from psc_fem.cli.common import world as _comm
 
     world = _comm()
     k = args.ranks_per_run or 1
@@ -463,7 +463,7 @@ def main(args):
         res["gl_branch_max"] = stationary_branch_max(config.wire.length)
         say(f"GL stationary-branch maximum (rigid banks, solve_bvp): {res['gl_branch_max']:.6f}")
     if rank0:
-        from psc_fem.io import write_json
+        from psc_fem.io.writer import write_json
 
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / "critical.json", res)

@@ -5,14 +5,14 @@
         [--periods N] [--schedule dynamic|static] [--set section.key=value] [--quiet]
 
 independent   every current from the uniform state Psi = 1, the runs spread
-              over the N/K groups of `mpirun -n N` (psc_fem.batch);
+              over the N/K groups of `mpirun -n N` (psc_fem.studies.batch);
 continuation  an adiabatic staircase: each current starts from the final
               state of the previous one, START -> STOP and, with --down,
               back to START, to expose hysteresis.  Sequential in current
               by nature: one group of K ranks (default K = N) does it.
 --down alone implies continuation.
 
-Every run stops as soon as its state is decided (psc_fem.sweep.Decider):
+Every run stops as soon as its state is decided (psc_fem.studies.sweep.Decider):
 N whole periods after the transient, relaxed to V = 0, or a settled normal
 domain; otherwise at time.t_end.  Each run gets its own directory
 DIR/runs/<branch>_j=<current>/ (fields.xdmf for ParaView, series.h5,
@@ -42,7 +42,7 @@ MAX_RUNS = 10_000
 
 
 def _usage(message):
-    from psc_fem.cli import UsageError
+    from psc_fem.errors import UsageError
 
     return UsageError(message)
 
@@ -88,7 +88,7 @@ class Decider:
 
     Checked every ``every`` steps (the poll for the batch dispatcher runs
     at every step).  Decided when
-    * periodic: settled as `psc_fem.analysis.settle_check` says (the last
+    * periodic: settled as `psc_fem.analysis.periods.settle_check` says (the last
       ``periods`` windings of the end-phase difference agree to ``settle``
       with the ones before and with those a quarter of the run earlier),
       so that no I-V point quotes a transient, and ``skip`` + ``periods``
@@ -98,14 +98,14 @@ class Decider:
       same mean V to ``settle`` (a normal domain's edges can drift slowly
       while the phase winds regularly);
     * superconducting: no slip in the run's last half and V relaxed
-      (`psc_fem.psc_count.relaxed`), after at least ``t_min``;
+      (`psc_fem.analysis.psc_count.relaxed`), after at least ``t_min``;
     * normal domain: psi_min (min over the wire of |Psi|) below 0.1 for the
       last max(30, 0.2 tau) and V steady to 1% over that window.
     Depends on the series only (identical on all ranks of a run).
     """
 
     def __init__(self, periods=6, skip=1, t_min=20.0, every=20, poll=None, settle=2e-3, josephson=True):
-        from psc_fem.analysis import WindingCounter
+        from psc_fem.analysis.periods import WindingCounter
 
         self.periods, self.skip, self.t_min, self.every = periods, skip, t_min, every
         self.settle = settle
@@ -121,7 +121,7 @@ class Decider:
         self.k += 1
         if self.k % self.every:
             return None
-        from psc_fem.psc_count import relaxed, slip_events
+        from psc_fem.analysis.psc_count import relaxed, slip_events
 
         t = np.asarray(s["t"])
         if t[-1] < self.t_min:
@@ -130,7 +130,7 @@ class Decider:
         V = np.asarray(s["V"])
         slips = slip_events(t, pmin)
         if self.josephson:
-            from psc_fem.analysis import settle_check
+            from psc_fem.analysis.periods import settle_check
 
             # theta_+ - theta_- = 2 theta_+ (antisymmetric gauge); fed once per check
             self.windings.feed(t[self._fed:], 2 * np.asarray(s["theta_plus"][self._fed:]))
@@ -141,7 +141,7 @@ class Decider:
                 return "periodic"
         elif slips.size >= self.skip + self.periods + 1:
             # settled: mean V over the older and the newer half of the periods agree
-            from psc_fem.analysis import mean_over
+            from psc_fem.analysis.periods import mean_over
 
             used = slips[-(self.periods + 1):]
             mid = used[len(used) // 2]
@@ -183,7 +183,7 @@ def _reusable(run_dir, config, comm):
     """True (on every rank of ``comm``) when ``run_dir`` holds this run, completed: --resume skips it."""
     done = False
     if comm.rank == 0:
-        from psc_fem.checkpoint import is_complete
+        from psc_fem.io.checkpoint import is_complete
 
         path = Path(run_dir) / "run.json"
         try:
@@ -202,10 +202,10 @@ def run_point(config, current, run_dir, comm, poll=None, initial_state=None, per
     classified again without running (its ``wall_time`` is then 0); an
     interrupted one continues from its checkpoint (`simulate(resume=True)`).
     """
-    from psc_fem.driver import StepFailure
-    from psc_fem.options import ConfigError
-    from psc_fem.psc_count import iv_point
-    from psc_fem.simulate import simulate
+    from psc_fem.solver.integrator import StepFailure
+    from psc_fem.config import ConfigError
+    from psc_fem.analysis.psc_count import iv_point
+    from psc_fem.solver.simulation import simulate
 
     cfg = config.replace(drive={"current": float(current)})
     decider = Decider(periods=periods, skip=skip, poll=poll, josephson=not cfg.wire.normal_banks)
@@ -253,7 +253,7 @@ def estimate_j0(config):
     Solved (a second or two) for L <= 12 xi; longer wires are within 0.005
     of the depairing current 2/(3 sqrt 3), which is used instead.
     """
-    from psc_fem.critical import DEPAIRING, stationary_branch_max
+    from psc_fem.studies.critical import DEPAIRING, stationary_branch_max
 
     if config.wire.length > 12:
         return DEPAIRING
@@ -279,7 +279,7 @@ def run_sweep(config, currents, out_dir, mode="independent", down=False, ranks_p
     """
     from mpi4py import MPI
 
-    from psc_fem import batch
+    from psc_fem.studies import batch
 
     world = MPI.COMM_WORLD if world is None else world
     k = ranks_per_run or (world.size if mode == "continuation" else 1)
@@ -472,7 +472,7 @@ def write_outputs(rows, out, config, meta):
     write_csv(rows, out / "iv.csv")
     write_h5(rows, out / "iv.h5", config, meta)
     plot_iv(rows, out / "iv.png", iv_title(config.model_dump(), meta.get("mode", "")))
-    from psc_fem.io import write_json
+    from psc_fem.io.writer import write_json
 
     write_json(out / "sweep.json", {**meta, "config": config.model_dump(), "rows": rows})
     return [out / "iv.csv", out / "iv.h5", out / "iv.png", out / "sweep.json"]
@@ -505,7 +505,7 @@ def add_arguments(p):
 
 
 def main(args):
-    from psc_fem.options import load_config
+    from psc_fem.config import load_config
 
     config = load_config(args.config, args.set)
     currents = parse_currents(args.currents)
@@ -518,7 +518,7 @@ def main(args):
         raise _usage("--periods must be at least 2")
     if args.resume and mode != "independent":
         raise _usage("--resume works with --mode independent (a continuation branch is one chain of states)")
-    from psc_fem.cli import _comm
+    from psc_fem.cli.common import world as _comm
 
     world = _comm()
     k = args.ranks_per_run or (world.size if mode == "continuation" else 1)

@@ -17,8 +17,8 @@ general-purpose analysis, which costs more than the whole step here
 (docs/performance.md).
 
 Selected with PETSc options ``pc_type = python`` and
-``pc_python_type = psc_fem.dd_solver.WoodburyPC`` (the default on more than
-one rank; see psc_fem.problem.petsc_options).
+``pc_python_type = psc_fem.solver.dd_solver.WoodburyPC`` (the default on more than
+one rank; see psc_fem.solver.problem.petsc_options).
 """
 
 import numpy as np

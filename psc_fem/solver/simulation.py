@@ -6,7 +6,6 @@ with the BDF polynomial (dense output), so frames cost nothing in step size.
 """
 
 import math
-import types
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,15 +16,15 @@ from mpi4py import MPI
 from tqdm import tqdm
 
 from psc_fem import signals
-from psc_fem.analysis import Settler, format_summary, periodic_stats
+from psc_fem.analysis.periods import Settler, format_summary, periodic_stats
 from psc_fem import feedback
-from psc_fem.checkpoint import Checkpointer, ResumeError, RunLock, prepare_resume
-from psc_fem.driver import Integrator, StepFailure
-from psc_fem.fields import FieldEvaluator
-from psc_fem.io import RunWriter, read_series
-from psc_fem.options import load_config
-from psc_fem.problem import WireProblem
-from psc_fem.stepping import dense_weights, interval_weights
+from psc_fem.io.checkpoint import Checkpointer, ResumeError, RunLock, prepare_resume
+from psc_fem.solver.integrator import Integrator, StepFailure
+from psc_fem.solver.fields import FieldEvaluator
+from psc_fem.io.writer import RunWriter, read_series
+from psc_fem.config import load_config
+from psc_fem.solver.problem import WireProblem
+from psc_fem.solver.bdf import dense_weights, interval_weights
 
 
 @dataclass
@@ -129,7 +128,7 @@ class Recorder:
         The history is carried to the newest time t_{n+1}, interpolated by
         the BDF polynomial there (value and covariant rate), and carried back
         to tf along int_tf^t_{n+1} phi dtau, phi interpolated as in the
-        step's link (``nodes``, psc_fem.stepping.link_nodes).
+        step's link (``nodes``, psc_fem.solver.bdf.link_nodes).
         """
         p, times = self.p, self.recent
         value, deriv = dense_weights(times, tf)
@@ -148,7 +147,7 @@ class Recorder:
             back[phi] = sum(w * y[phi] for w, y in zip(weights, integ.history))
         state, rate = p.transport(state, -back[phi]), p.transport(rate, -back[phi])
         *_, back_l, back_r = p.end_values(link=back)
-        chi = 0.5 * (self.theta_m + back_l + self.theta_p + back_r)  # output gauge (psc_fem.fields)
+        chi = 0.5 * (self.theta_m + back_l + self.theta_p + back_r)  # output gauge (psc_fem.solver.fields)
         self.ev.evaluate(state, rate, chi, dense=(integ.history[: len(times)], turns, back, value, deriv))
         self.writer.add_frame(tf)
 
@@ -160,7 +159,7 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
              gauge=None):
     """Run one wire and return its `Result`.
 
-    ``config``: a `psc_fem.options.Config` or a path to a TOML file.
+    ``config``: a `psc_fem.config.Config` or a path to a TOML file.
     ``out_dir``: run directory (default: config.output.dir).  ``progress``:
     show a progress bar (default: when stderr is a terminal, rank 0 only).
     ``initial_state``: a previous Result's ``final_state`` (same wire, same
@@ -172,8 +171,8 @@ def simulate(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True
     holds the reason and time).  It must depend only on the series, whose
     values are identical on all ranks, so every rank stops at the same step.
     ``resume``: continue the run in ``out_dir`` from its last checkpoint
-    (psc_fem.checkpoint): its parameters must equal the config's, except
-    that time.t_end may grow (else `psc_fem.checkpoint.ResumeError`, a
+    (psc_fem.io.checkpoint): its parameters must equal the config's, except
+    that time.t_end may grow (else `psc_fem.io.checkpoint.ResumeError`, a
     ConfigError, before anything is written); without run.json or
     checkpoint the run starts from tau = 0.  ``initial_state`` is then ignored.
     ``gauge``: optional callable c(tau); the solver then fixes phi(0) = c(tau)
@@ -274,7 +273,7 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
 
 
 def run_stats(config, series):
-    """`psc_fem.analysis.periodic_stats` of a run's series, with the config's settle parameters."""
+    """`psc_fem.analysis.periods.periodic_stats` of a run's series, with the config's settle parameters."""
     tm = config.time
     return periodic_stats(series["t"], series["V"], series["theta_plus"] - series["theta_minus"], series["psi_min"],
                           periods=tm.settle_periods, rtol=tm.settle_rtol, josephson=not config.wire.normal_banks)
@@ -292,13 +291,3 @@ def _with_settler(config, stop):
         return stop(series) or settler(series)
 
     return both
-
-
-class _CallableModule(types.ModuleType):
-    """`psc_fem.simulate(config)` works although `simulate` is also this module's name."""
-
-    def __call__(self, *args, **kwargs):
-        return simulate(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

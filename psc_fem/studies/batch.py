@@ -28,12 +28,10 @@ from dataclasses import dataclass
 
 from mpi4py import MPI
 
+from psc_fem.errors import BatchError  # noqa: F401  (raised here)
+
 _REQUEST, _TASK = 11, 12
 _STOP = -1
-
-
-class BatchError(RuntimeError):
-    """A task failed on some group (the message names the task)."""
 
 
 @dataclass
@@ -63,7 +61,7 @@ def split(world=None, ranks_per_run=1):
     # run while other groups wait for the dispatcher (a deadlock).
     import dolfinx.fem.petsc  # noqa: F401
 
-    import psc_fem.simulate  # noqa: F401
+    import psc_fem.solver.simulation  # noqa: F401
 
     k = int(ranks_per_run)
     if k < 1 or world.size % k:

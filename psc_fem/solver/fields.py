@@ -2,7 +2,7 @@
 
 Frames fall between time steps: Psi and its covariant rate D_tau Psi come
 from the BDF polynomial of Psi carried along the links (dense output,
-psc_fem.simulate), and phi is then solved again from the current balance
+psc_fem.solver.simulation), and phi is then solved again from the current balance
 (A.3), which is linear in phi for given Psi and d|Psi|^2/dtau =
 2 Re(Psi* D_tau Psi).  So every frame satisfies js + jn + jint = j
 exactly, as the steps do.
@@ -18,7 +18,7 @@ densities, and their sum is j / <S>_e (docs/geometry.md).
 
 Gauge: the solver's phi(0) = 0 becomes the paper's antisymmetric (A.6)
 by phi -> phi + c, c = -(phi(-L/2) + phi(L/2))/2, and Psi -> Psi exp(-i chi),
-chi = (theta_- + theta_+)/2 the mean of the end phases (psc_fem.problem).
+chi = (theta_- + theta_+)/2 the mean of the end phases (psc_fem.solver.problem).
 For a symmetric wire c = chi = 0 to round-off.
 """
 
@@ -32,7 +32,7 @@ from dolfinx import fem, la, mesh
 
 from psc_fem.forms import current_parts, transport
 from psc_fem.forms.tdgl import D
-from psc_fem.stepping import MAX_ORDER
+from psc_fem.solver.bdf import MAX_ORDER
 
 POINT_FIELDS = ("abs_psi", "re_psi", "im_psi", "phi", "dabs_psi_dt")
 CELL_FIELDS = ("js", "jn", "jint")
@@ -138,7 +138,7 @@ class FieldEvaluator:
         gauge = mesh.locate_entities(problem.msh, 0, lambda x: np.isclose(x[0], 0.0))
         bc = fem.dirichletbc(0.0, fem.locate_dofs_topological(Q, 0, gauge), Q)
         if problem.comm.size > 1:  # the exact domain decomposition of the Newton solves
-            options = {"ksp_type": "preonly", "pc_type": "python", "pc_python_type": "psc_fem.dd_solver.WoodburyPC"}
+            options = {"ksp_type": "preonly", "pc_type": "python", "pc_python_type": "psc_fem.solver.dd_solver.WoodburyPC"}
         else:
             options = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "petsc", "pc_factor_mat_ordering_type": "natural"}
         self._phi_problem = dolfinx.fem.petsc.LinearProblem(a, L, bcs=[bc], petsc_options_prefix="psc_frame_", petsc_options=options)
@@ -165,7 +165,7 @@ class FieldEvaluator:
 
         ``state``, ``rate``: node values.  ``dense`` = (history, turns,
         back, value weights, derivative weights) of the dense output that
-        gave them (psc_fem.simulate.Recorder); the currents and phi then use
+        gave them (psc_fem.solver.simulation.Recorder); the currents and phi then use
         the same expressions at quadrature points (see __init__).  Without
         it, (state, rate) are used as they are.  ``chi`` = (theta_- +
         theta_+)/2 turns Psi to the antisymmetric gauge (module doc).

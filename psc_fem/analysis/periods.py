@@ -115,7 +115,7 @@ def settle_check(c, periods=SETTLE_PERIODS, rtol=SETTLE_RTOL, lookback=LOOKBACK)
 
 
 class Settler:
-    """``stop`` hook of `psc_fem.simulate.simulate` for ``time.until = "periodic"``.
+    """``stop`` hook of `psc_fem.solver.simulation.simulate` for ``time.until = "periodic"``.
 
     Ends the run once it is settled (periodic on the last ``periods``
     windings, `settle_check`) or stationary (`stationary`, checked every

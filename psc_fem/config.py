@@ -15,12 +15,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_serializer, model_validator
 
+from psc_fem.errors import ConfigError
+
 U_EXACT = math.pi**4 / (14 * 1.2020569031595942)  # pi^4 / (14 zeta(3)) = 5.7882...
 U_SEED = 5.798  # the paper's value: zeta(3) rounded to 1.2
-
-
-class ConfigError(ValueError):
-    """Invalid configuration; the message names the offending key."""
 
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -253,7 +251,7 @@ class Time(_Section):
 class Output(_Section):
     """[output]: run directory, the spacing of field frames (in tau), checkpoints.
 
-    A checkpoint (psc_fem.checkpoint) is written at every flush of the output:
+    A checkpoint (psc_fem.io.checkpoint) is written at every flush of the output:
     when a block (512 steps or 64 frames) is full or ``checkpoint_every`` of
     simulated time has passed (unless copying the files would then cost more
     than ~5% of the run), and at the latest every ``checkpoint_wall`` seconds.

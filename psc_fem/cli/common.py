@@ -1,0 +1,9 @@
+"""Helpers shared by the command modules."""
+
+
+def world():
+    """MPI.COMM_WORLD, with the DOLFINx wheel initialised first."""
+    import psc_fem  # noqa: F401  (initialises the DOLFINx wheel)
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD

@@ -1,0 +1,182 @@
+"""The run directory: every file name in it, and the readers of those files.
+
+A run directory (docs/design.md, docs/cli.md) holds
+
+    series.h5      per-step series, frames on the node grid, parameters as attributes
+    run.json       status, parameters, versions, statistics
+    fields.xdmf/.h5  the fields per frame, for ParaView
+    checkpoint.h5  the integrator's state for --resume
+    spectrum.h5, fig1.png, fig2.png   post-processing (psc-fem spectrum / plot)
+    .psc_fem.lock  held by the process that writes the directory
+
+This module is the only one that spells these names.  Writers (psc_fem.io)
+take their paths from a `RunDirectory`; readers (`psc_fem.solution`,
+analysis, studies, cooling) go through its `read_*` methods, so the file
+layout can change in one place.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# The per-step datasets every run writes (docs/cli.md, "series.h5").
+STEP_FIELDS = ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")
+
+
+class RunDirectory:
+    """Paths and readers of one run directory (which need not exist yet)."""
+
+    SERIES = "series.h5"
+    RUN_INFO = "run.json"
+    FIELDS_XDMF = "fields.xdmf"
+    CHECKPOINT = "checkpoint.h5"
+    SPECTRUM = "spectrum.h5"
+    LOCK = ".psc_fem.lock"
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"RunDirectory({str(self.path)!r})"
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+    # ---- paths -------------------------------------------------------------
+
+    @property
+    def series(self) -> Path:
+        return self.path / self.SERIES
+
+    @property
+    def run_info(self) -> Path:
+        return self.path / self.RUN_INFO
+
+    @property
+    def fields_xdmf(self) -> Path:
+        return self.path / self.FIELDS_XDMF
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.path / self.CHECKPOINT
+
+    @property
+    def spectrum(self) -> Path:
+        return self.path / self.SPECTRUM
+
+    @property
+    def lock(self) -> Path:
+        return self.path / self.LOCK
+
+    def figure(self, name: str, suffix: str = ".png") -> Path:
+        """Path of a figure of this run, e.g. figure("fig1") -> DIR/fig1.png."""
+        return self.path / f"{name}{suffix}"
+
+    # ---- questions ---------------------------------------------------------
+
+    def is_run(self) -> bool:
+        """The directory holds a run's series (finished or not)."""
+        return self.series.is_file()
+
+    def require_run(self) -> None:
+        """FileNotFoundError naming the directory unless it holds a run."""
+        if not self.is_run():
+            raise FileNotFoundError(f"{self.path} is not a psc_fem run directory (no {self.SERIES})")
+
+    def has_spectrum(self) -> bool:
+        return self.spectrum.is_file()
+
+    def state(self) -> str | None:
+        """None (no run.json), "completed", "failed", "interrupted", "running" or "killed".
+
+        "killed": run.json says running but no live process holds the lock
+        (SIGKILL, node failure, out of memory).  All but "completed" can be
+        continued with ``psc-fem run CONFIG --out DIR --resume``.
+        """
+        from psc_fem.io.lock import lock_holder
+
+        try:
+            status = self.read_run_info(missing_ok=False).get("status")
+        except (OSError, ValueError):
+            return None
+        if status == "running" and lock_holder(self.lock) is None:
+            return "killed"
+        return status
+
+    def is_complete(self, t_end: float | None = None) -> bool:
+        """A completed run (to at least ``t_end`` if given); sweeps skip such points on resume."""
+        if self.state() != "completed":
+            return False
+        if t_end is None:
+            return True
+        return float(self.read_run_info()["parameters"]["time"]["t_end"]) >= t_end
+
+    # ---- readers -----------------------------------------------------------
+
+    def read_run_info(self, missing_ok: bool = True) -> dict[str, Any]:
+        """run.json as a dict ({} if absent and ``missing_ok``)."""
+        if missing_ok and not self.run_info.is_file():
+            return {}
+        return json.loads(self.run_info.read_text())
+
+    def read_series(self, comm=None, fields: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+        """The per-step series as numpy arrays (``fields``: only these; default all).
+
+        With ``comm``, rank 0 reads and every rank receives the same arrays.
+        """
+        import h5py
+
+        data = None
+        if comm is None or comm.rank == 0:
+            with h5py.File(self.series, "r") as f:
+                if fields is not None:
+                    data = {k: f[k][:] for k in fields}
+                else:
+                    data = {k: f[k][:] for k in STEP_FIELDS}
+                    for k, ds in f.items():  # per-step datasets beyond STEP_FIELDS (e.g. psc_fem.feedback's)
+                        if k not in data and isinstance(ds, h5py.Dataset) and ds.maxshape[0] is None:
+                            data[k] = ds[:]
+            if "newton_its" in data:
+                data["newton_its"] = data["newton_its"].astype(int)
+        if comm is not None and comm.size > 1:
+            data = comm.bcast(data, root=0)
+        return data
+
+    def read_fixed(self) -> dict[str, np.ndarray]:
+        """Root datasets that are not per step (e.g. phonon_omega of [phonons] feedback)."""
+        import h5py
+
+        with h5py.File(self.series, "r") as f:
+            return {k: ds[:] for k, ds in f.items() if isinstance(ds, h5py.Dataset) and ds.maxshape[0] is not None}
+
+    def read_frames(self, fields: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+        """Frames: t (nf), x (nx) and (nf, nx) arrays of the output fields ({} without frames)."""
+        import h5py
+
+        with h5py.File(self.series, "r") as f:
+            if "frames" not in f:
+                return {}
+            g = f["frames"]
+            return {k: g[k][:] for k in (fields if fields is not None else g)}
+
+    def read_attrs(self) -> dict[str, Any]:
+        """series.h5 root attributes: every parameter as "section.key", the status."""
+        import h5py
+
+        with h5py.File(self.series, "r") as f:
+            return {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
+
+    def counts(self) -> tuple[int, int]:
+        """(steps, frames) on disk."""
+        import h5py
+
+        with h5py.File(self.series, "r") as f:
+            return f["t"].shape[0], f["frames/t"].shape[0]
+
+
+def as_rundir(path: str | Path | RunDirectory) -> RunDirectory:
+    return path if isinstance(path, RunDirectory) else RunDirectory(path)
