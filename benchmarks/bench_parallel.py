@@ -184,7 +184,7 @@ def big_inner(args):
         wall = time.perf_counter() - t0
     if comm.rank == 0:
         print("BENCH_JSON " + json.dumps({"wall": wall, "ranks": comm.size, "steps": r.run["steps"], "dofs": r.run["dofs"],
-                                          "newton_per_step": r.run["newton_per_step"], "V_end": float(r.V[-1])}), flush=True)
+                                          "newton_per_step": r.run["newton_per_step"], "V_end": float(r.series["V"][-1])}), flush=True)
 
 
 def bench_phonons(args):

@@ -102,7 +102,7 @@ def run_fem(cfg):
     return {"wall": wall, "mean_V": r.stats.get("mean_V"), "period": r.stats.get("period"),
             "josephson_ratio": r.stats.get("josephson_ratio"), "n_periods": r.stats.get("n_periods"),
             "steps": r.run["steps"], "dofs": r.run["dofs"], "newton_per_step": r.run["newton_per_step"],
-            "t": np.asarray(r.t), "V": np.asarray(r.V)}
+            "t": np.asarray(r.series["t"]), "V": np.asarray(r.series["V"])}
 
 
 def run_fd(cells, rtol, t_end=FIG1["t_end"], length=FIG1["length"], current=FIG1["current"], delta=FIG1["delta"], eta=FIG1["eta"]):
@@ -111,7 +111,7 @@ def run_fd(cells, rtol, t_end=FIG1["t_end"], length=FIG1["length"], current=FIG1
     t0 = time.perf_counter()
     r = solve_fd(length, cells, current, delta=delta, eta=eta, t_end=t_end, rtol=rtol, atol=rtol / 100, dt_out=0.05)
     wall = time.perf_counter() - t0
-    st = periodic_stats(r.t, r.V, r.psi_center)
+    st = periodic_stats(r.series["t"], r.series["V"], r.series["psi_center"])
     # the paper's sign (V < 0 for j > 0): flip to psc_fem's
     return {"wall": wall, "mean_V": -st["mean_V"], "period": st["period"], "josephson_ratio": st["josephson_ratio"],
             "n_periods": st["n_periods"], "nfev": r.nfev, "unknowns": 2 * (cells - 1) + 2}

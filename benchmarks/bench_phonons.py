@@ -38,7 +38,7 @@ def main(n_x=201, n_frames=2001):
         synthetic.write_series(tmp / "series.h5", n_x=n_x, n_frames=n_frames)
         summary, t_run = timed(spectrum.run_spectrum, tmp)
 
-        s = spectrum.Series.read(tmp / "series.h5")
+        s = spectrum.Series.read(tmp)
         model = flux.FluxModel(tab)
         wx = flux.trapezoid_weights(s.x)
         start = time.perf_counter()

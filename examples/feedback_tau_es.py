@@ -28,7 +28,7 @@ ALUMINIUM = ["phonons.tau_es=0.36", "phonons.phonon_electron_rate=1.4e-3", "phon
 def period_window(result):
     """Step slice over the whole periods after the first one, and the number of periods."""
     slips = np.asarray(result.stats["slip_times"])
-    t = result.t
+    t = result.series["t"]
     i0, i1 = np.searchsorted(t, slips[1]), np.searchsorted(t, slips[-1])
     return slice(i0 + 1, i1 + 1), len(slips) - 2
 

@@ -19,7 +19,7 @@ cfg = psc_fem.load_config("examples/fig1.toml", ["output.every=0.2"])
 result = psc_fem.simulate(cfg, out, progress=False)
 
 # numpy arrays, one value per accepted time step
-print(f"{result.t.size} steps, max V = {result.V.max():.4f}, min |Psi(0,t)| = {result.psi_center.min():.2e}")
+print(f"{result.series["t"].size} steps, max V = {result.series["V"].max():.4f}, min |Psi(0,t)| = {result.series["psi_center"].min():.2e}")
 st = result.stats
 print(f"state = {st['state']}, period = {st['period']:.4f}, mean V = {st['mean_V']:.5f}, "
       f"period*mean(V)/(2 pi) = {st['josephson_ratio']:.5f}")

@@ -2,8 +2,8 @@
 
     import psc_fem
     cfg = psc_fem.load_config("examples/fig1.toml", ["time.t_end=60"])
-    result = psc_fem.simulate(cfg, "runs/api")      # numpy arrays and the analysis
-    sol = psc_fem.load_run("runs/api")              # a finished run directory
+    sol = psc_fem.simulate(cfg, "runs/api")         # a Solution: series, frames, stats
+    sol = psc_fem.load_run("runs/api")              # the same, read back from the directory
     sol.plot_fig1()
 
 The DOLFINx wheel must be initialised before dolfinx or petsc4py import;
@@ -12,15 +12,22 @@ line starts fast.
 """
 
 import dolfinx_solver  # noqa: F401  (must precede dolfinx / petsc4py)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the lazy names below, for type checkers and IDEs
+    from psc_fem.config import Config, load_config
+    from psc_fem.errors import ConfigError
+    from psc_fem.phonons.spectrum import run_spectrum, write_curves
+    from psc_fem.solution import Solution, load_run
+    from psc_fem.solver.simulation import simulate
 
 __version__ = "0.1.0"
 
 _API = {
     "Config": "psc_fem.config",
-    "ConfigError": "psc_fem.config",
+    "ConfigError": "psc_fem.errors",
     "load_config": "psc_fem.config",
     "simulate": "psc_fem.solver.simulation",
-    "Result": "psc_fem.solver.simulation",
     "load_run": "psc_fem.solution",
     "Solution": "psc_fem.solution",
     "run_spectrum": "psc_fem.phonons.spectrum",
@@ -30,7 +37,7 @@ _API = {
 __all__ = sorted(_API)
 
 
-def __getattr__(name):
+def __getattr__(name: str):
     if name in _API:
         import importlib
 

@@ -1,75 +1,125 @@
-"""A finished run directory, loaded for post-processing (cf. py-tdgl's Solution)."""
+"""A run's results: the one object `simulate` returns and `load_run` reads back (cf. py-tdgl's Solution).
+
+Everything comes from the run directory through `psc_fem.rundir.RunDirectory`:
+
+    sol.series   per-step arrays (t, dt, V, psi_center, psi_min, end phases, ...)
+    sol.frames   per-frame arrays on the node grid (t, x, abs_psi, phi, js, jn, jint, ...)
+    sol.attrs    parameters as "section.key"; sol.run: run.json (status, steps, wall time)
+    sol.stats    settled window, period, mean V, AC Josephson ratio (psc_fem.analysis)
+
+Step times (``series["t"]``) and frame times (``frames["t"]``) differ: steps
+are adaptive, frames uniform (``[output] every``).  Plot methods import
+psc_fem.plotting only when called.
+"""
+
+from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-import h5py
 import numpy as np
 
 from psc_fem.analysis.periods import SETTLE_PERIODS, SETTLE_RTOL, periodic_stats
+from psc_fem.rundir import RunDirectory, as_rundir
 
 
-@dataclass
+@dataclass(repr=False)
 class Solution:
-    """Series, frames and parameters of a run directory; physics as methods."""
+    """Series, frames and parameters of one run directory; physics and figures as methods.
+
+    ``config`` and ``final_state`` are set when the Solution comes from
+    `simulate` (the latter continues a run: ``simulate(cfg,
+    initial_state=sol.final_state)``); `load_run` leaves them None.
+    """
 
     path: Path
-    series: dict
-    frames: dict
-    attrs: dict
-    run: dict
+    series: dict[str, np.ndarray]
+    attrs: dict[str, Any]
+    run: dict[str, Any]
+    config: Any = None
+    final_state: dict[str, Any] | None = field(default=None)
 
     @classmethod
-    def load(cls, path):
-        path = Path(path)
-        if not (path / "series.h5").is_file():
-            raise FileNotFoundError(f"{path} is not a psc_fem run directory (no series.h5)")
-        with h5py.File(path / "series.h5", "r") as f:
-            series = {k: f[k][:] for k in f if isinstance(f[k], h5py.Dataset)}
-            frames = {k: f["frames"][k][:] for k in f["frames"]} if "frames" in f else {}
-            attrs = {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
-        run_json = path / "run.json"
-        run = json.loads(run_json.read_text()) if run_json.is_file() else {}
-        return cls(path, series, frames, attrs, run)
+    def load(cls, path: str | Path | RunDirectory, comm=None) -> Solution:
+        """Read a run directory (series, attributes, run.json); frames are read on first use."""
+        rd = as_rundir(path)
+        rd.require_run()
+        series = rd.read_series(comm)
+        attrs = rd.read_attrs() if comm is None or comm.rank == 0 else None
+        run = rd.read_run_info() if comm is None or comm.rank == 0 else None
+        if comm is not None and comm.size > 1:
+            attrs, run = comm.bcast((attrs, run), root=0)
+        return cls(rd.path, series, attrs, run)
 
-    def __getattr__(self, name):
-        for store in ("series", "frames"):
-            data = self.__dict__.get(store, {})
-            if name in data:
-                return data[name]
-        raise AttributeError(name)
+    @property
+    def rundir(self) -> RunDirectory:
+        return RunDirectory(self.path)
 
-    def stats(self):
-        """State, settled window, period, mean V and the AC Josephson ratio (psc_fem.analysis.periods.periodic_stats)."""
-        import json as _json
+    @cached_property
+    def frames(self) -> dict[str, np.ndarray]:
+        """Frames: t (nf), x (nx) and (nf, nx) arrays of every output field ({} without frames)."""
+        return self.rundir.read_frames()
 
+    @cached_property
+    def stats(self) -> dict[str, Any]:
+        """State, settled window, period, mean V and the AC Josephson ratio (psc_fem.analysis.periodic_stats).
+
+        The settle parameters and the bank kind are the run's own (its
+        attributes), so this equals what the run printed.
+        """
         a, s = self.attrs, self.series
+        if s["t"].size == 0:
+            return {"state": "failed"}
         banks = a.get("wire.banks")
-        normal = bool(banks) and _json.loads(banks).get("kind") == "normal"
+        normal = bool(banks) and json.loads(banks).get("kind") == "normal"
         return periodic_stats(s["t"], s["V"], s["theta_plus"] - s["theta_minus"], s["psi_min"],
                               periods=int(a.get("time.settle_periods", SETTLE_PERIODS)),
                               rtol=float(a.get("time.settle_rtol", SETTLE_RTOL)), josephson=not normal)
 
-    def plot_fig1(self, path=None):
+    @property
+    def status(self) -> str | None:
+        return self.run.get("status")
+
+    def __repr__(self) -> str:
+        s = self.stats
+        n_frames = "?" if "frames" not in self.__dict__ else self.frames.get("t", np.empty(0)).size
+        v = s.get("mean_V")
+        vtext = f", mean V {v:.6g}" if v is not None else ""
+        return (f"Solution({str(self.path)!r}, status={self.status!r}, {self.series['t'].size} steps, "
+                f"frames={n_frames}, state={s.get('state')!r}{vtext})")
+
+    # ---- figures and post-processing (imported when used) -----------------------
+
+    def plot_fig1(self, path: str | Path | None = None) -> Path:
         """The paper's Fig. 1 (six panels) as PNG (or PDF by the suffix of ``path``)."""
         from psc_fem.plotting.fig1 import fig1
 
-        return fig1(self, path or self.path / "fig1.png")
+        return fig1(self, path or self.rundir.figure("fig1"))
 
-    def plot_spacetime(self, path=None):
+    def plot_spacetime(self, path: str | Path | None = None) -> Path:
         """|Psi(x, tau)|^2 as a 3D surface over (x, tau), rendered off-screen with pyvista."""
         from psc_fem.plotting.fig1 import spacetime_render
 
-        return spacetime_render(self, path or self.path / "psi_spacetime.png")
+        return spacetime_render(self, path or self.rundir.figure("psi_spacetime"))
 
-    def spectrum(self, **kwargs):
-        """Phonon spectra of this run (psc_fem.phonons.spectrum.run_spectrum): spectrum.h5, fig2.png."""
+    def spectrum(self, formats: tuple[str, ...] = ("png",), **kwargs) -> dict[str, Any]:
+        """Phonon spectra of this run (psc_fem.phonons.spectrum.run_spectrum): spectrum.h5 and fig2.<format>.
+
+        ``kwargs`` go to run_spectrum (temperature, gamma, variant, out_dir,
+        ...).  The summary's ``figure_file`` is the first figure written.
+        """
         from psc_fem.phonons.spectrum import run_spectrum
+        from psc_fem.plotting.fig2 import plot_spectrum_file
 
-        return run_spectrum(self.path, **kwargs)
+        summary = run_spectrum(self.path, **kwargs)
+        h5 = Path(summary["spectrum_file"])
+        figures = plot_spectrum_file(h5, [h5.with_name(f"fig2.{ext}") for ext in formats]) if formats else []
+        return {**summary, "figure_file": str(figures[0]) if figures else None}
 
 
-def load_run(path):
+def load_run(path: str | Path | RunDirectory, comm=None) -> Solution:
     """Load a run directory written by `simulate` / `psc-fem run`."""
-    return Solution.load(path)
+    return Solution.load(path, comm)

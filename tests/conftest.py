@@ -31,7 +31,7 @@ def make_config(**sections):
 
 
 def run(tmp_path, comm=MPI.COMM_SELF, **sections):
-    """simulate() quietly into tmp_path; returns the Result."""
+    """simulate() quietly into tmp_path; returns the Solution."""
     return simulate(make_config(**sections), tmp_path, comm=comm, progress=False, echo=False)
 
 

@@ -17,7 +17,9 @@ from mpi4py import MPI
 
 from conftest import make_config
 from psc_fem import signals
-from psc_fem.io.checkpoint import ResumeError, RunLock, is_complete, run_state
+from psc_fem.errors import ResumeError
+from psc_fem.io.lock import RunLock
+from psc_fem.rundir import RunDirectory
 from psc_fem.cli import main
 from psc_fem.solver.simulation import simulate
 
@@ -89,7 +91,7 @@ def test_resume_is_bitwise_identical(tmp_path, reference):
     info = json.loads((tmp_path / "run.json").read_text())
     assert info["status"] == "interrupted" and info["interrupted"]["signal"] == "SIGTERM"
     assert info["checkpoint"]["t"] == exc.t
-    assert run_state(tmp_path) == "interrupted" and not is_complete(tmp_path)
+    assert RunDirectory(tmp_path).state() == "interrupted" and not RunDirectory(tmp_path).is_complete()
     res = sim(tmp_path, resume=True)
     assert res.run["status"] == "completed"
     for k in ref.series:
@@ -100,7 +102,7 @@ def test_resume_is_bitwise_identical(tmp_path, reference):
     info = json.loads((tmp_path / "run.json").read_text())
     assert info["status"] == "completed" and info["resumed"][0]["from_status"] == "interrupted"
     assert "interrupted" not in info
-    assert is_complete(tmp_path) and is_complete(tmp_path, t_end=T_END) and not is_complete(tmp_path, t_end=2 * T_END)
+    assert RunDirectory(tmp_path).is_complete() and RunDirectory(tmp_path).is_complete(t_end=T_END) and not RunDirectory(tmp_path).is_complete(t_end=2 * T_END)
 
 
 def test_resume_without_field_output(tmp_path):
@@ -154,7 +156,7 @@ def test_stop_hook_sees_the_whole_series_after_resume(tmp_path, reference):
     exc = interrupted(tmp_path, 6.0, time={"t_end": 12.0})
     lengths = []
     sim(tmp_path, resume=True, stop=lambda series: lengths.append(len(series["t"])), time={"t_end": 12.0})
-    n = int(np.searchsorted(ref.t, exc.t)) + 1  # steps up to the checkpoint
+    n = int(np.searchsorted(ref.series["t"], exc.t)) + 1  # steps up to the checkpoint
     assert lengths == list(range(n + 1, n + 1 + len(lengths)))
 
 
@@ -232,14 +234,14 @@ def test_run_lock_refuses_a_second_writer(tmp_path, reference):
     shutil.copytree(ref_dir, run)
     info = json.loads((run / "run.json").read_text())
     (run / "run.json").write_text(json.dumps({**info, "status": "running"}))
-    assert run_state(run) == "killed"  # "running" but nobody holds the directory
+    assert RunDirectory(run).state() == "killed"  # "running" but nobody holds the directory
     with RunLock(run, MPI.COMM_SELF):  # as if another process were running there
-        assert run_state(run) == "running"
+        assert RunDirectory(run).state() == "running"
         with pytest.raises(ResumeError, match="in use"):
             sim(run, resume=True)
         with pytest.raises(ResumeError, match="in use"):
             sim(run)
-    assert run_state(run) == "killed"
+    assert RunDirectory(run).state() == "killed"
 
 
 def test_second_sigint_is_a_hard_stop_and_the_files_survive(tmp_path, reference):
@@ -256,7 +258,7 @@ def test_second_sigint_is_a_hard_stop_and_the_files_survive(tmp_path, reference)
 
     with pytest.raises(KeyboardInterrupt):
         sim(tmp_path, stop=hook)
-    assert run_state(tmp_path) == "killed"
+    assert RunDirectory(tmp_path).state() == "killed"
     with h5py.File(tmp_path / "series.h5", "r") as f, h5py.File(tmp_path / "checkpoint.h5", "r") as c:
         assert 0 < c.attrs["n_steps"] <= f["t"].shape[0] and c.attrs["t"] < 18.0
     sim(tmp_path, resume=True)
@@ -310,8 +312,8 @@ def test_newton_divergence_and_nan_mid_run_recover(tmp_path, reference, monkeypa
     res = sim(tmp_path)
     assert calls["n"] > 120 and res.run["status"] == "completed"
     assert res.run["rejected_newton"] == 2
-    assert np.all(np.isfinite(res.V)) and res.t[-1] == pytest.approx(T_END)
-    np.testing.assert_allclose(np.interp(ref.t, res.t, res.V), ref.V, atol=2e-2)
+    assert np.all(np.isfinite(res.series["V"])) and res.series["t"][-1] == pytest.approx(T_END)
+    np.testing.assert_allclose(np.interp(ref.series["t"], res.series["t"], res.series["V"]), ref.series["V"], atol=2e-2)
 
 
 def test_step_floor_failure_in_the_cli(tmp_path, capsys):
@@ -325,4 +327,4 @@ def test_step_floor_failure_in_the_cli(tmp_path, capsys):
     assert "Traceback" not in err
     info = json.loads((tmp_path / "run" / "run.json").read_text())
     assert info["status"] == "failed" and "dt_min" in info["error"]
-    assert run_state(tmp_path / "run") == "failed"
+    assert RunDirectory(tmp_path / "run").state() == "failed"

@@ -56,8 +56,8 @@ def run(path, comm, resume=False, stop_at=None):
 def close(a, b, tol=1e-6):
     grid = np.linspace(1.0, 20.0, 200)
     for key in ("V", "psi_center", "theta_plus"):
-        x = np.interp(grid, a.t, a.series[key])
-        y = np.interp(grid, b.t, b.series[key])
+        x = np.interp(grid, a.series["t"], a.series[key])
+        y = np.interp(grid, b.series["t"], b.series[key])
         assert np.max(np.abs(x - y)) < tol * max(1.0, np.max(np.abs(y))), key
 
 

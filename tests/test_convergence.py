@@ -41,8 +41,8 @@ def test_time_convergence_at_fixed_steps(tmp_path, scheme, expected):
 
     def v_end(dt):
         r = run(tmp_path / f"{scheme}{dt}", time={"t_end": t_end, "dt_initial": dt, "adaptive": False, "scheme": scheme, "dt_min": 1e-9}, **common)
-        assert r.t[-1] == pytest.approx(t_end)
-        return r.V[-1]
+        assert r.series["t"][-1] == pytest.approx(t_end)
+        return r.series["V"][-1]
 
     vs = [v_end(dt) for dt in dts]
     ref = v_end(dts[-1] / 8)
@@ -55,8 +55,8 @@ def test_adaptive_error_falls_with_tolerance(tmp_path):
     rtol 1e-3 to 1e-4, 0.67 below: the asymptotic range starts at 1e-4)."""
     tols = [1e-4, 1e-5, 1e-6]
     common = {"model": {"delta": 10 / 3}}
-    vs = [run(tmp_path / str(t), time={"t_end": 8.0, "rtol": t, "atol": t / 10}, **common).V[-1] for t in tols]
-    ref = run(tmp_path / "ref", time={"t_end": 8.0, "rtol": 1e-8, "atol": 1e-9}, **common).V[-1]
+    vs = [run(tmp_path / str(t), time={"t_end": 8.0, "rtol": t, "atol": t / 10}, **common).series["V"][-1] for t in tols]
+    ref = run(tmp_path / "ref", time={"t_end": 8.0, "rtol": 1e-8, "atol": 1e-9}, **common).series["V"][-1]
     slope, errors = fitted_order(tols, vs, ref)
     assert slope > 0.6 and errors[-1] < 1e-4, (slope, errors)
 

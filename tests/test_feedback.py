@@ -57,8 +57,8 @@ def test_small_escape_time_converges_linearly_to_free_escape(tmp_path):
     dv, dp = [], []
     for tau in (1e-3, 1e-4):
         r = run(tmp_path / str(tau), time=t, phonons={**FEEDBACK, "tau_es": tau})
-        assert np.array_equal(r.t, free.t)
-        dv.append(np.max(np.abs(r.V - free.V)))
+        assert np.array_equal(r.series["t"], free.series["t"])
+        dv.append(np.max(np.abs(r.series["V"] - free.series["V"])))
         dp.append(np.max(np.abs(r.series["p_min"])))
     assert 9.5 < dv[0] / dv[1] < 10.5, dv
     assert 9.5 < dp[0] / dp[1] < 10.5, dp
@@ -179,7 +179,7 @@ def test_p_term_has_the_sign_of_A1(tmp_path):
     """
     r = run(tmp_path, wire={"length": 20.0, "h": 0.2}, model={"delta": 0.0, "p": -0.2}, drive={"current": 0.0},
             time={"t_end": 80.0})
-    assert r.psi_center[-1] ** 2 == pytest.approx(0.8, abs=1e-5)  # measured 0.8000011 (the ends, exp(-sqrt(1.6) 10))
+    assert r.series["psi_center"][-1] ** 2 == pytest.approx(0.8, abs=1e-5)  # measured 0.8000011 (the ends, exp(-sqrt(1.6) 10))
 
 
 def test_feedback_p_enters_like_the_constant_p():
@@ -214,7 +214,7 @@ def test_energies_are_volume_integrals_with_a_cross_section(tmp_path):
     one = run(tmp_path / "one", time=t, phonons={**FEEDBACK, "tau_es": 1.0})
     wide = run(tmp_path / "wide", time=t, phonons={**FEEDBACK, "tau_es": 1.0}, drive={"current": 1.5 * 2.5},
                wire={"cross_section": {"shape": "uniform", "scale": 2.5}})
-    assert one.stats["n_slips"] >= 1 and np.max(np.abs(wide.V - one.V)) < 1e-8
+    assert one.stats["n_slips"] >= 1 and np.max(np.abs(wide.series["V"] - one.series["V"])) < 1e-8
     for key in ("phonon_source", "phonon_escape", "phonon_energy"):
         assert np.sum(wide.series[key]) == pytest.approx(2.5 * np.sum(one.series[key]), rel=1e-8), key
 

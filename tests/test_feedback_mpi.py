@@ -22,8 +22,8 @@ def test_feedback_two_ranks_match_one(tmp_path):
     assert np.min(ser.series["p_min"]) < -0.1 and ser.stats["n_slips"] >= 3  # the feedback acts on the PSC
     grid = np.linspace(1.0, 20.0, 300)
     for key in ("V", "psi_center", "p_min", "phonon_energy"):
-        a = np.interp(grid, par.t, par.series[key])
-        b = np.interp(grid, ser.t, ser.series[key])
+        a = np.interp(grid, par.series["t"], par.series[key])
+        b = np.interp(grid, ser.series["t"], ser.series[key])
         assert np.max(np.abs(a - b)) < 1e-9 * max(1.0, np.max(np.abs(b))), key
     # energies summed over the run: the budget is the same whatever the partition
     for key in ("phonon_escape", "phonon_source", "phonon_input"):

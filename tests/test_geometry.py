@@ -210,9 +210,9 @@ def test_uniform_cross_section_reproduces_the_uniform_wire(tmp_path):
     for name, (cs, current, tol) in cases.items():
         cfg = make_config(wire={"length": 1.1, "h": 0.05, "cross_section": cs}, drive={"current": current}, **base)
         r = simulate(cfg, tmp_path / name, comm=MPI.COMM_SELF, progress=False, echo=False)
-        assert r.t.shape == ref.t.shape, name  # the same adaptive steps
-        np.testing.assert_allclose(r.t, ref.t, rtol=tol, atol=0, err_msg=name)
-        np.testing.assert_allclose(r.V, ref.V, rtol=0, atol=tol * np.abs(ref.V).max(), err_msg=name)
+        assert r.series["t"].shape == ref.series["t"].shape, name  # the same adaptive steps
+        np.testing.assert_allclose(r.series["t"], ref.series["t"], rtol=tol, atol=0, err_msg=name)
+        np.testing.assert_allclose(r.series["V"], ref.series["V"], rtol=0, atol=tol * np.abs(ref.series["V"]).max(), err_msg=name)
         fs = frames(tmp_path / name)
         for k in ("abs_psi", "phi", "js", "jn", "jint"):
             np.testing.assert_allclose(fs[k], fr[k], rtol=0, atol=tol * max(1.0, np.abs(fr[k]).max()), err_msg=f"{name} {k}")

@@ -35,8 +35,8 @@ def test_two_ranks_match_one(tmp_path, delta):
     assert par.run["steps"] == ser.run["steps"]
     grid = np.linspace(1.0, 25.0, 300)
     for key in ("V", "psi_center", "theta_plus"):
-        a = np.interp(grid, par.t, par.series[key])
-        b = np.interp(grid, ser.t, ser.series[key])
+        a = np.interp(grid, par.series["t"], par.series[key])
+        b = np.interp(grid, ser.series["t"], ser.series[key])
         assert np.max(np.abs(a - b)) < 1e-9 * max(1.0, np.max(np.abs(b))), key
     if comm.rank == 0:
         with h5py.File(f"{par_dir}/series.h5") as fp, h5py.File(tmp_path / "serial0/series.h5") as fs:

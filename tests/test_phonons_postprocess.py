@@ -80,7 +80,7 @@ def test_cache_reuse_and_keys(cache, eta_table, monkeypatch):
 
 def _synthetic(tmp_path, **kw):
     path = synthetic.write_series(tmp_path / "series.h5", **kw)
-    return spectrum.Series.read(path)
+    return spectrum.Series.read(path.parent)
 
 
 def test_wire_spectrum_equals_the_direct_sum(eta_table, tmp_path):
@@ -175,12 +175,15 @@ def test_run_spectrum_outputs(tmp_path):
         # the center spectrum is Eq. (12) at x = 0
         k = 200
         x0 = f.attrs["x_center"]
-    s = spectrum.Series.read(tmp_path / "series.h5")
+    s = spectrum.Series.read(tmp_path)
     ic = int(np.argmin(np.abs(s.x - x0)))
     tab = table.load_table(T, GAMMA, "consistent", **GRID)
     expected = flux.flux_spectrum(s.dabs_psi_dt[k, ic], tab(s.abs_psi[k, ic], tab.omega), tab.omega, T)
     with h5py.File(tmp_path / "out" / "spectrum.h5") as f:
         np.testing.assert_allclose(f["center"][k], expected, rtol=1e-10, atol=1e-14)
+    from psc_fem.plotting.fig2 import plot_spectrum_file  # the figure comes from spectrum.h5 alone
+
+    plot_spectrum_file(tmp_path / "out" / "spectrum.h5", [tmp_path / "out" / "fig2.png"])
     assert (tmp_path / "out" / "fig2.png").stat().st_size > 10_000
 
 
@@ -202,6 +205,9 @@ def test_write_curves(tmp_path):
     np.testing.assert_allclose(data[:, 0], np.linspace(0, 5, 51))
     expected = spectral.eta1_consistent(data[:, 0], 0.8, T, GAMMA) * flux.phonon_weight(data[:, 0], T)
     np.testing.assert_allclose(data[:, 3], expected, rtol=1e-9, atol=1e-12)
+    from psc_fem.plotting.fig2 import plot_curves
+
+    plot_curves(tmp_path / "fig2b.png", psi, 0.9, GAMMA, "consistent", omega_max=5.0, n_omega=51)
     assert (tmp_path / "fig2b.png").stat().st_size > 10_000
     with pytest.raises(ValueError, match="unknown variant"):
         spectrum.write_curves(psi, variant="paper", out_dir=tmp_path)

@@ -16,8 +16,8 @@ from conftest import make_config, run
 def test_below_critical_current_is_stationary(tmp_path, delta):
     r = run(tmp_path, model={"delta": delta}, drive={"current": 0.9}, time={"t_end": 150.0, "rtol": 1e-6, "atol": 1e-8})
     assert r.stats["state"] == "stationary"
-    assert abs(r.V[-1]) < 1e-6  # V = 0 to solver tolerance
-    assert r.psi_center[-1] > 0.5  # a superconducting stationary state, not the normal one
+    assert abs(r.series["V"][-1]) < 1e-6  # V = 0 to solver tolerance
+    assert r.series["psi_center"][-1] > 0.5  # a superconducting stationary state, not the normal one
 
 
 @pytest.mark.parametrize("delta", [0.0, 10 / 3])
@@ -25,11 +25,11 @@ def test_above_critical_current_slips_periodically(tmp_path, delta):
     r = run(tmp_path, model={"delta": delta}, time={"t_end": 400.0, "until": "periodic"})
     st = r.stats
     assert st["state"] == "periodic" and st["n_periods"] >= 5
-    assert r.t[-1] < 300.0  # stopped once settled, well before the cap
+    assert r.series["t"][-1] < 300.0  # stopped once settled, well before the cap
     assert st["period_change"] < 1e-3 and st["lookback_change"] < 1e-3  # settled: the periods agree
-    late = r.t > 0.3 * r.t[-1]
-    assert r.psi_center[late].min() < 0.02  # |Psi(0,t)| touches ~0 every period
-    assert r.psi_center[late].max() > 0.5  # ... and recovers
+    late = r.series["t"] > 0.3 * r.series["t"][-1]
+    assert r.series["psi_center"][late].min() < 0.02  # |Psi(0,t)| touches ~0 every period
+    assert r.series["psi_center"][late].max() > 0.5  # ... and recovers
     assert st["josephson_ratio"] == pytest.approx(1.0, abs=1e-4)  # period * mean V = 2 pi
 
 
@@ -86,17 +86,17 @@ def test_newton_converges_superlinearly():
 def test_newton_iterations_at_default_step(tmp_path):
     r = run(tmp_path, time={"t_end": 30.0})
     assert r.run["newton_per_step"] < 3.0  # quadratic Newton from the BDF predictor
-    assert r.newton_its.max() <= 5
+    assert r.series["newton_its"].max() <= 5
 
 
 def test_end_phases_follow_the_boundary_ode(tmp_path):
     """(A.7): theta_pm' = -phi(pm L/2) = -(+-V/2) in the antisymmetric gauge, so theta_+ - theta_- = -int V."""
     r = run(tmp_path, time={"t_end": 30.0})
-    winding = r.theta_plus - r.theta_minus
-    int_v = np.concatenate([[0.0], np.cumsum(0.5 * (r.V[1:] + r.V[:-1]) * np.diff(r.t))]) + r.t[0] * r.V[0]
+    winding = r.series["theta_plus"] - r.series["theta_minus"]
+    int_v = np.concatenate([[0.0], np.cumsum(0.5 * (r.series["V"][1:] + r.series["V"][:-1]) * np.diff(r.series["t"]))]) + r.series["t"][0] * r.series["V"][0]
     # V > 0 with phi(L/2) < phi(-L/2): the phase difference grows as int V
     assert np.max(np.abs(winding - int_v)) < 2e-3 * int_v[-1]
-    assert np.allclose(r.theta_plus, -r.theta_minus)
+    assert np.allclose(r.series["theta_plus"], -r.series["theta_minus"])
 
 
 def test_q_regularisation_converges(tmp_path):
@@ -121,7 +121,7 @@ def test_frames_between_steps_are_consistent(tmp_path):
     from scipy.interpolate import CubicSpline
 
     # frames are dense output between steps; the steps' own V, splined, agrees to O(dt^3)
-    np.testing.assert_allclose(phi[:, 0] - phi[:, -1], CubicSpline(r.t, r.V)(ft), rtol=1e-5)
+    np.testing.assert_allclose(phi[:, 0] - phi[:, -1], CubicSpline(r.series["t"], r.series["V"])(ft), rtol=1e-5)
     np.testing.assert_allclose(total, 1.5, rtol=1e-9)
 
 
@@ -129,13 +129,13 @@ def test_current_ramp_starts_slipping_after_crossing_j0(tmp_path):
     """drive.ramp_to/ramp_time: j(t) rises linearly from 0.5 to 1.5 over 40 t0
     (J0 = 0.98 at L = 1.1, gapless); no slip while j < J0."""
     r = run(tmp_path, model={"delta": 0.0}, drive={"current": 0.5, "ramp_to": 1.5, "ramp_time": 40.0}, time={"t_end": 80.0})
-    np.testing.assert_allclose(r.current, np.minimum(0.5 + r.t / 40.0, 1.5), rtol=1e-12)
+    np.testing.assert_allclose(r.series["current"], np.minimum(0.5 + r.series["t"] / 40.0, 1.5), rtol=1e-12)
     first_slip = r.stats["slip_times"][0] if r.stats["slip_times"] else math.inf
     j_at_slip = 0.5 + first_slip / 40.0
     # the stationary branch ends at J0 = 0.98; the first slip follows after a
     # delay (the passage past the saddle node takes ~10 t0 at this ramp rate)
     assert 0.98 < j_at_slip < 1.5
-    assert np.all(r.psi_center[r.current < 0.95] > 0.5)
+    assert np.all(r.series["psi_center"][r.series["current"] < 0.95] > 0.5)
 
 
 def test_newton_failure_shrinks_the_step_and_recovers(tmp_path):
@@ -144,7 +144,7 @@ def test_newton_failure_shrinks_the_step_and_recovers(tmp_path):
     bad = run(tmp_path / "bad", time={"t_end": 30.0, "dt_initial": 50.0, "dt_max": 50.0}, petsc={"snes_max_it": 3})
     ref = run(tmp_path / "ref", time={"t_end": 30.0}, petsc={"snes_max_it": 3})
     assert bad.run["rejected_newton"] >= 1 and bad.run["status"] == "completed"
-    assert bad.V[-1] == pytest.approx(ref.V[-1], rel=1e-2)
+    assert bad.series["V"][-1] == pytest.approx(ref.series["V"][-1], rel=1e-2)
 
 
 def test_step_floor_gives_a_clear_error(tmp_path):

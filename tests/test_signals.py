@@ -119,9 +119,9 @@ def test_sigterm_to_mpirun_two_ranks_then_resume(tmp_path):
     res = simulate(config, run, comm=MPI.COMM_SELF, progress=False, echo=False, resume=True)
     info = json.loads((run / "run.json").read_text())
     assert info["status"] == "completed" and info["resumed"][-1]["mpi_ranks"] == 1
-    t = res.t
+    t = res.series["t"]
     assert np.all(np.diff(t) > 0) and t[-1] == pytest.approx(15.0)
     grid = np.linspace(1.0, 15.0, 200)
-    for got, want in ((res.V, ref.V), (res.psi_center, ref.psi_center)):
-        np.testing.assert_allclose(np.interp(grid, t, got), np.interp(grid, ref.t, want), atol=1e-5, rtol=1e-5)
+    for got, want in ((res.series["V"], ref.series["V"]), (res.series["psi_center"], ref.series["psi_center"])):
+        np.testing.assert_allclose(np.interp(grid, t, got), np.interp(grid, ref.series["t"], want), atol=1e-5, rtol=1e-5)
     assert_frames_readable(run, 151, 0.1)

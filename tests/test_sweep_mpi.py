@@ -130,9 +130,9 @@ def test_long_wire_with_several_pscs_two_ranks_equal_one(tmp_path):
     assert par.run["dofs"] == ser.run["dofs"] >= 600
     grid = np.linspace(0.5, 25.0, 500)
     for key in ("V", "psi_min"):
-        a, b = np.interp(grid, par.t, par.series[key]), np.interp(grid, ser.t, ser.series[key])
+        a, b = np.interp(grid, par.series["t"], par.series[key]), np.interp(grid, ser.series["t"], ser.series[key])
         assert np.max(np.abs(a - b)) < 1e-7 * max(1.0, np.max(np.abs(b))), key
-    assert slip_events(ser.t, ser.psi_min).size >= 4
+    assert slip_events(ser.series["t"], ser.series["psi_min"]).size >= 4
     with h5py.File(f"{base}/par/series.h5") as fp, h5py.File(f"{base}/ser/series.h5") as fs:
         # the runs differ by round-off (1e-12 measured: parallel vs serial LU, the same steps)
         np.testing.assert_allclose(fp["frames/abs_psi"][:], fs["frames/abs_psi"][:], atol=1e-8)

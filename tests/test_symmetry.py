@@ -85,9 +85,9 @@ def test_gauge_shift_changes_no_observable(tmp_path):
     ref = simulate(cfg, tmp_path / "ref", comm=MPI.COMM_SELF, progress=False, echo=False)
     shifted = simulate(cfg, tmp_path / "shifted", comm=MPI.COMM_SELF, progress=False, echo=False,
                        gauge=lambda tau: 0.7 * np.sin(0.3 * tau) + 0.2 * tau)
-    assert ref.t.size == shifted.t.size  # the step sequence is gauge invariant too (to round-off in the
-    np.testing.assert_allclose(shifted.t, ref.t, rtol=1e-8)  # error norm, which the step sizes carry on)
-    np.testing.assert_allclose(shifted.V, ref.V, atol=1e-7 * np.abs(ref.V).max())
+    assert ref.series["t"].size == shifted.series["t"].size  # the step sequence is gauge invariant too (to round-off in the
+    np.testing.assert_allclose(shifted.series["t"], ref.series["t"], rtol=1e-8)  # error norm, which the step sizes carry on)
+    np.testing.assert_allclose(shifted.series["V"], ref.series["V"], atol=1e-7 * np.abs(ref.series["V"]).max())
     np.testing.assert_allclose(shifted.series["theta_plus"], ref.series["theta_plus"], atol=1e-6)
     a, b = frames(tmp_path / "ref"), frames(tmp_path / "shifted")
     for k in ("abs_psi", "re_psi", "im_psi", "phi", "js", "jn", "jint"):

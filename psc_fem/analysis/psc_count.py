@@ -167,7 +167,7 @@ def normal_window(t):
 def iv_point(series, frames=None, skip=1, periods=None, spread_tol=0.02, min_periods=2, josephson=True):
     """One point of an I-V curve from a run's series (and frames).
 
-    ``series``: dict with t, V, psi_min (numpy arrays), e.g. `Result.series`.
+    ``series``: dict with t, V, psi_min (numpy arrays), e.g. `Solution.series`.
     ``frames``: dict with t, x, abs_psi from series.h5 (for the PSC count).
     ``skip`` transient slips are dropped; of the rest, the last
     ``periods`` + 1 slips (all when None) give the period, its spread and

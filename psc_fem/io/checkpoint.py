@@ -50,181 +50,24 @@ uninterrupted one (the step sequence is a deterministic function of the
 stored history).
 """
 
-import fcntl
-import json
-import os
-import shutil
+from __future__ import annotations
+
 import time
-from pathlib import Path
 
 import h5py
 import numpy as np
 
 from psc_fem import signals
 from psc_fem.errors import ResumeError
+from psc_fem.io.atomic import atomic_h5
+from psc_fem.io.lock import lock_holder
+from psc_fem.rundir import RunDirectory, as_rundir
 
-CHECKPOINT = "checkpoint.h5"
-LOCK = ".psc_fem.lock"
 FORMAT = 2  # 2: links and both end phases of the gauge-covariant scheme (format 1 runs cannot be resumed)
 THROTTLE = 20.0
 PARTS = ("u1", "u2", "phi")
 # config keys that may differ between a run and its resume (they do not change results)
 MAY_CHANGE = ("output.dir", "output.checkpoint_every", "output.checkpoint_wall")
-
-
-# ---- crash-safe files ------------------------------------------------------
-
-
-class atomic_h5:  # noqa: N801  (used like open())
-    """``with atomic_h5(path) as h5:`` edits a copy of ``path`` and renames it over ``path``.
-
-    ``create=True`` starts an empty file instead.  On an exception the copy
-    is removed and ``path`` is untouched.  ``overhead``: seconds spent
-    copying, opening and renaming (what copy-on-write adds to the write).
-    ``libver``: h5py's file-format bounds (default: the earliest format).
-    """
-
-    def __init__(self, path, create=False, libver=None):
-        self.path = Path(path)
-        self.tmp = self.path.with_name(self.path.name + ".tmp")
-        self.create = create
-        self.libver = libver
-        self.overhead = 0.0
-
-    def __enter__(self):
-        t0 = time.perf_counter()
-        if not self.create:
-            shutil.copyfile(self.path, self.tmp)
-        self.file = h5py.File(self.tmp, "w" if self.create else "r+", libver=self.libver)
-        self.overhead += time.perf_counter() - t0
-        return self.file
-
-    def __exit__(self, kind, exc, tb):
-        if kind is not None:
-            self.file.close()
-            self.tmp.unlink(missing_ok=True)
-            return False
-        self.file.close()
-        t0 = time.perf_counter()
-        os.replace(self.tmp, self.path)
-        self.overhead += time.perf_counter() - t0
-        return False
-
-
-def write_text(path, text):
-    """Write a text file atomically (tmp + rename)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def remove_stale_tmp(run_dir):
-    """Delete NAME.tmp files a killed run left behind (never read by anyone)."""
-    for p in Path(run_dir).glob("*.tmp"):
-        p.unlink(missing_ok=True)
-
-
-# ---- run directory state (for users and sweeps) ------------------------------
-
-
-def _lock_holder(run_dir):
-    """pid of a live process holding the run directory's lock, else None."""
-    path = Path(run_dir) / LOCK
-    if not path.is_file():
-        return None
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    except BlockingIOError:
-        text = path.read_text().strip()
-        return int(text) if text.isdigit() else -1
-    except OSError:  # no flock on this file system: cannot tell
-        return None
-    finally:
-        os.close(fd)
-
-
-def run_state(run_dir):
-    """Status of a run directory.
-
-    None (no run.json), "completed", "failed", "interrupted" (SIGTERM/SIGINT,
-    checkpoint written), "running" (a live process holds the directory) or
-    "killed" (run.json says running but no process holds it: SIGKILL, node
-    failure, out of memory).  All but "completed" can be continued with
-    ``psc-fem run CONFIG --out DIR --resume``.
-    """
-    path = Path(run_dir) / "run.json"
-    try:
-        status = json.loads(path.read_text()).get("status")
-    except (OSError, ValueError):
-        return None
-    if status == "running" and _lock_holder(run_dir) is None:
-        return "killed"
-    return status
-
-
-def is_complete(run_dir, t_end=None):
-    """True if ``run_dir`` holds a completed run (to at least ``t_end`` if given).
-
-    Sweeps call this on resume to skip points that are done.
-    """
-    if run_state(run_dir) != "completed":
-        return False
-    if t_end is None:
-        return True
-    info = json.loads((Path(run_dir) / "run.json").read_text())
-    return float(info["parameters"]["time"]["t_end"]) >= t_end
-
-
-class RunLock:
-    """An exclusive flock on DIR/.psc_fem.lock held by rank 0 while a run lives.
-
-    Two processes writing one run directory (a scheduler that requeues a job
-    whose first copy is still running) would corrupt it; the second one
-    stops with a `ResumeError` instead.  The kernel drops the lock when the
-    process dies, whatever kills it.  On a file system without flock the
-    lock is silently not held.
-    """
-
-    def __init__(self, run_dir, comm):
-        self.fd, self.comm = None, comm
-        error = None
-        if comm.rank == 0:
-            run_dir = Path(run_dir)
-            run_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()}\n".encode())
-                self.fd = fd
-            except BlockingIOError:
-                os.close(fd)
-                error = f"{run_dir} is in use by another running psc-fem process (pid {_lock_holder(run_dir)})"
-            except OSError:
-                os.close(fd)
-        error = comm.bcast(error, root=0) if comm.size > 1 else error
-        if error:
-            raise ResumeError(error)
-
-    def release(self):
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-            self.fd = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.release()
-        return False
 
 
 # ---- partition-independent states ------------------------------------------
@@ -353,35 +196,34 @@ def parameter_differences(run_parameters, config):
 
 def _read_resume(run_dir, config):
     """Rank 0: what a resume of ``run_dir`` needs, or None to start afresh."""
-    run_dir = Path(run_dir)
-    run_json = run_dir / "run.json"
-    if not run_json.is_file():
+    rd = as_rundir(run_dir)
+    run_dir = rd.path
+    if not rd.run_info.is_file():
         return None
     try:
-        info = json.loads(run_json.read_text())
+        info = rd.read_run_info()
     except ValueError as exc:
-        raise ResumeError(f"cannot resume {run_dir}: run.json is not valid JSON ({exc})") from None
+        raise ResumeError(f"cannot resume {run_dir}: {rd.run_info.name} is not valid JSON ({exc})") from None
     problems = parameter_differences(info.get("parameters", {}), config)
     if problems:
         raise ResumeError(f"cannot resume {run_dir} with this config:\n  " + "\n  ".join(problems))
-    holder = _lock_holder(run_dir)
+    holder = lock_holder(rd.lock)
     if holder is not None:
         raise ResumeError(f"{run_dir} is in use by another running psc-fem process (pid {holder})")
-    if not (run_dir / CHECKPOINT).is_file():
+    if not rd.checkpoint.is_file():
         return None
     try:
-        ckpt = read_checkpoint(run_dir / CHECKPOINT)
+        ckpt = read_checkpoint(rd.checkpoint)
     except (OSError, KeyError) as exc:
-        raise ResumeError(f"cannot resume {run_dir}: {CHECKPOINT} unreadable ({exc})") from None
+        raise ResumeError(f"cannot resume {run_dir}: {rd.checkpoint.name} unreadable ({exc})") from None
     # the files must hold at least what the checkpoint says (flush order, module docstring)
     try:
-        with h5py.File(run_dir / "series.h5", "r") as f:
-            n_steps, n_frames = f["t"].shape[0], f["frames/t"].shape[0]
+        n_steps, n_frames = rd.counts()
     except (OSError, KeyError) as exc:
-        raise ResumeError(f"cannot resume {run_dir}: series.h5 unreadable ({exc})") from None
+        raise ResumeError(f"cannot resume {run_dir}: {rd.series.name} unreadable ({exc})") from None
     if n_steps < ckpt["n_steps"] or n_frames < ckpt["n_frames"]:
         raise ResumeError(
-            f"cannot resume {run_dir}: series.h5 holds {n_steps} steps and {n_frames} frames, "
+            f"cannot resume {run_dir}: {rd.series.name} holds {n_steps} steps and {n_frames} frames, "
             f"fewer than the checkpoint's {ckpt['n_steps']} and {ckpt['n_frames']}"
         )
     ckpt["previous_status"] = info.get("status")
@@ -408,20 +250,6 @@ def prepare_resume(run_dir, config, comm):
     return result
 
 
-def truncate_series(path, n_steps, n_frames, attrs):
-    """series.h5 cut to its first n_steps steps and n_frames frames (atomic); returns frame times."""
-    with atomic_h5(path) as f:
-        for name, ds in f.items():
-            if isinstance(ds, h5py.Dataset) and ds.maxshape[0] is None:
-                ds.resize((n_steps, *ds.shape[1:]))
-        for name, ds in f["frames"].items():
-            if ds.maxshape[0] is None:
-                ds.resize((n_frames, *ds.shape[1:]))
-        for k, v in attrs.items():
-            f.attrs[k] = v
-        return f["frames/t"][:]
-
-
 # ---- the observer -------------------------------------------------------------
 
 
@@ -429,7 +257,7 @@ class Checkpointer:
     """Observer (after the Recorder): flush + checkpoint when due; graceful stop on a signal."""
 
     def __init__(self, run_dir, config, problem, integ, recorder, writer, resume=None):
-        self.path = Path(run_dir) / CHECKPOINT
+        self.path = as_rundir(run_dir).checkpoint
         self.config, self.integ, self.recorder, self.writer = config, integ, recorder, writer
         self.comm = problem.comm
         self.rank0 = self.comm.rank == 0

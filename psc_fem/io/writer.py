@@ -14,19 +14,20 @@ run killed at any moment leaves files that h5py and meshio open, complete
 up to the last flush (psc_fem.io.checkpoint, docs/reliability.md).
 """
 
+from __future__ import annotations
+
 import json
-import os
 import platform
 import time
-from pathlib import Path
 
 import h5py
 import numpy as np
 
-from psc_fem.io.checkpoint import CHECKPOINT, atomic_h5, remove_stale_tmp, truncate_series
+from psc_fem.io.atomic import atomic_h5, remove_stale_tmp, write_json
 from psc_fem.io.xdmf import XdmfSeries
+from psc_fem.rundir import STEP_FIELDS, RunDirectory, as_rundir
 
-STEP_FIELDS = ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")
+__all__ = ["RunWriter", "versions", "write_json"]
 
 
 def versions():
@@ -47,22 +48,6 @@ def versions():
     }
 
 
-def write_json(path, data):
-    """Write JSON atomically (tmp file + rename): never a half-written run.json."""
-    path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_jsonable) + "\n")
-    os.replace(tmp, path)
-
-
-def _jsonable(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    return str(x)
-
-
 class RunWriter:
     """Writes one run directory while the integrator advances."""
 
@@ -72,7 +57,8 @@ class RunWriter:
         ``extra_steps``: more per-step datasets, name -> trailing shape (() for
         scalars); ``extra_data``: fixed root datasets, name -> array.
         """
-        self.dir = Path(out_dir)
+        self.rundir = as_rundir(out_dir)
+        self.dir = self.rundir.path
         self.comm = comm
         self.rank0 = comm.rank == 0
         self.xdmf = None
@@ -100,9 +86,9 @@ class RunWriter:
                 frame_times = self._reopen(config, resume)
             else:
                 frame_times = None
-                (self.dir / CHECKPOINT).unlink(missing_ok=True)  # a fresh run: no resuming someone else's state
+                self.rundir.checkpoint.unlink(missing_ok=True)  # a fresh run: no resuming someone else's state
                 remove_stale_tmp(self.dir)
-                with atomic_h5(self.dir / "series.h5", create=True) as h5:
+                with atomic_h5(self.rundir.series, create=True) as h5:
                     for key, value in {**_parameter_attrs(config), "status": "running"}.items():
                         h5.attrs[key] = value
                     for k, shape in self.step_shapes.items():
@@ -116,24 +102,24 @@ class RunWriter:
                     nx = evaluator.x_nodes.size
                     for k in (*evaluator.point, *evaluator.cell):
                         frames.create_dataset(k, shape=(0, nx), maxshape=(None, nx), dtype="f8", chunks=(16, nx))
-                write_json(self.dir / "run.json", self.run_info)
+                write_json(self.rundir.run_info, self.run_info)
             if write_fields:
-                self.xdmf = XdmfSeries(self.dir / "fields.xdmf", evaluator.x_nodes, centers, resume_times=frame_times)
+                self.xdmf = XdmfSeries(self.rundir.fields_xdmf, evaluator.x_nodes, centers, resume_times=frame_times)
         comm.Barrier()
 
     def _reopen(self, config, ckpt):
         """Continue a run directory: files cut back to the checkpoint, run.json "running" again."""
         remove_stale_tmp(self.dir)
-        old = json.loads((self.dir / "run.json").read_text())
+        old = self.rundir.read_run_info(missing_ok=False)
         attrs = {**_parameter_attrs(config), "status": "running"}
-        frame_times = truncate_series(self.dir / "series.h5", ckpt["n_steps"], ckpt["n_frames"], attrs)
+        frame_times = truncate_series(self.rundir.series, ckpt["n_steps"], ckpt["n_frames"], attrs)
         for stale in ("error", "interrupted", "stopped", "finished"):
             old.pop(stale, None)
         resumed = {"t": float(ckpt["t"]), "from_status": ckpt.get("previous_status"), "mpi_ranks": self.comm.size,
                    "at": time.strftime("%Y-%m-%dT%H:%M:%S")}
         self.run_info = {**old, **{k: self.run_info[k] for k in ("status", "parameters", "versions", "mpi_ranks")},
                          "resumed": [*old.get("resumed", []), resumed]}
-        write_json(self.dir / "run.json", self.run_info)
+        write_json(self.rundir.run_info, self.run_info)
         return frame_times
 
     # Steps and frames are buffered and written in blocks: one h5py call per
@@ -169,7 +155,7 @@ class RunWriter:
             if self.xdmf is not None:
                 overhead += self.xdmf.flush()
             if self.steps["t"] or self.frames or attrs:
-                update = atomic_h5(self.dir / "series.h5")
+                update = atomic_h5(self.rundir.series)
                 with update as h5:
                     _append(h5, {k: np.asarray(v, dtype=float) for k, v in self.steps.items()})
                     if self.frames:
@@ -201,7 +187,7 @@ class RunWriter:
         self.flush(attrs={"status": status})
         if self.rank0:
             self.run_info.update(info, status=status, finished=time.strftime("%Y-%m-%dT%H:%M:%S"))
-            write_json(self.dir / "run.json", self.run_info)
+            write_json(self.rundir.run_info, self.run_info)
         self.comm.Barrier()
 
 
@@ -212,19 +198,18 @@ def _parameter_attrs(config):
     return attrs
 
 
-def read_series(run_dir, comm=None):
-    """The per-step series of a run directory as numpy arrays: rank 0 reads, every rank gets them."""
-    data = None
-    if comm is None or comm.rank == 0:
-        with h5py.File(Path(run_dir) / "series.h5", "r") as f:
-            data = {k: f[k][:] for k in STEP_FIELDS}
-            for k, ds in f.items():  # per-step datasets beyond STEP_FIELDS (e.g. psc_fem.feedback's)
-                if k not in data and isinstance(ds, h5py.Dataset) and ds.maxshape[0] is None:
-                    data[k] = ds[:]
-        data["newton_its"] = data["newton_its"].astype(int)
-    if comm is not None and comm.size > 1:
-        data = comm.bcast(data, root=0)
-    return data
+def truncate_series(path, n_steps, n_frames, attrs):
+    """series.h5 cut to its first n_steps steps and n_frames frames (atomic); returns frame times."""
+    with atomic_h5(path) as f:
+        for name, ds in f.items():
+            if isinstance(ds, h5py.Dataset) and ds.maxshape[0] is None:
+                ds.resize((n_steps, *ds.shape[1:]))
+        for name, ds in f["frames"].items():
+            if ds.maxshape[0] is None:
+                ds.resize((n_frames, *ds.shape[1:]))
+        for k, v in attrs.items():
+            f.attrs[k] = v
+        return f["frames/t"][:]
 
 
 def _append(group, block):

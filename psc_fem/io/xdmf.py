@@ -31,7 +31,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from psc_fem.io.checkpoint import ResumeError, atomic_h5
+from psc_fem.errors import ResumeError
+from psc_fem.io.atomic import atomic_h5
 
 LIBVER = ("v108", "v108")
 _FOOTER = "</Grid>\n</Domain>\n</Xdmf>\n"

@@ -1,10 +1,13 @@
 """Phonon flux spectra of a finished run (Eqs. 12-13, Fig. 2).
 
-`run_spectrum` reads a run's series.h5, evaluates Eq. (12) at every node and
-frame through a cached eta1 table, and writes spectrum.h5 and fig2.png;
-`write_curves` writes the Fig. 2(b) curves without a run. Temperatures are
-given in Tc; omega and gamma in Delta0 (see `phonons.units`).
+`run_spectrum` reads a run directory, evaluates Eq. (12) at every node and
+frame through a cached eta1 table, and writes spectrum.h5 (with what Fig. 2
+needs: psc_fem.plotting.fig2 draws it from that file); `write_curves` writes
+the Fig. 2(b) curves without a run (fig2b.csv). Temperatures are given in
+Tc; omega and gamma in Delta0 (see `phonons.units`).
 """
+
+from __future__ import annotations
 
 import math
 from dataclasses import dataclass
@@ -13,7 +16,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from psc_fem.plotting import fig2 as figures
+from psc_fem.rundir import RunDirectory, as_rundir
+
 from .flux import FluxModel, phonon_weight, trapezoid_weights
 from .periods import find_minima, full_periods, window_integrals
 from .spectral import VARIANTS, eta1
@@ -27,7 +31,7 @@ CURVE_OMEGA_STEP = 0.01
 
 @dataclass(frozen=True)
 class Series:
-    """The parts of series.h5 the spectrum needs (x sorted ascending, in xi)."""
+    """The parts of a run's series file the spectrum needs (x sorted ascending, in xi)."""
 
     attrs: dict
     t: np.ndarray  # frame times (n_t,)
@@ -38,8 +42,8 @@ class Series:
     psi_core: np.ndarray  # min_x |Psi(x, t)| at t_fine: the PSC core wherever it sits
 
     @classmethod
-    def read(cls, path):
-        with h5py.File(path, "r") as f:
+    def read(cls, run_dir: str | Path | RunDirectory) -> Series:
+        with h5py.File(as_rundir(run_dir).series, "r") as f:
             attrs = {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
             fr = f["frames"]
             t, x = fr["t"][()], fr["x"][()]
@@ -64,7 +68,7 @@ def resolve_parameters(attrs, temperature=None, gamma=None):
     """
     if temperature is None:
         if "model.eta" not in attrs:
-            raise ValueError("series.h5 has no model.eta attribute; pass temperature")
+            raise ValueError("the run has no model.eta attribute; pass temperature")
         temperature = 1.0 - float(attrs["model.eta"])
     if gamma is None:
         delta = float(attrs.get("model.delta", 0.0))
@@ -83,7 +87,7 @@ def fig2b_curves(psi_values, T, gamma, variant, omega):
     return {float(p): eta1(omega, float(p), T, gamma, variant) * weight for p in psi_values}
 
 
-def _curve_grid(T, omega_max, n_omega):
+def curve_grid(T, omega_max, n_omega):
     omega_max = CURVE_OMEGA_MAX_IN_T * T if omega_max is None else float(omega_max)
     n = int(math.ceil(omega_max / CURVE_OMEGA_STEP)) + 1 if n_omega is None else int(n_omega)
     return np.linspace(0.0, omega_max, n)
@@ -91,7 +95,7 @@ def _curve_grid(T, omega_max, n_omega):
 
 def write_curves(psi_values, temperature=0.9, gamma=0.3, variant="consistent", out_dir=".",
                  omega_max=None, n_omega=None, labels=None) -> Path:
-    """Write fig2b.csv (omega, one column N0 eta1 omega^3 per |Psi|) and fig2b.png.
+    """Write fig2b.csv (omega, one column N0 eta1 omega^3 per |Psi|); psc_fem.plotting.fig2.plot_curves draws it.
 
     Columns are named ``psi=<label>``; labels default to ``f"{p:g}"`` (the
     command line passes the values as the user typed them: ``psi=1.0``).
@@ -99,7 +103,7 @@ def write_curves(psi_values, temperature=0.9, gamma=0.3, variant="consistent", o
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose from {sorted(VARIANTS)}")
     T = temperature_in_delta0(temperature)
-    omega = _curve_grid(T, omega_max, n_omega)
+    omega = curve_grid(T, omega_max, n_omega)
     curves = fig2b_curves(psi_values, T, gamma, variant, omega)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -108,22 +112,23 @@ def write_curves(psi_values, temperature=0.9, gamma=0.3, variant="consistent", o
     header = ",".join(["omega"] + [f"psi={label}" for label in labels])
     np.savetxt(path, np.column_stack([omega, *curves.values()]), delimiter=",",
                header=header, comments="", fmt="%.10g")
-    figures.curves_figure(out / "fig2b.png", omega, curves, temperature, T, gamma, variant)
     return path
 
 
 def run_spectrum(run_dir, temperature=None, gamma=None, variant="consistent", out_dir=None,
-                 omega_max=None, n_omega=None, formats=("png",)) -> dict:
+                 omega_max=None, n_omega=None) -> dict:
     """Spectra of Eq. (12) at the PSC center and over the wire, E+ and E- per period.
 
-    Writes spectrum.h5 and fig2.png (and fig2.<ext> for each of ``formats``) into out_dir (default run_dir) and returns
-    a summary. E+/E- are means over the full periods after the first
-    (transient) one; per-period values are in spectrum.h5.
+    Writes spectrum.h5 into out_dir (default run_dir) and returns a summary.
+    E+/E- are means over the full periods after the first (transient) one;
+    per-period values are in spectrum.h5.  The figure (fig2.png) is drawn
+    from spectrum.h5 by psc_fem.plotting.fig2.plot_spectrum_file (what
+    `Solution.spectrum` and `psc-fem spectrum` do).
     """
-    run_dir = Path(run_dir)
-    out = Path(out_dir) if out_dir is not None else run_dir
-    out.mkdir(parents=True, exist_ok=True)
-    s = Series.read(run_dir / "series.h5")
+    rd = as_rundir(run_dir)
+    out = RunDirectory(out_dir) if out_dir is not None else rd
+    out.path.mkdir(parents=True, exist_ok=True)
+    s = Series.read(rd)
     t_over_tc, gamma = resolve_parameters(s.attrs, temperature, gamma)
     T = temperature_in_delta0(t_over_tc)
 
@@ -144,12 +149,10 @@ def run_spectrum(run_dir, temperature=None, gamma=None, variant="consistent", ou
     gross = window_integrals(s.t, np.abs(wire), bounds).max(axis=1)
     residual = net / gross
 
-    _write_h5(out / "spectrum.h5", s, model.omega, wire, center, bounds, e_plus, e_minus,
-              c_plus, c_minus, residual, t_over_tc, T, gamma, variant, ic)
-    omega_curves = _curve_grid(T, None, None)
-    figures.fig2([out / f"fig2.{ext}" for ext in formats], s.t, model.omega, center, s.dabs_psi_dt[:, ic], bounds[-1],
-                 omega_curves, fig2b_curves(FIG2B_PSI, T, gamma, variant, omega_curves),
-                 t_over_tc, T, gamma, variant, omega_show=CURVE_OMEGA_MAX_IN_T * T)
+    omega_curves = curve_grid(T, None, None)
+    curves = fig2b_curves(FIG2B_PSI, T, gamma, variant, omega_curves)
+    _write_h5(out.spectrum, s, model.omega, wire, center, bounds, e_plus, e_minus,
+              c_plus, c_minus, residual, t_over_tc, T, gamma, variant, ic, omega_curves, curves)
     return {
         "temperature": t_over_tc, "T_over_delta0": T, "gamma": gamma, "variant": variant,
         "period": float(np.mean(np.diff(bounds, axis=1))), "n_periods": len(bounds),
@@ -160,14 +163,20 @@ def run_spectrum(run_dir, temperature=None, gamma=None, variant="consistent", ou
         "E_plus_center": float(np.mean(c_plus)), "E_minus_center": float(np.mean(c_minus)),
         "identity_residual": float(np.max(residual)),
         "omega_max": float(model.omega[-1]), "n_omega": len(model.omega),
-        "spectrum_file": str(out / "spectrum.h5"), "figure_file": str(out / "fig2.png"),
+        "spectrum_file": str(out.spectrum),
     }
 
 
 def _write_h5(path, s, omega, wire, center, bounds, e_plus, e_minus, c_plus, c_minus,
-              residual, t_over_tc, T, gamma, variant, ic):
-    with h5py.File(path, "w") as f:
+              residual, t_over_tc, T, gamma, variant, ic, omega_curves, curves):
+    from psc_fem.io.atomic import atomic_h5
+
+    with atomic_h5(path, create=True) as f:
         f["omega"], f["t"] = omega, s.t
+        f["dabs_psi_dt_center"] = s.dabs_psi_dt[:, ic]  # Fig. 2(a)'s overlay
+        f["curves_omega"], f["curves"] = omega_curves, np.array(list(curves.values()))  # Fig. 2(b)
+        f.attrs["curves_psi"] = np.array(list(curves))
+        f.attrs["omega_show"] = CURVE_OMEGA_MAX_IN_T * T
         f["center"], f["wire"] = center, wire
         f["period_bounds"] = bounds
         f["E_plus"], f["E_minus"] = e_plus, e_minus

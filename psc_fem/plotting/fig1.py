@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 def characteristic_frames(sol, n=5):
     """Frame indices spread over the last whole PSC period (or the last frames)."""
     ft = sol.frames["t"]
-    slips = sol.stats()["slip_times"]
+    slips = sol.stats["slip_times"]
     if len(slips) >= 2:
         a, b = slips[-2], slips[-1]
     else:

@@ -1,8 +1,15 @@
 """Figures of the phonon spectra: Fig. 2(a) and 2(b) of the paper.
 
+`plot_spectrum_file` draws Fig. 2 from a spectrum.h5 (psc_fem.phonons.spectrum
+writes everything it needs); `plot_curves` draws Fig. 2(b) alone.
 Matplotlib's object API (no pyplot): no global state, no display needed.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
@@ -73,3 +80,27 @@ def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves,
     ax_b.set_title("(b) " + ax_b.get_title(), fontsize=9)
     for p in (path if isinstance(path, (list, tuple)) else [path]):  # e.g. fig2.png and fig2.pdf
         fig.savefig(p, dpi=150)
+
+
+def plot_spectrum_file(spectrum_h5: str | Path, paths: list[str | Path]) -> list[Path]:
+    """Fig. 2 of a run from its spectrum.h5, saved to each of ``paths`` (e.g. fig2.png, fig2.pdf)."""
+    with h5py.File(spectrum_h5, "r") as f:
+        a = {k: (v.item() if hasattr(v, "item") and np.ndim(v) == 0 else v) for k, v in f.attrs.items()}
+        curves = {float(p): c for p, c in zip(a["curves_psi"], f["curves"][()])}
+        variant = a["variant"].decode() if isinstance(a["variant"], bytes) else str(a["variant"])
+        fig2([Path(p) for p in paths], f["t"][()], f["omega"][()], f["center"][()], f["dabs_psi_dt_center"][()],
+             f["period_bounds"][-1], f["curves_omega"][()], curves, float(a["T"]), float(a["T_over_delta0"]),
+             float(a["gamma"]), variant, omega_show=float(a["omega_show"]))
+    return [Path(p) for p in paths]
+
+
+def plot_curves(path: str | Path, psi_values, temperature: float, gamma: float, variant: str,
+                omega_max: float | None = None, n_omega: int | None = None) -> Path:
+    """Fig. 2(b) alone (fig2b.png next to `psc_fem.phonons.spectrum.write_curves`' fig2b.csv)."""
+    from psc_fem.phonons.spectrum import curve_grid, fig2b_curves
+    from psc_fem.phonons.units import temperature_in_delta0
+
+    T = temperature_in_delta0(temperature)
+    omega = curve_grid(T, omega_max, n_omega)
+    curves_figure(path, omega, fig2b_curves(psi_values, T, gamma, variant, omega), temperature, T, gamma, variant)
+    return Path(path)

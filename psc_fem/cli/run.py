@@ -1,0 +1,44 @@
+"""psc-fem run CONFIG: simulate one wire into a run directory (docs/cli.md)."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from psc_fem.cli.common import world
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", help="TOML config file")
+    p.add_argument("--out", help="run directory (default: output.dir)")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config key")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--until", choices=("periodic", "t_end"),
+                   help="periodic: stop once the last time.settle_periods periods agree (t_end is a cap); "
+                        "the same as --set time.until=...")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in the output directory from its last checkpoint "
+                        "(parameters must match its run.json; time.t_end may grow)")
+
+
+def main(args: argparse.Namespace) -> int:
+    from psc_fem.config import load_config
+    from psc_fem.errors import Interrupted, StepFailure
+    from psc_fem.solver.simulation import simulate
+
+    until = [f"time.until={args.until}"] if args.until else []
+    config = load_config(args.config, [*args.set, *until])
+    out = Path(args.out) if args.out else Path(config.output.dir)
+    comm = world()
+    try:
+        sol = simulate(config, out, comm=comm, progress=None if not args.quiet else False, echo=True, resume=args.resume)
+    except Interrupted as exc:  # checkpoint written, run.json "interrupted": 143 (SIGTERM) / 130 (SIGINT)
+        return exc.exit_code
+    except StepFailure as exc:  # run.json "failed", files complete up to the failure
+        if comm.rank == 0:
+            print(f"psc-fem: run failed: {exc}", file=sys.stderr)
+        return 1
+    if comm.rank == 0 and config.output.fields:
+        frame_t = sol.frames.get("t")
+        if frame_t is not None and frame_t.size > 1:
+            print(f"figure: {sol.plot_fig1()}")
+    return 0 if sol.run["status"] == "completed" else 1

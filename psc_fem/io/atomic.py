@@ -1,0 +1,81 @@
+"""Crash-safe files: every file of a run directory is written to NAME.tmp and renamed over NAME.
+
+`os.replace` is atomic on POSIX, so at every instant each name holds a
+complete, closed file; a SIGKILL leaves at most a stray NAME.tmp, which the
+next run or --resume removes (docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+
+class atomic_h5:  # noqa: N801  (used like open())
+    """``with atomic_h5(path) as h5:`` edits a copy of ``path`` and renames it over ``path``.
+
+    ``create=True`` starts an empty file instead.  On an exception the copy
+    is removed and ``path`` is untouched.  ``overhead``: seconds spent
+    copying, opening and renaming (what copy-on-write adds to the write).
+    ``libver``: h5py's file-format bounds (default: the earliest format).
+    """
+
+    def __init__(self, path: str | Path, create: bool = False, libver=None):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self.create = create
+        self.libver = libver
+        self.overhead = 0.0
+
+    def __enter__(self) -> h5py.File:
+        t0 = time.perf_counter()
+        if not self.create:
+            shutil.copyfile(self.path, self.tmp)
+        self.file = h5py.File(self.tmp, "w" if self.create else "r+", libver=self.libver)
+        self.overhead += time.perf_counter() - t0
+        return self.file
+
+    def __exit__(self, kind, exc, tb):
+        if kind is not None:
+            self.file.close()
+            self.tmp.unlink(missing_ok=True)
+            return False
+        self.file.close()
+        t0 = time.perf_counter()
+        os.replace(self.tmp, self.path)
+        self.overhead += time.perf_counter() - t0
+        return False
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write a text file atomically (tmp + rename)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    """Write JSON atomically (tmp file + rename): never a half-written run.json."""
+    write_text(path, json.dumps(data, indent=2, default=_jsonable) + "\n")
+
+
+def _jsonable(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    return str(x)
+
+
+def remove_stale_tmp(directory: str | Path) -> None:
+    """Delete NAME.tmp files a killed run left behind (never read by anyone)."""
+    for p in Path(directory).glob("*.tmp"):
+        p.unlink(missing_ok=True)

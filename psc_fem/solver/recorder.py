@@ -1,0 +1,116 @@
+"""The Recorder: observer of accepted steps that writes scalars, end phases and frames.
+
+Per-step scalars (V, |Psi(0)|, min |Psi|, end phases, Newton iterations)
+go to the run writer every step; field frames at uniform times are
+interpolated with the BDF polynomial (dense output), so frames cost nothing
+in step size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mpi4py import MPI
+from tqdm import tqdm
+
+from psc_fem.solver.bdf import dense_weights, interval_weights
+
+
+class StopRun(Exception):
+    """Raised by the recorder when the run's ``stop`` callable asks to end early."""
+
+
+class Recorder:
+    """Observer of accepted steps: scalars, end phases, frames, progress.
+
+    The end phases theta_-+ (in the solver's gauge phi(0) = 0, unwrapped)
+    advance by minus the links int phi dtau of the end nodes, exactly as
+    the bank rows (A.7) turn Psi there (forms/covariant.py); the series
+    holds them in the antisymmetric gauge, theta_-+ = -+(theta_+ - theta_-)/2.
+    With normal banks the same sums are phase references whose difference
+    is int V dtau.
+    """
+
+    def __init__(self, problem, evaluator, writer, every, t_end, progress, theta0=(0.0, 0.0), stop=None, extra=None):
+        self.p, self.ev, self.writer = problem, evaluator, writer
+        self.extra = extra  # callable -> more per-step values (psc_fem.feedback), or None
+        self.stop = stop
+        self.every, self.t_end = every, t_end
+        self.theta_m, self.theta_p = (float(v) for v in theta0)  # end phases, solver's gauge
+        self.recent = [0.0]  # times of the integrator's history, newest first
+        self.next_frame = 0
+        # Memory stays flat: the series lives in series.h5 (simulate reads it
+        # back at the end); only a stop hook, which sees the whole series,
+        # makes the recorder keep it in memory too.
+        keys = ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")
+        self.series = {k: [] for k in keys} if stop is not None else None
+        self.bar = tqdm(total=t_end, unit="tau", disable=not progress, bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} tau [{elapsed}<{remaining}]")
+
+    @property
+    def theta(self):
+        """theta_+ - theta_- = int V dtau (unwrapped)."""
+        return self.theta_p - self.theta_m
+
+    def __call__(self, integ, step):
+        phi_l, phi_r, psi0, link_l, link_r = self.p.end_values(link=integ.links[0])
+        psi_min = self.p.comm.allreduce(float(np.min(np.hypot(*self._psi_pairs()))) if self._psi_pairs()[0].size else 1e300, op=MPI.MIN)
+        self.theta_m -= link_l
+        self.theta_p -= link_r
+        V = phi_l - phi_r
+        self.recent.insert(0, step.t)
+        del self.recent[len(integ.history):]
+        row = dict(
+            t=step.t, dt=step.dt, V=V, psi_center=psi0, psi_min=psi_min,
+            theta_minus=-0.5 * self.theta, theta_plus=0.5 * self.theta,
+            current=step.current, newton_its=step.newton_its, error=step.error,
+        )
+        if self.extra is not None:
+            row.update(self.extra())
+        if self.series is not None:
+            for k, v in row.items():
+                self.series.setdefault(k, []).append(v)
+        self.writer.add_step(**row)
+        while self.next_frame * self.every <= step.t * (1 + 1e-12) + 1e-14:
+            self._frame(integ, self.next_frame * self.every, step.link_nodes)
+            self.next_frame += 1
+        self.bar.update(step.dt)
+        if self.stop is not None:
+            reason = self.stop(self.series)
+            if reason:
+                raise StopRun(reason if isinstance(reason, str) else "stop condition met")
+
+    def _psi_pairs(self):
+        """Psi on the superconducting part (the whole wire unless it has normal banks)."""
+        a = self.p.w.x.array
+        return a[self.p._core_u1], a[self.p._core_u2]
+
+    def _frame(self, integ, tf, nodes):
+        """Fields at tf in the last step: dense output of Psi carried along the links (forms/covariant.py).
+
+        The history is carried to the newest time t_{n+1}, interpolated by
+        the BDF polynomial there (value and covariant rate), and carried back
+        to tf along int_tf^t_{n+1} phi dtau, phi interpolated as in the
+        step's link (``nodes``, psc_fem.solver.bdf.link_nodes).
+        """
+        p, times = self.p, self.recent
+        value, deriv = dense_weights(times, tf)
+        phi = p.nodes.phi
+        turns = [np.zeros_like(integ.history[0])]
+        for link in integ.links[: len(times) - 1]:
+            turns.append(turns[-1] + link)  # phi slots: Theta_{n+1,k}
+        state = rate = 0.0
+        for wv, wd, y, turn in zip(value, deriv, integ.history, turns):
+            carried = p.transport(y, turn[phi])
+            state, rate = state + wv * carried, rate + wd * carried
+        back = np.zeros_like(integ.history[0])
+        if len(times) > 1:
+            h = times[0] - times[1]
+            weights = interval_weights(nodes, tf - times[1], h)
+            back[phi] = sum(w * y[phi] for w, y in zip(weights, integ.history))
+        state, rate = p.transport(state, -back[phi]), p.transport(rate, -back[phi])
+        *_, back_l, back_r = p.end_values(link=back)
+        chi = 0.5 * (self.theta_m + back_l + self.theta_p + back_r)  # output gauge (psc_fem.solver.fields)
+        self.ev.evaluate(state, rate, chi, dense=(integ.history[: len(times)], turns, back, value, deriv))
+        self.writer.add_frame(tf)
+
+    def close(self):
+        self.bar.close()
