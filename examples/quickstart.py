@@ -16,15 +16,16 @@ cfg = psc_fem.load_config("examples/fig1.toml", ["output.every=0.2"])
 
 # Or change sections in code: a ramp from 0.5 to 1.5 would be
 # cfg.replace(drive={"current": 0.5, "ramp_to": 1.5, "ramp_time": 40.0})
-result = psc_fem.simulate(cfg, out, progress=False)
+sol = psc_fem.simulate(cfg, out, progress=False)  # a Solution
 
 # numpy arrays, one value per accepted time step
-print(f"{result.series["t"].size} steps, max V = {result.series["V"].max():.4f}, min |Psi(0,t)| = {result.series["psi_center"].min():.2e}")
-st = result.stats
+s = sol.series
+print(f"{s['t'].size} steps, max V = {s['V'].max():.4f}, min |Psi(0,t)| = {s['psi_center'].min():.2e}")
+st = sol.stats
 print(f"state = {st['state']}, period = {st['period']:.4f}, mean V = {st['mean_V']:.5f}, "
       f"period*mean(V)/(2 pi) = {st['josephson_ratio']:.5f}")
 
-# The run directory, reloaded: frames are x-sorted arrays (n_frames, n_nodes)
+# The run directory reloaded (the same Solution): frames are x-sorted arrays (n_frames, n_nodes)
 sol = psc_fem.load_run(out)
 print("frame fields:", sorted(k for k in sol.frames if k not in ("t", "x")))
 print("figure:", sol.plot_fig1())

@@ -1,6 +1,6 @@
 """The interference factor of Eq. (A.2): |Psi| (K(z) - E(z)) / z.
 
-UFL has no elliptic integrals.  Two flavours (DESIGN.md section 2):
+UFL has no elliptic integrals.  Two flavours (docs/design.md section 2):
 
 * ``"exact"``: K - E from the arithmetic-geometric mean, unrolled for a
   fixed number of iterations (A&S 17.6).  Only +, *, / and sqrt, so UFL can

@@ -1,8 +1,8 @@
 """Finite-gap TDGL for a 1D wire: residuals of (A.1) and (A.3).
 
-Unknowns (DESIGN.md section 3): u = [u1, u2] = [Re Psi, Im Psi] and the
+Unknowns (docs/design.md section 3): u = [u1, u2] = [Re Psi, Im Psi] and the
 scalar potential phi, all in one mixed Lagrange space.  The time derivative
-u_t is passed in as a UFL expression (the BDF formula of the driver), so
+u_t is passed in as a UFL expression (the BDF formula of psc_fem.solver.integrator), so
 the same residual serves every scheme and Newton sees all of it.
 
 (A.1) is written in COMSOL's general form (B.1),
@@ -15,7 +15,7 @@ int (D phi' - (js - j)) w' dx = 0, whose natural boundary condition is the
 same balance at the ends.  The caller passes the measure ``dx``: UFL's
 degree estimate for sqrt/ln/division is far too high, so the problem fixes
 the quadrature degree (2k + 1 for degree-k elements).  One boundary row fixes phi's constant (see
-psc_fem.solver.problem).  Current components follow DESIGN.md:
+psc_fem.solver.problem).  Current components follow docs/design.md:
 
     js   = Q (|Psi|^2 - 2 delta sqrt(eta/u) d|Psi|^2/dtau),  Q = Im(Psi* Psi')/|Psi|^2
     jn   = -phi'

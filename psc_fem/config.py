@@ -1,6 +1,6 @@
 """Run configuration: TOML sections -> validated, frozen pydantic models.
 
-The section and key names are the contract of DESIGN.md section 6.  Every
+The section and key names are the contract of docs/design.md section 6.  Every
 key is typed and range-checked; unknown keys are rejected with a
 suggestion.  `load_config` raises `ConfigError` with messages that name the
 key and the allowed range; the CLI turns it into exit code 2.
@@ -299,7 +299,7 @@ PetscValue = str | int | float | bool
 
 
 class Config(_Section):
-    """A whole run: the six sections of DESIGN.md section 6, and [phonons].
+    """A whole run: the six sections of docs/design.md section 6, and [phonons].
 
     The physics has no silent defaults: [wire] length, [model] delta and eta,
     [drive] current and [time] t_end must be given; [output], [petsc] and

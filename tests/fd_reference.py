@@ -42,7 +42,7 @@ from scipy.integrate import solve_ivp
 from scipy.interpolate import CubicSpline
 from scipy.special import ellipe, ellipk, zeta
 
-U_EXACT = np.pi**4 / (14.0 * zeta(3))  # 5.7882..., DESIGN.md section 2
+U_EXACT = np.pi**4 / (14.0 * zeta(3))  # 5.7882..., docs/design.md section 2
 
 
 def _u_value(u) -> float:
@@ -266,7 +266,7 @@ def periodic_stats(t, V, psi_center, skip=1):
 
     Sign: with (A.3) and (A.6), V = phi(L/2) - phi(-L/2) is negative for
     j > 0 (a normal wire has phi' = -j). mean_V keeps that sign; the AC
-    Josephson relation (DESIGN.md section 2) is checked on its magnitude,
+    Josephson relation (docs/design.md section 2) is checked on its magnitude,
     josephson_ratio = period |mean_V| / 2 pi, which must be 1.
     """
     tm = minima_times(t, psi_center)[skip:]

@@ -46,7 +46,7 @@ def test_exact_factor_is_psi_times_k_minus_e_over_z_and_seed_is_z():
 
 
 def test_seed_is_35_percent_low_at_small_z():
-    # DESIGN.md: (K - E)/z ~ pi z/4 while Z ~ z/2.
+    # docs/design.md: (K - E)/z ~ pi z/4 while Z ~ z/2.
     s = 1e-6
     ratio = interference_factor(s, 1.0, "seed", np.sqrt, np.log) / interference_factor(s, 1.0, "exact", np.sqrt, np.log)
     assert ratio == pytest.approx(2 / np.pi, rel=1e-3)

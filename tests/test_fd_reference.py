@@ -50,7 +50,7 @@ def test_seed_z_against_formula_and_small_z_ratio():
     assert np.allclose(k_minus_e_over_z(z, "seed"), direct, rtol=1e-9)
     # Below 1e-6 the printed form cancels to nothing; the series z/2 + z^2/2 takes over.
     assert k_minus_e_over_z(1e-7, "seed") == pytest.approx(0.5e-7 + 0.5e-14, rel=1e-12)
-    # DESIGN.md: Z ~ z/2 while the exact value ~ pi z/4, i.e. off by 1 - 2/pi.
+    # docs/design.md: Z ~ z/2 while the exact value ~ pi z/4, i.e. off by 1 - 2/pi.
     ratio = k_minus_e_over_z(1e-4, "seed") / k_minus_e_over_z(1e-4)
     assert ratio == pytest.approx(2 / np.pi, rel=1e-3)
 

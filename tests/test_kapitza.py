@@ -88,7 +88,7 @@ def test_no_transmission_beyond_the_critical_angle_into_a_faster_medium():
 
 
 def test_no_critical_angle_into_a_slower_medium_even_of_higher_impedance():
-    """Total internal reflection depends on the sound speeds, not on rho*u (DESIGN.md section 5)."""
+    """Total internal reflection depends on the sound speeds, not on rho*u (docs/design.md section 5)."""
     fast, slow = M["Al"], M["Sn"]  # c_L 6420 -> 3320 m/s, but Z_L 17.3 -> 24.2 MRayl (higher)
     assert slow.impedance() > fast.impedance()
     assert K.critical_angles(fast, slow, "L", "speed") == []

@@ -1,4 +1,4 @@
-"""Invariants of DESIGN.md section 7 on real runs of the Fig. 1 wire (L = 1.1 xi, J0 = 0.98)."""
+"""Invariants of docs/design.md section 7 on real runs of the Fig. 1 wire (L = 1.1 xi, J0 = 0.98)."""
 
 import math
 

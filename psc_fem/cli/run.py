@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from psc_fem.cli.common import world
+from psc_fem.rundir import RunDirectory
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -17,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "the same as --set time.until=...")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in the output directory from its last checkpoint "
-                        "(parameters must match its run.json; time.t_end may grow)")
+                        f"(parameters must match its {RunDirectory.RUN_INFO}; time.t_end may grow)")
 
 
 def main(args: argparse.Namespace) -> int:

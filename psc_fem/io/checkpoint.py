@@ -275,25 +275,15 @@ class Checkpointer:
         return self.wall_before + time.perf_counter() - self.start
 
     def restore(self, ckpt, problem):
-        """Put a checkpoint's state into the integrator, problem and recorder."""
-        integ, rec = self.integ, self.recorder
+        """Put a checkpoint's state into the integrator (which sets the problem's fields) and the recorder."""
         arrays = self.layout.scatter(ckpt["state"])
         n = int(ckpt["n_history"])
-        integ.history, integ.links = arrays[:n], arrays[n:]
-        integ.steps = [float(h) for h in ckpt["steps"]]
-        integ.t = float(ckpt["t"])
-        integ.h_next = float(ckpt["h_next"])
-        s = integ.stats
-        s.accepted, s.rejected_error = int(ckpt["accepted"]), int(ckpt["rejected_error"])
-        s.rejected_newton, s.newton_its = int(ckpt["rejected_newton"]), int(ckpt["newton_its"])
-        for f in (problem.w, problem.w_n):
-            f.x.array[:] = integ.history[0]
-        problem.w_nm1.x.array[:] = integ.history[min(1, len(integ.history) - 1)]
-        rec.theta_m, rec.theta_p = float(ckpt["theta_minus"]), float(ckpt["theta_plus"])
-        rec.recent = [float(v) for v in ckpt["recent"]]
-        rec.next_frame = int(ckpt["next_frame"])
-        rec.bar.update(integ.t)
-        self.saved = {"t": integ.t, "steps": int(ckpt["n_steps"]), "frames": int(ckpt["n_frames"])}
+        counts = {k: int(ckpt[k]) for k in ("accepted", "rejected_error", "rejected_newton", "newton_its")}
+        self.integ.restore(arrays[:n], arrays[n:], [float(h) for h in ckpt["steps"]], float(ckpt["t"]),
+                           float(ckpt["h_next"]), counts)
+        self.recorder.restore((float(ckpt["theta_minus"]), float(ckpt["theta_plus"])),
+                              [float(v) for v in ckpt["recent"]], int(ckpt["next_frame"]), self.integ.t)
+        self.saved = {"t": self.integ.t, "steps": int(ckpt["n_steps"]), "frames": int(ckpt["n_frames"])}
 
     def __call__(self, integ, step):
         due = 0

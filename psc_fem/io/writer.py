@@ -1,6 +1,6 @@
 """Run directory: fields.xdmf/.h5 (ParaView), series.h5, run.json.
 
-series.h5 layout (DESIGN.md section 6):
+series.h5 layout (docs/design.md section 6):
   root datasets, one value per accepted step: t, dt, V, psi_center, psi_min,
     theta_minus, theta_plus, current, newton_its, error; with [phonons]
     feedback = true also phonon_* and p_min/p_max (psc_fem.feedback.coupling),

@@ -1,10 +1,12 @@
-"""Figures of a run directory: the paper's Fig. 1 (matplotlib) and a pyvista rendering."""
+"""Figures of a run directory: the paper's Fig. 1 (matplotlib) and a pyvista rendering.
+
+Matplotlib's object API (no pyplot, no backend chosen): works in scripts,
+batch jobs and notebooks alike.
+"""
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
 
 
 def characteristic_frames(sol, n=5):
@@ -23,8 +25,9 @@ def fig1(sol, path):
     """Fig. 1 of the paper: |Psi|^2(x,t), |Psi(0,t)|, V(t), js, jn, jint."""
     f, s, a = sol.frames, sol.series, sol.attrs
     idx = characteristic_frames(sol)
-    colors = plt.cm.viridis(np.linspace(0, 0.9, idx.size))
-    fig, ax = plt.subplots(3, 2, figsize=(11, 10), constrained_layout=True)
+    colors = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, idx.size))
+    fig = Figure(figsize=(11, 10), layout="constrained")
+    ax = fig.subplots(3, 2)
     title = (
         f"L = {a.get('wire.length', '?'):g} xi, j = {a.get('drive.current', float('nan')):g} j0, "
         f"delta = {a.get('model.delta', float('nan')):.4g}, eta = {a.get('model.eta', float('nan')):g}"
@@ -52,7 +55,6 @@ def fig1(sol, path):
         panel.set(xlabel=r"$x/\xi(T)$", ylabel=rf"$j_{{{key[1:]}}}/j_0$", title=label)
     ax[1, 1].legend(fontsize=7)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 

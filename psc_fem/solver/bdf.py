@@ -1,6 +1,6 @@
 """Variable-step BDF of order 1-3 with a predictor-corrector error estimate.
 
-Pure arithmetic, no DOLFINx: the driver asks this module for the BDF
+Pure arithmetic, no DOLFINx: the integrator asks this module for the BDF
 weights of the next step, for the predictor, and for the new step size.
 
 BDF-k at t_{n+1} replaces u_t by the derivative of the polynomial through
@@ -114,7 +114,7 @@ class StepController:
 def dense_weights(times, t):
     """Value and d/dt weights of the Lagrange polynomial through ``times`` at t.
 
-    The driver's dense output: frames between steps use the polynomial of
+    The recorder's dense output: frames between steps use the polynomial of
     the BDF formula itself (quadratic for BDF2), so a frame's d/dtau at a
     step's end is the BDF derivative.
     """

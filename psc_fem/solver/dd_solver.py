@@ -18,7 +18,7 @@ general-purpose analysis, which costs more than the whole step here
 
 Selected with PETSc options ``pc_type = python`` and
 ``pc_python_type = psc_fem.solver.dd_solver.WoodburyPC`` (the default on more than
-one rank; see psc_fem.solver.problem.petsc_options).
+one rank; see psc_fem.solver.petsc_options).
 """
 
 import numpy as np

@@ -48,7 +48,7 @@ class Stats:
 
 
 class Integrator:
-    """Adaptive BDF driver for one `WireProblem`."""
+    """Adaptive BDF time loop for one `WireProblem`: predict, solve, estimate the error, accept or reject, notify observers."""
 
     def __init__(self, problem, time_options, drive, gauge=None):
         self.p = problem
@@ -65,6 +65,18 @@ class Integrator:
         self.h_next = time_options.dt_initial  # the step proposed after the last accepted one (checkpoints)
         self.rejected_by = None  # why the last step was rejected (for the StepFailure message)
         self.delta2 = float(problem.config.model.delta) ** 2  # the radial weight of the error norm (_wrms)
+
+    def restore(self, history, links, steps, t, h_next, counts):
+        """Continue from saved state (psc_fem.io.checkpoint): history and links newest first, step sizes, time,
+        the proposed next step and the statistics counters; the problem's fields are set to match."""
+        self.history, self.links, self.steps = list(history), list(links), list(steps)
+        self.t, self.h_next = t, h_next
+        for key, value in counts.items():
+            setattr(self.stats, key, value)
+        p = self.p
+        for f in (p.w, p.w_n):
+            f.x.array[:] = self.history[0]
+        p.w_nm1.x.array[:] = self.history[min(1, len(self.history) - 1)]
 
     def _wrms(self, err_vec, ref):
         """Weighted RMS over the owned nodes of the local error of Psi, all ranks (gauge invariant).

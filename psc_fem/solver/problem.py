@@ -1,4 +1,4 @@
-"""Spaces, forms and the Newton problem of one wire (DESIGN.md section 3).
+"""Spaces, forms and the Newton problem of one wire (docs/design.md section 3).
 
 One mixed Lagrange space holds u = [Re Psi, Im Psi] and phi.  Newton sees
 everything: the residual of (A.1) and (A.3) from `psc_fem.forms`, with the
@@ -46,40 +46,7 @@ from psc_fem.feedback import p_coefficient
 from psc_fem.forms import ModelCoefficients, covariant_bdf, phi_residual, psi_residual
 from psc_fem.meshes import wire_mesh
 from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profile
-
-DEFAULT_PETSC = {
-    "snes_type": "newtonls",
-    "snes_linesearch_type": "basic",
-    "snes_rtol": 1e-9,
-    "snes_atol": 1e-10,
-    "snes_stol": 1e-12,
-    "snes_max_it": 10,
-    "ksp_type": "preonly",
-    "pc_type": "lu",
-}
-
-
-def petsc_options(user, comm):
-    """Defaults merged with the user's [petsc] table (user wins)."""
-    opts = dict(DEFAULT_PETSC)
-    if comm.size == 1:
-        # The wire's dofs are numbered along x (banded matrix): in that
-        # order PETSc's LU has no fill at all (factor nnz = matrix nnz), while
-        # its default nested dissection adds ~70% (1e5 DOFs;
-        # docs/performance.md).
-        opts["pc_factor_mat_solver_type"] = "petsc"
-        opts["pc_factor_mat_ordering_type"] = "natural"
-    else:
-        # Each rank factors its own piece of the chain the same way; the few
-        # couplings across cuts are solved exactly (psc_fem.solver.dd_solver).
-        # MUMPS was 2.5x slower than PETSc's LU even on one rank.
-        opts["pc_type"] = "python"
-        opts["pc_python_type"] = "psc_fem.solver.dd_solver.WoodburyPC"
-    if any(key.startswith("pc_factor") for key in user) and "pc_type" not in user:
-        opts["pc_type"] = "lu"  # e.g. pc_factor_mat_solver_type = "mumps" on several ranks
-    opts.update(user)
-    return opts
-
+from psc_fem.solver.petsc_options import petsc_options
 
 @dataclass
 class EndDofs:
@@ -233,6 +200,11 @@ class WireProblem:
         if not (u1.size == u2.size == ph.size and np.allclose(x1, x2) and np.allclose(x1, xp)):
             raise RuntimeError("u1, u2 and phi must share their nodes")
         return NodeMaps(x1, u1, u2, ph, u1 < self.n_owned)
+
+    def superconducting_psi(self, array=None):
+        """(Re Psi, Im Psi) at this rank's owned nodes of the superconducting part (all of it without normal banks)."""
+        a = self.w.x.array if array is None else array
+        return a[self._core_u1], a[self._core_u2]
 
     def transport(self, array, theta):
         """Copy of a state array with Psi turned by exp(-i theta) at each node (theta per node, forms/covariant.py)."""

@@ -78,10 +78,16 @@ class Recorder:
             if reason:
                 raise StopRun(reason if isinstance(reason, str) else "stop condition met")
 
+    def restore(self, theta, recent, next_frame, t):
+        """Continue from saved state (psc_fem.io.checkpoint): end phases, history times, next frame, time reached."""
+        self.theta_m, self.theta_p = theta
+        self.recent = list(recent)
+        self.next_frame = next_frame
+        self.bar.update(t)
+
     def _psi_pairs(self):
         """Psi on the superconducting part (the whole wire unless it has normal banks)."""
-        a = self.p.w.x.array
-        return a[self.p._core_u1], a[self.p._core_u2]
+        return self.p.superconducting_psi()
 
     def _frame(self, integ, tf, nodes):
         """Fields at tf in the last step: dense output of Psi carried along the links (forms/covariant.py).

@@ -149,7 +149,7 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     sol.final_state = {"array": problem.w.x.array.copy(), "theta": (recorder.theta_m, recorder.theta_p)}
     if interrupted is not None:
         if echo and comm.rank == 0:
-            print(f"{interrupted}: checkpoint written, run.json status 'interrupted'; continue with --resume")
+            print(f"{interrupted}: checkpoint written, {RunDirectory.RUN_INFO} status 'interrupted'; continue with --resume")
         interrupted.result = sol
         raise interrupted
     if error:

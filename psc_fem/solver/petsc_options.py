@@ -1,0 +1,34 @@
+"""PETSc options of the Newton solve: psc_fem's defaults merged with the user's [petsc] table."""
+
+DEFAULT_PETSC = {
+    "snes_type": "newtonls",
+    "snes_linesearch_type": "basic",
+    "snes_rtol": 1e-9,
+    "snes_atol": 1e-10,
+    "snes_stol": 1e-12,
+    "snes_max_it": 10,
+    "ksp_type": "preonly",
+    "pc_type": "lu",
+}
+
+
+def petsc_options(user, comm):
+    """Defaults merged with the user's [petsc] table (user wins)."""
+    opts = dict(DEFAULT_PETSC)
+    if comm.size == 1:
+        # The wire's dofs are numbered along x (banded matrix): in that
+        # order PETSc's LU has no fill at all (factor nnz = matrix nnz), while
+        # its default nested dissection adds ~70% (1e5 DOFs;
+        # docs/performance.md).
+        opts["pc_factor_mat_solver_type"] = "petsc"
+        opts["pc_factor_mat_ordering_type"] = "natural"
+    else:
+        # Each rank factors its own piece of the chain the same way; the few
+        # couplings across cuts are solved exactly (psc_fem.solver.dd_solver).
+        # MUMPS was 2.5x slower than PETSc's LU even on one rank.
+        opts["pc_type"] = "python"
+        opts["pc_python_type"] = "psc_fem.solver.dd_solver.WoodburyPC"
+    if any(key.startswith("pc_factor") for key in user) and "pc_type" not in user:
+        opts["pc_type"] = "lu"  # e.g. pc_factor_mat_solver_type = "mumps" on several ranks
+    opts.update(user)
+    return opts
