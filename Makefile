@@ -10,7 +10,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MPLBACKEND := Agg
 
-.PHONY: venv demo test test-serial test-mpi bench clean
+.PHONY: venv demo test test-fast lint test-serial test-mpi bench clean
 
 venv: $(STAMP)
 
@@ -25,7 +25,15 @@ demo: venv
 	$(BIN)/psc-fem run examples/fig1.toml --out $(DEMO)
 	$(BIN)/psc-fem spectrum $(DEMO)
 
-test: test-serial test-mpi
+test: lint test-serial test-mpi
+
+# The inner loop: no slow tests, no MPI part (under 2 minutes on 2 cores).
+test-fast: venv lint
+	$(PYTEST) -q -m "not mpi and not slow" tests
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test-serial: venv
 	$(PYTEST) -q -m "not mpi" tests

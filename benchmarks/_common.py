@@ -78,7 +78,7 @@ def run_json(cmd, env=None, timeout=None):
     for line in proc.stdout.splitlines():
         line = line.strip()
         if line.startswith("BENCH_JSON "):
-            line = line[len("BENCH_JSON "):]
+            line = line[len("BENCH_JSON ") :]
         if line.startswith("{"):
             try:
                 out.append(json.loads(line))

@@ -21,9 +21,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import psc_fem  # noqa: E402,F401
 from mpi4py import MPI  # noqa: E402
 
+import psc_fem  # noqa: E402,F401
 from psc_fem.config import load_config  # noqa: E402
 from psc_fem.solver.simulation import simulate  # noqa: E402
 
@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def case(name, overrides, t_end, repeats, fields):
-    cfg = load_config(ROOT / "examples" / "fig1.toml", [f"time.t_end={t_end}", f"output.fields={str(fields).lower()}", *overrides])
+    cfg = load_config(
+        ROOT / "examples" / "fig1.toml", [f"time.t_end={t_end}", f"output.fields={str(fields).lower()}", *overrides]
+    )
     walls, result = [], None
     with tempfile.TemporaryDirectory() as tmp:
         simulate(cfg.replace(time={"t_end": 1.0}), Path(tmp) / "warm", progress=False, echo=False)
@@ -77,9 +79,13 @@ def main():
     }
     if MPI.COMM_WORLD.rank == 0:
         print(json.dumps(record, indent=1))
-        print(f"\n{'case':36s} {'wall/tau [ms]':>13s} {'wall med [s]':>12s} {'min-max [s]':>13s} {'steps':>6s} {'rej':>4s} {'newton/step':>11s} {'dofs':>5s} {'periods':>7s} {'P*V/2pi':>9s}")
+        print(
+            f"\n{'case':36s} {'wall/tau [ms]':>13s} {'wall med [s]':>12s} {'min-max [s]':>13s} {'steps':>6s} {'rej':>4s} {'newton/step':>11s} {'dofs':>5s} {'periods':>7s} {'P*V/2pi':>9s}"
+        )
         for c in rows:
-            print(f"{c['case']:36s} {1e3 * c['wall_per_tau']:13.2f} {c['wall_median']:12.2f} {c['wall_min']:6.2f}-{c['wall_max']:<6.2f} {c['steps']:6d} {c['rejected']:4d} {c['newton_per_step']:11.2f} {c['dofs']:5d} {c['periods']:7d} {c['josephson_ratio']:9.6f}")
+            print(
+                f"{c['case']:36s} {1e3 * c['wall_per_tau']:13.2f} {c['wall_median']:12.2f} {c['wall_min']:6.2f}-{c['wall_max']:<6.2f} {c['steps']:6d} {c['rejected']:4d} {c['newton_per_step']:11.2f} {c['dofs']:5d} {c['periods']:7d} {c['josephson_ratio']:9.6f}"
+            )
     return 0
 
 

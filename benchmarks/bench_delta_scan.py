@@ -32,8 +32,9 @@ from psc_fem.analysis.periods import settle_check, winding_times  # noqa: E402
 
 def fd_settled(delta, h, t_end, windings=5):
     t0 = time.perf_counter()
-    fd = solve_fd(10.0, int(round(10.0 / h)), 0.589035, delta=delta, eta=0.1, t_end=t_end, rtol=1e-6, atol=1e-8,
-                  dt_out=0.02)
+    fd = solve_fd(
+        10.0, int(round(10.0 / h)), 0.589035, delta=delta, eta=0.1, t_end=t_end, rtol=1e-6, atol=1e-8, dt_out=0.02
+    )
     wall = time.perf_counter() - t0
     c = winding_times(fd.t, fd.theta_plus - fd.theta_minus)
     check = settle_check(c, windings, 1e-3)
@@ -54,10 +55,22 @@ def main(argv=None):
             fd = fd_settled(d, args.h, args.fd_t_end)
             rows.append({"delta": d, "fem": fem, "fd": fd, "difference": fem["mean_V"] / fd["mean_V"] - 1})
     record = {"benchmark": "delta-scan-vs-fd", "machine": machine(), "h": args.h, "rows": rows}
-    text = table(["delta", "FEM mean V", "FEM tau settled", "FEM wall s", "FD mean V", "FD settled", "FD wall s", "FEM/FD - 1"],
-                 [[fmt(r["delta"]), fmt(r["fem"]["mean_V"], ".6g"), fmt(r["fem"]["tau_settled"], ".4g"),
-                   fmt(r["fem"]["wall_s"], ".3g"), fmt(r["fd"]["mean_V"], ".6g"), str(r["fd"]["settled"]),
-                   fmt(r["fd"]["wall_s"], ".3g"), f"{r['difference']:+.2%}"] for r in rows])
+    text = table(
+        ["delta", "FEM mean V", "FEM tau settled", "FEM wall s", "FD mean V", "FD settled", "FD wall s", "FEM/FD - 1"],
+        [
+            [
+                fmt(r["delta"]),
+                fmt(r["fem"]["mean_V"], ".6g"),
+                fmt(r["fem"]["tau_settled"], ".4g"),
+                fmt(r["fem"]["wall_s"], ".3g"),
+                fmt(r["fd"]["mean_V"], ".6g"),
+                str(r["fd"]["settled"]),
+                fmt(r["fd"]["wall_s"], ".3g"),
+                f"{r['difference']:+.2%}",
+            ]
+            for r in rows
+        ],
+    )
     emit(record, text)
 
 

@@ -62,8 +62,18 @@ def main():
     tmp = None if args.out else tempfile.TemporaryDirectory()
     run_dir = Path(args.out or tmp.name) / "long"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    cmd = [str(PSC_FEM), "run", str(ROOT / "examples" / "fig1.toml"), "--out", str(run_dir), "--quiet",
-           "--set", f"time.t_end={args.t_end}", "--set", f"output.every={args.every}"]
+    cmd = [
+        str(PSC_FEM),
+        "run",
+        str(ROOT / "examples" / "fig1.toml"),
+        "--out",
+        str(run_dir),
+        "--quiet",
+        "--set",
+        f"time.t_end={args.t_end}",
+        "--set",
+        f"output.every={args.every}",
+    ]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     samples = []
@@ -73,8 +83,14 @@ def main():
         if mem is None:
             break
         t, steps = progress(run_dir)
-        samples.append({"wall": round(time.perf_counter() - t0, 2), "rss_mb": round(mem, 2), "t": round(t, 3), "steps": steps})
-        print(f"{samples[-1]['wall']:8.1f} s  RSS {mem:7.1f} MB  tau {t:9.1f}  steps {steps:7d}", file=sys.stderr, flush=True)
+        samples.append(
+            {"wall": round(time.perf_counter() - t0, 2), "rss_mb": round(mem, 2), "t": round(t, 3), "steps": steps}
+        )
+        print(
+            f"{samples[-1]['wall']:8.1f} s  RSS {mem:7.1f} MB  tau {t:9.1f}  steps {steps:7d}",
+            file=sys.stderr,
+            flush=True,
+        )
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
@@ -90,7 +106,10 @@ def main():
         reader.read_points_cells()
         xdmf_frames = reader.num_steps
         reader.read_data(xdmf_frames - 1)
-    sizes = {name: (run_dir / name).stat().st_size / 1e6 for name in ("series.h5", "fields.h5", "fields.xdmf", "checkpoint.h5")}
+    sizes = {
+        name: (run_dir / name).stat().st_size / 1e6
+        for name in ("series.h5", "fields.h5", "fields.xdmf", "checkpoint.h5")
+    }
 
     # the running phase only: after t_end the CLI reads the series back and plots fig1.png
     s = [x for x in samples if 0 < x["steps"] and x["t"] < args.t_end * (1 - 1e-9)]
@@ -114,8 +133,10 @@ def main():
         "rss_max_mb": float(rss.max()),
         "rss_last_mb": float(rss[-1]),
         "rss_growth_mb_per_1e5_steps_second_half": round(slope, 3),
-        "rss_median_by_quarter_mb": [float(np.median(rss[(steps > a * steps[-1]) & (steps <= (a + 0.25) * steps[-1])]))
-                                     for a in (0.0, 0.25, 0.5, 0.75)],
+        "rss_median_by_quarter_mb": [
+            float(np.median(rss[(steps > a * steps[-1]) & (steps <= (a + 0.25) * steps[-1])]))
+            for a in (0.0, 0.25, 0.5, 0.75)
+        ],
         "steps_per_s_first_quarter": round(rate(0, q), 1) if q >= 1 else None,
         "steps_per_s_last_quarter": round(rate(len(s) - 1 - q, len(s) - 1), 1) if q >= 1 else None,
         "file_sizes_mb": {k: round(v, 2) for k, v in sizes.items()},
@@ -125,9 +146,11 @@ def main():
     print(f"\n{'wall [s]':>9s} {'steps':>8s} {'tau':>9s} {'RSS [MB]':>9s}")
     for x in samples[:: max(1, len(samples) // 20)] + samples[-1:]:
         print(f"{x['wall']:9.1f} {x['steps']:8d} {x['t']:9.1f} {x['rss_mb']:9.1f}")
-    print(f"\n{n_steps} steps, {n_frames} frames in {wall:.0f} s; RSS {rss[0]:.1f} -> {rss[-1]:.1f} MB "
-          f"(max {rss.max():.1f}); growth over the second half {slope:.2f} MB per 1e5 steps; "
-          f"median by quarter {record['rss_median_by_quarter_mb']} MB")
+    print(
+        f"\n{n_steps} steps, {n_frames} frames in {wall:.0f} s; RSS {rss[0]:.1f} -> {rss[-1]:.1f} MB "
+        f"(max {rss.max():.1f}); growth over the second half {slope:.2f} MB per 1e5 steps; "
+        f"median by quarter {record['rss_median_by_quarter_mb']} MB"
+    )
     if tmp is not None:
         tmp.cleanup()
 

@@ -79,16 +79,52 @@ def bench_fig1(args):
                 walls[name].append(wall)
                 cpus[name].append(LAST_CPU[0])
                 run = run_json_file(Path(out) / "run.json")
-                info[name] = {"steps": run.get("steps"), "periods": run.get("analysis", {}).get("n_periods"),
-                              "mean_V": run.get("analysis", {}).get("mean_V"), "solver_wall": run.get("wall_time")}
+                info[name] = {
+                    "steps": run.get("steps"),
+                    "periods": run.get("analysis", {}).get("n_periods"),
+                    "mean_V": run.get("analysis", {}).get("mean_V"),
+                    "solver_wall": run.get("wall_time"),
+                }
         for name, _, _ in cases:
             rows.append({"case": name, "wall": spread(walls[name]), "cpu": spread(cpus[name]), **info[name]})
-    record = {"benchmark": "fig1-wall", "machine": machine(), "rows": rows,
-              "target": "Fig. 1 run (10 PSC periods, t_end = 150) under 10 s wall on 2 cores"}
-    text = ["", f"Fig. 1 run, `psc-fem run examples/fig1.toml` end to end, {machine()['cores']} cores, load {machine()['load_avg_1_5_15']}", ""]
-    text.append(table(["case", "wall [s] median [min-max]", "CPU [s] (all ranks)", "in simulate [s]", "steps", "periods", "mean V", "wall < 10 s"],
-                      [[r["case"], fmt_spread(r["wall"]), fmt_spread(r["cpu"]), fmt(r["solver_wall"]), r["steps"], r["periods"], fmt(r["mean_V"], ".5f"),
-                        "yes" if r["wall"]["max"] < 10 else "no"] for r in rows]))
+    record = {
+        "benchmark": "fig1-wall",
+        "machine": machine(),
+        "rows": rows,
+        "target": "Fig. 1 run (10 PSC periods, t_end = 150) under 10 s wall on 2 cores",
+    }
+    text = [
+        "",
+        f"Fig. 1 run, `psc-fem run examples/fig1.toml` end to end, {machine()['cores']} cores, load {machine()['load_avg_1_5_15']}",
+        "",
+    ]
+    text.append(
+        table(
+            [
+                "case",
+                "wall [s] median [min-max]",
+                "CPU [s] (all ranks)",
+                "in simulate [s]",
+                "steps",
+                "periods",
+                "mean V",
+                "wall < 10 s",
+            ],
+            [
+                [
+                    r["case"],
+                    fmt_spread(r["wall"]),
+                    fmt_spread(r["cpu"]),
+                    fmt(r["solver_wall"]),
+                    r["steps"],
+                    r["periods"],
+                    fmt(r["mean_V"], ".5f"),
+                    "yes" if r["wall"]["max"] < 10 else "no",
+                ]
+                for r in rows
+            ],
+        )
+    )
     emit(record, "\n".join(text))
 
 
@@ -98,7 +134,19 @@ def bench_sweep(args):
     with tempfile.TemporaryDirectory(prefix="psc_bench_") as tmp:
         for k in range(args.repeats):
             out = f"{tmp}/sweep{k}"
-            cmd = [MPIRUN, "-n", "2", PSC, "sweep", "examples/fig1.toml", "--currents", currents, "--out", out, "--quiet"]
+            cmd = [
+                MPIRUN,
+                "-n",
+                "2",
+                PSC,
+                "sweep",
+                "examples/fig1.toml",
+                "--currents",
+                currents,
+                "--out",
+                out,
+                "--quiet",
+            ]
             wall, _ = timed(cmd)
             lines = (Path(out) / "iv.csv").read_text().splitlines()
             n = len(lines) - 1
@@ -111,14 +159,38 @@ def bench_sweep(args):
                     states[s] = states.get(s, 0) + 1
             sweep_json = Path(out) / "sweep.json"
             extra = json.loads(sweep_json.read_text()) if sweep_json.exists() else {}
-            rows.append({"wall": wall, "currents": n, "states": states, "ranks": 2,
-                         "sum_run_walls": extra.get("sum_wall_time") or extra.get("total_run_wall")})
+            rows.append(
+                {
+                    "wall": wall,
+                    "currents": n,
+                    "states": states,
+                    "ranks": 2,
+                    "sum_run_walls": extra.get("sum_wall_time") or extra.get("total_run_wall"),
+                }
+            )
     walls = [r["wall"] for r in rows]
-    record = {"benchmark": "sweep-wall", "machine": machine(), "command": f"mpirun -n 2 psc-fem sweep examples/fig1.toml --currents {currents}",
-              "rows": rows, "wall": spread(walls), "target": "40-current I-V sweep under 2 minutes with mpirun -n 2"}
+    record = {
+        "benchmark": "sweep-wall",
+        "machine": machine(),
+        "command": f"mpirun -n 2 psc-fem sweep examples/fig1.toml --currents {currents}",
+        "rows": rows,
+        "wall": spread(walls),
+        "target": "40-current I-V sweep under 2 minutes with mpirun -n 2",
+    }
     text = ["", f"I-V sweep: {record['command']}, {machine()['cores']} cores, load {machine()['load_avg_1_5_15']}", ""]
-    text.append(table(["currents", "states", "wall [s] median [min-max]", "< 120 s"],
-                      [[rows[0]["currents"], json.dumps(rows[0]["states"]), fmt_spread(spread(walls)), "yes" if max(walls) < 120 else "no"]]))
+    text.append(
+        table(
+            ["currents", "states", "wall [s] median [min-max]", "< 120 s"],
+            [
+                [
+                    rows[0]["currents"],
+                    json.dumps(rows[0]["states"]),
+                    fmt_spread(spread(walls)),
+                    "yes" if max(walls) < 120 else "no",
+                ]
+            ],
+        )
+    )
     emit(record, "\n".join(text))
 
 
@@ -127,7 +199,11 @@ def bench_big(args):
         return big_inner(args)
     # Interleaved repeats; the default solvers first (PETSc LU on 1 rank, the
     # exact Woodbury domain decomposition of psc_fem.solver.dd_solver on 2), MUMPS for reference.
-    cases = {"1 rank (PETSc LU, default)": (1, []), "2 ranks (Woodbury DD, default)": (2, []), "2 ranks (MUMPS)": (2, ["--mumps"])}
+    cases = {
+        "1 rank (PETSc LU, default)": (1, []),
+        "2 ranks (Woodbury DD, default)": (2, []),
+        "2 ranks (MUMPS)": (2, ["--mumps"]),
+    }
     rows = {name: [] for name in cases}
     info = {}
     ceiling = []  # what 2 cores give this workload: two 1-rank runs at once, 2 T1 / T(both)
@@ -136,30 +212,66 @@ def bench_big(args):
             rec = run_json([MPIRUN, "-n", str(n), sys.executable, __file__, "big", "--inner", *extra])[-1]
             rows[name].append(rec["wall"])
             info[name] = rec
-        pair = [subprocess.Popen([sys.executable, __file__, "big", "--inner"], stdout=subprocess.PIPE, text=True, env=ENV) for _ in range(2)]
+        pair = [
+            subprocess.Popen([sys.executable, __file__, "big", "--inner"], stdout=subprocess.PIPE, text=True, env=ENV)
+            for _ in range(2)
+        ]
         both = [json.loads(p.communicate()[0].split("BENCH_JSON ")[-1])["wall"] for p in pair]
         ceiling.append(2 * rows["1 rank (PETSc LU, default)"][-1] / max(both))
     base = rows["1 rank (PETSc LU, default)"]
     out = []
     for name, walls in rows.items():
-        out.append({"case": name, "wall": spread(walls), "steps": info[name]["steps"], "dofs": info[name]["dofs"],
-                    "newton_per_step": info[name]["newton_per_step"], "V_end": info[name]["V_end"],
-                    "speedup_vs_1_rank": spread([b / w for b, w in zip(base, walls)])})
-    record = {"benchmark": "big-mpi", "machine": machine(), "problem": BIG, "rows": out, "machine_ceiling": spread(ceiling),
-              "target": ">= 1.7x speedup on 2 ranks for a 1e5-DOF wire (one run, domain-decomposed)"}
-    text = ["", f"1e5-DOF wire (L = {BIG['cells'] * BIG['h']:g} xi, h = {BIG['h']}, gapless, j = {BIG['current']}, "
-                f"t = 0..{BIG['t_end']}), {machine()['cores']} cores, load {machine()['load_avg_1_5_15']}", ""]
-    text.append(table(["case", "dofs", "steps", "wall [s] median [min-max]", "speedup vs 1 rank (per repeat)", "V(t_end)"],
-                      [[r["case"], r["dofs"], r["steps"], fmt_spread(r["wall"]), fmt_spread(r["speedup_vs_1_rank"], ".2f"),
-                        fmt(r["V_end"], ".10g")] for r in out]))
-    text.append(f"\nmachine ceiling for this workload (two 1-rank runs at once: 2 T1 / T(both)): {fmt_spread(spread(ceiling), '.2f')}")
+        out.append(
+            {
+                "case": name,
+                "wall": spread(walls),
+                "steps": info[name]["steps"],
+                "dofs": info[name]["dofs"],
+                "newton_per_step": info[name]["newton_per_step"],
+                "V_end": info[name]["V_end"],
+                "speedup_vs_1_rank": spread([b / w for b, w in zip(base, walls)]),
+            }
+        )
+    record = {
+        "benchmark": "big-mpi",
+        "machine": machine(),
+        "problem": BIG,
+        "rows": out,
+        "machine_ceiling": spread(ceiling),
+        "target": ">= 1.7x speedup on 2 ranks for a 1e5-DOF wire (one run, domain-decomposed)",
+    }
+    text = [
+        "",
+        f"1e5-DOF wire (L = {BIG['cells'] * BIG['h']:g} xi, h = {BIG['h']}, gapless, j = {BIG['current']}, "
+        f"t = 0..{BIG['t_end']}), {machine()['cores']} cores, load {machine()['load_avg_1_5_15']}",
+        "",
+    ]
+    text.append(
+        table(
+            ["case", "dofs", "steps", "wall [s] median [min-max]", "speedup vs 1 rank (per repeat)", "V(t_end)"],
+            [
+                [
+                    r["case"],
+                    r["dofs"],
+                    r["steps"],
+                    fmt_spread(r["wall"]),
+                    fmt_spread(r["speedup_vs_1_rank"], ".2f"),
+                    fmt(r["V_end"], ".10g"),
+                ]
+                for r in out
+            ],
+        )
+    )
+    text.append(
+        f"\nmachine ceiling for this workload (two 1-rank runs at once: 2 T1 / T(both)): {fmt_spread(spread(ceiling), '.2f')}"
+    )
     emit(record, "\n".join(text))
 
 
 def big_inner(args):
-    import psc_fem  # noqa: F401
     from mpi4py import MPI
 
+    import psc_fem  # noqa: F401
     from psc_fem.config import validate
     from psc_fem.solver.simulation import simulate
 
@@ -168,11 +280,23 @@ def big_inner(args):
     if args.woodbury:  # exact domain decomposition (psc_fem.solver.dd_solver)
         petsc = {"pc_type": "python", "pc_python_type": "psc_fem.solver.dd_solver.WoodburyPC"}
     if args.bjacobi:  # domain decomposition: each rank factors its own (banded) block, GMRES couples them
-        petsc = {"ksp_type": "gmres", "pc_type": "bjacobi", "sub_pc_type": "lu", "sub_pc_factor_mat_ordering_type": "natural",
-                 "ksp_rtol": 1e-12, "ksp_atol": 1e-14, "ksp_max_it": 200}
-    data = {"wire": {"length": BIG["cells"] * BIG["h"], "elements": BIG["cells"]},
-            "model": {"delta": BIG["delta"], "eta": 0.1}, "drive": {"current": BIG["current"]},
-            "time": {"t_end": BIG["t_end"]}, "output": {"fields": False, "every": BIG["t_end"]}, "petsc": petsc}
+        petsc = {
+            "ksp_type": "gmres",
+            "pc_type": "bjacobi",
+            "sub_pc_type": "lu",
+            "sub_pc_factor_mat_ordering_type": "natural",
+            "ksp_rtol": 1e-12,
+            "ksp_atol": 1e-14,
+            "ksp_max_it": 200,
+        }
+    data = {
+        "wire": {"length": BIG["cells"] * BIG["h"], "elements": BIG["cells"]},
+        "model": {"delta": BIG["delta"], "eta": 0.1},
+        "drive": {"current": BIG["current"]},
+        "time": {"t_end": BIG["t_end"]},
+        "output": {"fields": False, "every": BIG["t_end"]},
+        "petsc": petsc,
+    }
     cfg = validate(data)
     with tempfile.TemporaryDirectory(prefix="psc_big_") as tmp:
         tmp = comm.bcast(tmp, root=0)
@@ -183,8 +307,20 @@ def big_inner(args):
         comm.Barrier()
         wall = time.perf_counter() - t0
     if comm.rank == 0:
-        print("BENCH_JSON " + json.dumps({"wall": wall, "ranks": comm.size, "steps": r.run["steps"], "dofs": r.run["dofs"],
-                                          "newton_per_step": r.run["newton_per_step"], "V_end": float(r.series["V"][-1])}), flush=True)
+        print(
+            "BENCH_JSON "
+            + json.dumps(
+                {
+                    "wall": wall,
+                    "ranks": comm.size,
+                    "steps": r.run["steps"],
+                    "dofs": r.run["dofs"],
+                    "newton_per_step": r.run["newton_per_step"],
+                    "V_end": float(r.series["V"][-1]),
+                }
+            ),
+            flush=True,
+        )
 
 
 def bench_phonons(args):
@@ -196,14 +332,28 @@ def bench_phonons(args):
         cold, _ = timed([PSC, "spectrum", run_dir])  # builds the eta1 table once
         warm = [timed([PSC, "spectrum", run_dir])[0] for _ in range(args.repeats)]
         synth = run_json([sys.executable, str(ROOT / "benchmarks" / "bench_phonons.py")], env=env_cache)
-    record = {"benchmark": "phonons-wall", "machine": machine(), "real_run": {"cold_table": cold, "warm": spread(warm)},
-              "bench_phonons": synth[-1] if synth else None, "target": "post-processing a run's phonon spectra in a few seconds"}
-    text = ["", f"Phonon spectra of the Fig. 1 run (1501 frames x 23 nodes): `psc-fem spectrum DIR` end to end, load {machine()['load_avg_1_5_15']}", ""]
-    rows = [["psc-fem spectrum, eta1 table cached", fmt_spread(spread(warm))], ["psc-fem spectrum, first call (builds the table)", fmt(cold)]]
+    record = {
+        "benchmark": "phonons-wall",
+        "machine": machine(),
+        "real_run": {"cold_table": cold, "warm": spread(warm)},
+        "bench_phonons": synth[-1] if synth else None,
+        "target": "post-processing a run's phonon spectra in a few seconds",
+    }
+    text = [
+        "",
+        f"Phonon spectra of the Fig. 1 run (1501 frames x 23 nodes): `psc-fem spectrum DIR` end to end, load {machine()['load_avg_1_5_15']}",
+        "",
+    ]
+    rows = [
+        ["psc-fem spectrum, eta1 table cached", fmt_spread(spread(warm))],
+        ["psc-fem spectrum, first call (builds the table)", fmt(cold)],
+    ]
     if synth:
         s = synth[-1]
-        rows += [[f"bench_phonons: run_spectrum, {s['nodes']} nodes x {s['frames']} frames", fmt(s["run_spectrum_s"])],
-                 ["bench_phonons: build eta1 table", fmt(s["table_build_s"])]]
+        rows += [
+            [f"bench_phonons: run_spectrum, {s['nodes']} nodes x {s['frames']} frames", fmt(s["run_spectrum_s"])],
+            ["bench_phonons: build eta1 table", fmt(s["table_build_s"])],
+        ]
     text.append(table(["step", "wall [s]"], rows))
     emit(record, "\n".join(text))
 

@@ -34,10 +34,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
-
-import psc_fem  # noqa: E402,F401  (initialises the DOLFINx wheel first)
 from mpi4py import MPI  # noqa: E402
 
+import psc_fem  # noqa: E402,F401  (initialises the DOLFINx wheel first)
 from psc_fem.config import validate  # noqa: E402
 from psc_fem.solver.simulation import simulate  # noqa: E402
 
@@ -68,23 +67,36 @@ if REFS_FILE.exists():
 
 # Ladders: coarse and loose -> fine and tight.
 FEM_LADDER = [  # (h, degree, rtol); atol = rtol / 10
-    (0.1, 1, 1e-3), (0.05, 1, 1e-3), (0.1, 1, 1e-4), (0.05, 1, 1e-4), (0.05, 1, 1e-5), (0.025, 1, 1e-5),
-    (0.05, 2, 1e-5), (0.025, 1, 1e-6),
+    (0.1, 1, 1e-3),
+    (0.05, 1, 1e-3),
+    (0.1, 1, 1e-4),
+    (0.05, 1, 1e-4),
+    (0.05, 1, 1e-5),
+    (0.025, 1, 1e-5),
+    (0.05, 2, 1e-5),
+    (0.025, 1, 1e-6),
 ]
 FD_LADDER = [  # (cells, rtol); atol = rtol / 100 (tests/fd_reference.py's ratio)
-    (22, 1e-4), (22, 1e-6), (44, 1e-5), (44, 1e-6), (88, 1e-6), (176, 1e-6),
+    (22, 1e-4),
+    (22, 1e-6),
+    (44, 1e-5),
+    (44, 1e-6),
+    (88, 1e-6),
+    (176, 1e-6),
 ]
 LEVELS = (3e-3, 1e-3, 3e-4, 1e-4)
 
 
 def fem_config(length, current, delta, eta, t_end, h, degree, rtol, atol=None):
-    return validate({
-        "wire": {"length": length, "h": h, "degree": degree},
-        "model": {"delta": delta, "eta": eta},
-        "drive": {"current": current},
-        "time": {"t_end": t_end, "rtol": rtol, "atol": atol if atol is not None else rtol / 10},
-        "output": {"fields": False, "every": t_end},
-    })
+    return validate(
+        {
+            "wire": {"length": length, "h": h, "degree": degree},
+            "model": {"delta": delta, "eta": eta},
+            "drive": {"current": current},
+            "time": {"t_end": t_end, "rtol": rtol, "atol": atol if atol is not None else rtol / 10},
+            "output": {"fields": False, "every": t_end},
+        }
+    )
 
 
 _TMP = tempfile.TemporaryDirectory(prefix="psc_bench_")
@@ -95,17 +107,39 @@ def run_fem(cfg):
     """One psc_fem run (warm form cache); wall time of simulate() and its stats."""
     _COUNT[0] += 1
     out = Path(_TMP.name) / f"r{_COUNT[0]}"
-    simulate(cfg.replace(time={"t_end": min(1.0, cfg.time.t_end)}), out.with_name(out.name + "w"), progress=False, echo=False, comm=MPI.COMM_SELF)
+    simulate(
+        cfg.replace(time={"t_end": min(1.0, cfg.time.t_end)}),
+        out.with_name(out.name + "w"),
+        progress=False,
+        echo=False,
+        comm=MPI.COMM_SELF,
+    )
     t0 = time.perf_counter()
     r = simulate(cfg, out, progress=False, echo=False, comm=MPI.COMM_SELF)
     wall = time.perf_counter() - t0
-    return {"wall": wall, "mean_V": r.stats.get("mean_V"), "period": r.stats.get("period"),
-            "josephson_ratio": r.stats.get("josephson_ratio"), "n_periods": r.stats.get("n_periods"),
-            "steps": r.run["steps"], "dofs": r.run["dofs"], "newton_per_step": r.run["newton_per_step"],
-            "t": np.asarray(r.series["t"]), "V": np.asarray(r.series["V"])}
+    return {
+        "wall": wall,
+        "mean_V": r.stats.get("mean_V"),
+        "period": r.stats.get("period"),
+        "josephson_ratio": r.stats.get("josephson_ratio"),
+        "n_periods": r.stats.get("n_periods"),
+        "steps": r.run["steps"],
+        "dofs": r.run["dofs"],
+        "newton_per_step": r.run["newton_per_step"],
+        "t": np.asarray(r.series["t"]),
+        "V": np.asarray(r.series["V"]),
+    }
 
 
-def run_fd(cells, rtol, t_end=FIG1["t_end"], length=FIG1["length"], current=FIG1["current"], delta=FIG1["delta"], eta=FIG1["eta"]):
+def run_fd(
+    cells,
+    rtol,
+    t_end=FIG1["t_end"],
+    length=FIG1["length"],
+    current=FIG1["current"],
+    delta=FIG1["delta"],
+    eta=FIG1["eta"],
+):
     from fd_reference import periodic_stats, solve_fd
 
     t0 = time.perf_counter()
@@ -113,8 +147,15 @@ def run_fd(cells, rtol, t_end=FIG1["t_end"], length=FIG1["length"], current=FIG1
     wall = time.perf_counter() - t0
     st = periodic_stats(r.series["t"], r.series["V"], r.series["psi_center"])
     # the paper's sign (V < 0 for j > 0): flip to psc_fem's
-    return {"wall": wall, "mean_V": -st["mean_V"], "period": st["period"], "josephson_ratio": st["josephson_ratio"],
-            "n_periods": st["n_periods"], "nfev": r.nfev, "unknowns": 2 * (cells - 1) + 2}
+    return {
+        "wall": wall,
+        "mean_V": -st["mean_V"],
+        "period": st["period"],
+        "josephson_ratio": st["josephson_ratio"],
+        "n_periods": st["n_periods"],
+        "nfev": r.nfev,
+        "unknowns": 2 * (cells - 1) + 2,
+    }
 
 
 def rel_err(v, ref):
@@ -157,10 +198,20 @@ def bench_fd(args):
     fem_rows, fd_rows = [], []
     for h, deg, rtol in FEM_LADDER:
         r = run_fem(fem_config(**FIG1, h=h, degree=deg, rtol=rtol))
-        fem_rows.append({"h": h, "degree": deg, "rtol": rtol, **_scalars(r), "error": rel_err(r["mean_V"], refs["fem_fig1"])})
+        fem_rows.append(
+            {"h": h, "degree": deg, "rtol": rtol, **_scalars(r), "error": rel_err(r["mean_V"], refs["fem_fig1"])}
+        )
     for cells, rtol in FD_LADDER:
         r = run_fd(cells, rtol)
-        fd_rows.append({"cells": cells, "h": FIG1["length"] / cells, "rtol": rtol, **r, "error": rel_err(r["mean_V"], refs["fd_fig1"])})
+        fd_rows.append(
+            {
+                "cells": cells,
+                "h": FIG1["length"] / cells,
+                "rtol": rtol,
+                **r,
+                "error": rel_err(r["mean_V"], refs["fd_fig1"]),
+            }
+        )
 
     matches = []
     for level in LEVELS:
@@ -170,22 +221,77 @@ def bench_fd(args):
             continue
         cfg = fem_config(**FIG1, h=a["h"], degree=a["degree"], rtol=a["rtol"])
         wa, wb, ratios = side_by_side(lambda: run_fem(cfg), lambda: run_fd(b["cells"], b["rtol"]), args.repeats)
-        matches.append({"level": level, "fem": _label_fem(a), "fd": _label_fd(b), "fem_error": a["error"], "fd_error": b["error"],
-                        "fem_wall": spread(wa), "fd_wall": spread(wb), "ratio_fd_over_fem": spread(ratios)})
-    record = {"benchmark": "peers-fd", "machine": machine(), "wire": FIG1, "refs": refs,
-              "fem_ladder": fem_rows, "fd_ladder": fd_rows, "equal_accuracy": matches,
-              "target": "psc_fem within 3x of the FD solver at equal accuracy (ratio fd/fem >= 1/3)"}
-    text = ["", f"Fig. 1 wire (L = 1.1, j = 1.5, delta = 10/3, eta = 0.1, t_end = 150), one rank, {machine()['cores']} cores, load {machine()['load_avg_1_5_15']}",
-            f"own references: psc_fem {refs['fem_fig1']:.6f}, FD {refs['fd_fig1']:.6f} (difference {rel_err(refs['fem_fig1'], refs['fd_fig1']):.1e})", ""]
-    text.append(table(["psc_fem config", "dofs", "steps", "wall [s]", "mean V", "error"],
-                      [[_label_fem(r), r["dofs"], r["steps"], fmt(r["wall"]), fmt(r["mean_V"], ".6f"), fmt(r["error"], ".1e")] for r in fem_rows]))
+        matches.append(
+            {
+                "level": level,
+                "fem": _label_fem(a),
+                "fd": _label_fd(b),
+                "fem_error": a["error"],
+                "fd_error": b["error"],
+                "fem_wall": spread(wa),
+                "fd_wall": spread(wb),
+                "ratio_fd_over_fem": spread(ratios),
+            }
+        )
+    record = {
+        "benchmark": "peers-fd",
+        "machine": machine(),
+        "wire": FIG1,
+        "refs": refs,
+        "fem_ladder": fem_rows,
+        "fd_ladder": fd_rows,
+        "equal_accuracy": matches,
+        "target": "psc_fem within 3x of the FD solver at equal accuracy (ratio fd/fem >= 1/3)",
+    }
+    text = [
+        "",
+        f"Fig. 1 wire (L = 1.1, j = 1.5, delta = 10/3, eta = 0.1, t_end = 150), one rank, {machine()['cores']} cores, load {machine()['load_avg_1_5_15']}",
+        f"own references: psc_fem {refs['fem_fig1']:.6f}, FD {refs['fd_fig1']:.6f} (difference {rel_err(refs['fem_fig1'], refs['fd_fig1']):.1e})",
+        "",
+    ]
+    text.append(
+        table(
+            ["psc_fem config", "dofs", "steps", "wall [s]", "mean V", "error"],
+            [
+                [_label_fem(r), r["dofs"], r["steps"], fmt(r["wall"]), fmt(r["mean_V"], ".6f"), fmt(r["error"], ".1e")]
+                for r in fem_rows
+            ],
+        )
+    )
     text.append("")
-    text.append(table(["FD config", "unknowns", "nfev", "wall [s]", "mean V", "error"],
-                      [[_label_fd(r), r["unknowns"], r["nfev"], fmt(r["wall"]), fmt(r["mean_V"], ".6f"), fmt(r["error"], ".1e")] for r in fd_rows]))
+    text.append(
+        table(
+            ["FD config", "unknowns", "nfev", "wall [s]", "mean V", "error"],
+            [
+                [
+                    _label_fd(r),
+                    r["unknowns"],
+                    r["nfev"],
+                    fmt(r["wall"]),
+                    fmt(r["mean_V"], ".6f"),
+                    fmt(r["error"], ".1e"),
+                ]
+                for r in fd_rows
+            ],
+        )
+    )
     text.append("")
-    text.append(table(["accuracy", "psc_fem (error)", "FD (error)", "psc_fem wall [s]", "FD wall [s]", "FD/psc_fem"],
-                      [[fmt(m["level"], ".0e"), f"{m['fem']} ({fmt(m.get('fem_error'), '.1e')})", f"{m['fd']} ({fmt(m.get('fd_error'), '.1e')})",
-                        fmt_spread(m.get("fem_wall")), fmt_spread(m.get("fd_wall")), fmt_spread(m.get("ratio_fd_over_fem"), ".2f")] for m in matches]))
+    text.append(
+        table(
+            ["accuracy", "psc_fem (error)", "FD (error)", "psc_fem wall [s]", "FD wall [s]", "FD/psc_fem"],
+            [
+                [
+                    fmt(m["level"], ".0e"),
+                    f"{m['fem']} ({fmt(m.get('fem_error'), '.1e')})",
+                    f"{m['fd']} ({fmt(m.get('fd_error'), '.1e')})",
+                    fmt_spread(m.get("fem_wall")),
+                    fmt_spread(m.get("fd_wall")),
+                    fmt_spread(m.get("ratio_fd_over_fem"), ".2f"),
+                ]
+                for m in matches
+            ],
+        )
+    )
     emit(record, "\n".join(text))
 
 
@@ -222,9 +328,8 @@ class WallCap(Exception):
 def run_fd_large(cells, banded, cap):
     """FD solver on a long wire; stops at `cap` seconds and reports how far it got."""
     import scipy.sparse as sp
-    from scipy.integrate import solve_ivp
-
     from fd_reference import U_EXACT, FDModel
+    from scipy.integrate import solve_ivp
 
     length = cells * LARGE["h"]
     m = FDModel(length, cells, LARGE["current"], LARGE["delta"], LARGE["eta"], float(U_EXACT), "exact", 1e-3)
@@ -255,40 +360,67 @@ def run_fd_large(cells, banded, cap):
     t0 = time.perf_counter()
     capped, V_end = False, None
     try:
-        sol = solve_ivp(rhs, (0.0, LARGE["t_end"]), y0, method="BDF", rtol=LARGE["rtol"], atol=LARGE["rtol"] / 100, **kw)
+        sol = solve_ivp(
+            rhs, (0.0, LARGE["t_end"]), y0, method="BDF", rtol=LARGE["rtol"], atol=LARGE["rtol"] / 100, **kw
+        )
         _, _, _, phi = m.fields(sol.y[:, -1:])
         V_end = float(phi[0, 0] - phi[-1, 0])  # psc_fem's sign
         t_reached = LARGE["t_end"]
     except WallCap:
         capped, t_reached = True, state["t"]
     wall = time.perf_counter() - t0
-    return {"wall": wall, "t_reached": t_reached, "capped": capped, "wall_per_tau": wall / max(t_reached, 1e-12),
-            "V_end": V_end, "unknowns": 2 * n + 2}
+    return {
+        "wall": wall,
+        "t_reached": t_reached,
+        "capped": capped,
+        "wall_per_tau": wall / max(t_reached, 1e-12),
+        "V_end": V_end,
+        "unknowns": 2 * n + 2,
+    }
 
 
 def bench_fd_large(args):
     rows = []
     for cells in args.cells:
         length = cells * LARGE["h"]
-        cfg = fem_config(length, LARGE["current"], LARGE["delta"], LARGE["eta"], LARGE["t_end"], LARGE["h"], 1, LARGE["rtol"])
+        cfg = fem_config(
+            length, LARGE["current"], LARGE["delta"], LARGE["eta"], LARGE["t_end"], LARGE["h"], 1, LARGE["rtol"]
+        )
         fem = [run_fem(cfg) for _ in range(args.repeats)]
         fem_walls = [f["wall"] for f in fem]
         cap = max(args.cap_min, args.cap_factor * max(fem_walls))
-        row = {"cells": cells, "length": length, "fem_dofs": fem[0]["dofs"], "fem_wall": spread(fem_walls),
-               "fem_steps": fem[0]["steps"], "fem_V_end": float(fem[0]["V"][-1])}
+        row = {
+            "cells": cells,
+            "length": length,
+            "fem_dofs": fem[0]["dofs"],
+            "fem_wall": spread(fem_walls),
+            "fem_steps": fem[0]["steps"],
+            "fem_V_end": float(fem[0]["V"][-1]),
+        }
         for name, banded in (("fd_dense", False), ("fd_banded", True)):
             if name == "fd_dense" and cells > args.dense_max:
-                row[name] = {"skipped": f"dense Jacobian of {2 * cells} unknowns: {16 * (2 * cells) ** 2 / 1e9:.1f} GB per work array"}
+                row[name] = {
+                    "skipped": f"dense Jacobian of {2 * cells} unknowns: {16 * (2 * cells) ** 2 / 1e9:.1f} GB per work array"
+                }
                 continue
             r = run_fd_large(cells, banded, cap)
             r["ratio_wall_per_tau"] = r["wall_per_tau"] / (np.median(fem_walls) / LARGE["t_end"])
             row[name] = r
         rows.append(row)
         print(f"# fd-large cells={cells} done", file=sys.stderr, flush=True)
-    record = {"benchmark": "peers-fd-large", "machine": machine(), "problem": LARGE, "rows": rows,
-              "target": "psc_fem faster than the FD solver from 1e4 DOFs up"}
-    text = ["", f"Long wires (gapless, j = {LARGE['current']}, h = {LARGE['h']}, from Psi = 1 to t = {LARGE['t_end']}: "
-                f"normal current converting to supercurrent, |Psi| sagging), rtol = {LARGE['rtol']}, one rank, {machine()['cores']} cores, load {machine()['load_avg_1_5_15']}", ""]
+    record = {
+        "benchmark": "peers-fd-large",
+        "machine": machine(),
+        "problem": LARGE,
+        "rows": rows,
+        "target": "psc_fem faster than the FD solver from 1e4 DOFs up",
+    }
+    text = [
+        "",
+        f"Long wires (gapless, j = {LARGE['current']}, h = {LARGE['h']}, from Psi = 1 to t = {LARGE['t_end']}: "
+        f"normal current converting to supercurrent, |Psi| sagging), rtol = {LARGE['rtol']}, one rank, {machine()['cores']} cores, load {machine()['load_avg_1_5_15']}",
+        "",
+    ]
     body = []
     for r in rows:
         for name in ("fd_dense", "fd_banded"):
@@ -297,10 +429,33 @@ def bench_fd_large(args):
                 body.append([r["cells"], r["fem_dofs"], fmt_spread(r["fem_wall"]), name, "-", "skipped", "-", "-"])
                 continue
             ratio = fmt(f["ratio_wall_per_tau"], ".2f") + (" (lower bound)" if f["capped"] else "")
-            body.append([r["cells"], r["fem_dofs"], fmt_spread(r["fem_wall"]), name, f["unknowns"],
-                         f"{fmt(f['wall'])} to t={fmt(f['t_reached'], '.3g')}", ratio,
-                         fmt(None if f["V_end"] is None else abs(f["V_end"] - r["fem_V_end"]) / abs(r["fem_V_end"]), ".1e")])
-    text.append(table(["cells", "psc_fem dofs", "psc_fem wall [s]", "peer", "peer unknowns", "peer wall [s]", "peer/psc_fem per tau", "|dV(t_end)|/V"], body))
+            body.append(
+                [
+                    r["cells"],
+                    r["fem_dofs"],
+                    fmt_spread(r["fem_wall"]),
+                    name,
+                    f["unknowns"],
+                    f"{fmt(f['wall'])} to t={fmt(f['t_reached'], '.3g')}",
+                    ratio,
+                    fmt(None if f["V_end"] is None else abs(f["V_end"] - r["fem_V_end"]) / abs(r["fem_V_end"]), ".1e"),
+                ]
+            )
+    text.append(
+        table(
+            [
+                "cells",
+                "psc_fem dofs",
+                "psc_fem wall [s]",
+                "peer",
+                "peer unknowns",
+                "peer wall [s]",
+                "peer/psc_fem per tau",
+                "|dV(t_end)|/V",
+            ],
+            body,
+        )
+    )
     emit(record, "\n".join(text))
 
 
@@ -316,8 +471,19 @@ FEM_LADDER_COARSE = [(0.2, 1, 1e-2), (0.1, 1, 1e-2), (0.1, 1, 3e-3)] + FEM_LADDE
 
 
 def run_tdgl(h, dt_max, gamma, t_end, extra=()):
-    cmd = [str(BENCH_PY), str(ROOT / "benchmarks" / "pytdgl_strip.py"), "--h", str(h), "--dt-max", str(dt_max),
-           "--gamma", str(gamma), "--t-end", str(t_end), *extra]
+    cmd = [
+        str(BENCH_PY),
+        str(ROOT / "benchmarks" / "pytdgl_strip.py"),
+        "--h",
+        str(h),
+        "--dt-max",
+        str(dt_max),
+        "--gamma",
+        str(gamma),
+        "--t-end",
+        str(t_end),
+        *extra,
+    ]
     return run_json(cmd)[-1]
 
 
@@ -330,14 +496,19 @@ def tdgl_reference(rows):
     for dt in sorted({r["dt_max"] for r in rows}):
         if (0.1, dt) in by and (0.05, dt) in by:
             v1, v2 = by[(0.1, dt)], by[(0.05, dt)]
-            return v2 + (v2 - v1) / 3.0, f"Richardson h^2 from h = 0.1, 0.05 at dt_max = {dt:g} (first order would give {2 * v2 - v1:.4f})"
+            return v2 + (
+                v2 - v1
+            ) / 3.0, f"Richardson h^2 from h = 0.1, 0.05 at dt_max = {dt:g} (first order would give {2 * v2 - v1:.4f})"
     r = rows[-1]
     return r["mean_V"], "finest run (no extrapolation possible)"
 
 
 def bench_pytdgl(args):
     if not BENCH_PY.exists():
-        record = {"benchmark": "peers-pytdgl", "skipped": f"{BENCH_PY} missing: run `make bench` (installs py-tdgl into .venv-bench)"}
+        record = {
+            "benchmark": "peers-pytdgl",
+            "skipped": f"{BENCH_PY} missing: run `make bench` (installs py-tdgl into .venv-bench)",
+        }
         emit(record, record["skipped"])
         return
     refs = dict(REFS)
@@ -354,8 +525,14 @@ def bench_pytdgl(args):
         fem_rows = {}
         for c, cfg in cfgs.items():
             r = run_fem(cfg)
-            fem_rows[c] = {"h": c[0], "degree": c[1], "rtol": c[2], **_scalars(r), "wall_per_tau": r["wall"] / t_end,
-                           "error": rel_err(r["mean_V"], refs[key])}
+            fem_rows[c] = {
+                "h": c[0],
+                "degree": c[1],
+                "rtol": c[2],
+                **_scalars(r),
+                "wall_per_tau": r["wall"] / t_end,
+                "error": rel_err(r["mean_V"], refs[key]),
+            }
         # py-tdgl runs, each followed by one timing pass over psc_fem's ladder
         # (same minutes, same machine load: the ratios pair these)
         tdgl_rows, passes = [], []
@@ -375,33 +552,108 @@ def bench_pytdgl(args):
             c = min(ok, key=lambda f: np.median([p[(f["h"], f["degree"], f["rtol"])] for p in passes]))
             key_c = (c["h"], c["degree"], c["rtol"])
             near = [passes[k][key_c] for k in (i - 1, i, i + 1) if 0 <= k < len(passes)]
-            matches.append({"pytdgl": f"h={r['h']:g} dt_max={r['dt_max']:g}", "pytdgl_error": r["error"],
-                            "pytdgl_wall_per_tau": r["wall_per_tau"], "fem": _label_fem(c), "fem_error": c["error"],
-                            "fem_wall_per_tau": spread(near), "ratio": spread([r["wall_per_tau"] / w for w in near])})
-        cases.append({"gamma": gamma, "eta_fem": eta, "t_end": t_end, "fem_ref": refs[key], "pytdgl_ref": ref_t,
-                      "pytdgl_ref_note": ref_note, "fem_ladder": list(fem_rows.values()), "pytdgl_ladder": tdgl_rows,
-                      "fem_timing_passes": [{_label_fem({"h": c[0], "degree": c[1], "rtol": c[2]}): w for c, w in p.items()} for p in passes],
-                      "equal_accuracy": matches})
-    record = {"benchmark": "peers-pytdgl", "machine": machine(), "cases": cases,
-              "target": "psc_fem >= 20x faster per unit simulated time at equal accuracy in mean V"}
+            matches.append(
+                {
+                    "pytdgl": f"h={r['h']:g} dt_max={r['dt_max']:g}",
+                    "pytdgl_error": r["error"],
+                    "pytdgl_wall_per_tau": r["wall_per_tau"],
+                    "fem": _label_fem(c),
+                    "fem_error": c["error"],
+                    "fem_wall_per_tau": spread(near),
+                    "ratio": spread([r["wall_per_tau"] / w for w in near]),
+                }
+            )
+        cases.append(
+            {
+                "gamma": gamma,
+                "eta_fem": eta,
+                "t_end": t_end,
+                "fem_ref": refs[key],
+                "pytdgl_ref": ref_t,
+                "pytdgl_ref_note": ref_note,
+                "fem_ladder": list(fem_rows.values()),
+                "pytdgl_ladder": tdgl_rows,
+                "fem_timing_passes": [
+                    {_label_fem({"h": c[0], "degree": c[1], "rtol": c[2]}): w for c, w in p.items()} for p in passes
+                ],
+                "equal_accuracy": matches,
+            }
+        )
+    record = {
+        "benchmark": "peers-pytdgl",
+        "machine": machine(),
+        "cases": cases,
+        "target": "psc_fem >= 20x faster per unit simulated time at equal accuracy in mean V",
+    }
     text = []
     for c in cases:
-        text += ["", f"py-tdgl vs psc_fem: L = 1.1, j = 1.5, gamma = delta = {c['gamma']:.4g} (psc_fem eta = {c['eta_fem']:g}), t_end = {c['t_end']:g}, "
-                     f"{machine()['cores']} cores, load {machine()['load_avg_1_5_15']}",
-                 f"own references: psc_fem {fmt(c['fem_ref'], '.6f')}; py-tdgl {fmt(c['pytdgl_ref'], '.5f')} ({c['pytdgl_ref_note']})", ""]
-        text.append(table(["py-tdgl config", "sites (wire)", "steps", "wall/tau [s]", "mean V", "P*V/2pi", "V mouths", "error"],
-                          [[f"h={r['h']:g} dt_max={r['dt_max']:g}", f"{r['sites']} ({r['wire_sites']})", r["steps"], fmt(r["wall_per_tau"]),
-                            fmt(r["mean_V"], ".5f"), fmt(r["josephson_ratio"], ".4f"), fmt(r.get("mean_V_mouth"), ".4f"), fmt(r["error"], ".1e")]
-                           for r in c["pytdgl_ladder"]]))
+        text += [
+            "",
+            f"py-tdgl vs psc_fem: L = 1.1, j = 1.5, gamma = delta = {c['gamma']:.4g} (psc_fem eta = {c['eta_fem']:g}), t_end = {c['t_end']:g}, "
+            f"{machine()['cores']} cores, load {machine()['load_avg_1_5_15']}",
+            f"own references: psc_fem {fmt(c['fem_ref'], '.6f')}; py-tdgl {fmt(c['pytdgl_ref'], '.5f')} ({c['pytdgl_ref_note']})",
+            "",
+        ]
+        text.append(
+            table(
+                ["py-tdgl config", "sites (wire)", "steps", "wall/tau [s]", "mean V", "P*V/2pi", "V mouths", "error"],
+                [
+                    [
+                        f"h={r['h']:g} dt_max={r['dt_max']:g}",
+                        f"{r['sites']} ({r['wire_sites']})",
+                        r["steps"],
+                        fmt(r["wall_per_tau"]),
+                        fmt(r["mean_V"], ".5f"),
+                        fmt(r["josephson_ratio"], ".4f"),
+                        fmt(r.get("mean_V_mouth"), ".4f"),
+                        fmt(r["error"], ".1e"),
+                    ]
+                    for r in c["pytdgl_ladder"]
+                ],
+            )
+        )
         text.append("")
-        text.append(table(["psc_fem config", "dofs", "steps", "wall/tau [ms]", "mean V", "P*V/2pi", "error"],
-                          [[_label_fem(r), r["dofs"], r["steps"], fmt(1e3 * r["wall_per_tau"]), fmt(r["mean_V"], ".6f"),
-                            fmt(r["josephson_ratio"], ".5f"), fmt(r["error"], ".1e")] for r in c["fem_ladder"]]))
+        text.append(
+            table(
+                ["psc_fem config", "dofs", "steps", "wall/tau [ms]", "mean V", "P*V/2pi", "error"],
+                [
+                    [
+                        _label_fem(r),
+                        r["dofs"],
+                        r["steps"],
+                        fmt(1e3 * r["wall_per_tau"]),
+                        fmt(r["mean_V"], ".6f"),
+                        fmt(r["josephson_ratio"], ".5f"),
+                        fmt(r["error"], ".1e"),
+                    ]
+                    for r in c["fem_ladder"]
+                ],
+            )
+        )
         text.append("")
-        text.append(table(["py-tdgl (error)", "psc_fem cheapest at <= that error", "py-tdgl wall/tau [s]", "psc_fem wall/tau [ms]", "py-tdgl/psc_fem"],
-                          [[f"{m['pytdgl']} ({fmt(m['pytdgl_error'], '.1e')})", f"{m['fem']} ({fmt(m['fem_error'], '.1e')})", fmt(m["pytdgl_wall_per_tau"]),
-                            fmt_spread({k: (1e3 * v if isinstance(v, float) else v) for k, v in m["fem_wall_per_tau"].items()}), fmt_spread(m["ratio"], ".0f")]
-                           for m in c["equal_accuracy"]]))
+        text.append(
+            table(
+                [
+                    "py-tdgl (error)",
+                    "psc_fem cheapest at <= that error",
+                    "py-tdgl wall/tau [s]",
+                    "psc_fem wall/tau [ms]",
+                    "py-tdgl/psc_fem",
+                ],
+                [
+                    [
+                        f"{m['pytdgl']} ({fmt(m['pytdgl_error'], '.1e')})",
+                        f"{m['fem']} ({fmt(m['fem_error'], '.1e')})",
+                        fmt(m["pytdgl_wall_per_tau"]),
+                        fmt_spread(
+                            {k: (1e3 * v if isinstance(v, float) else v) for k, v in m["fem_wall_per_tau"].items()}
+                        ),
+                        fmt_spread(m["ratio"], ".0f"),
+                    ]
+                    for m in c["equal_accuracy"]
+                ],
+            )
+        )
     emit(record, "\n".join(text))
 
 
@@ -417,19 +669,47 @@ def bench_pytdgl_coarsest(args):
     for _ in range(args.repeats):
         t = run_tdgl(h_t, dt_t, 0.0, TDGL_T_END)
         f = run_fem(fem_cfg)
-        rows.append({"pytdgl_wall_per_tau": t["wall_per_tau"], "fem_wall_per_tau": f["wall"] / TDGL_T_END,
-                     "pytdgl_mean_V": t["mean_V"], "fem_mean_V": f["mean_V"]})
+        rows.append(
+            {
+                "pytdgl_wall_per_tau": t["wall_per_tau"],
+                "fem_wall_per_tau": f["wall"] / TDGL_T_END,
+                "pytdgl_mean_V": t["mean_V"],
+                "fem_mean_V": f["mean_V"],
+            }
+        )
     ratio = spread([r["pytdgl_wall_per_tau"] / r["fem_wall_per_tau"] for r in rows])
     err_t = rel_err(rows[-1]["pytdgl_mean_V"], refs.get("pytdgl_gapless45"))
     err_f = rel_err(rows[-1]["fem_mean_V"], refs["fem_gapless45"])
-    record = {"benchmark": "peers-pytdgl-coarsest", "machine": machine(), "pytdgl": f"h={h_t:g} dt_max={dt_t:g}", "pytdgl_error": err_t,
-              "fem": _label_fem(dict(zip(("h", "degree", "rtol"), FEM_LADDER_COARSE[0]))), "fem_error": err_f, "rows": rows, "ratio": ratio,
-              "target": "psc_fem >= 20x faster per unit simulated time at equal accuracy in mean V"}
-    text = ["", f"py-tdgl's cheapest gapless run vs psc_fem at better accuracy, {args.repeats} interleaved repeats, load {machine()['load_avg_1_5_15']}", ""]
-    text.append(table(["py-tdgl (error)", "psc_fem (error)", "py-tdgl wall/tau [s]", "psc_fem wall/tau [ms]", "py-tdgl/psc_fem"],
-                      [[f"{record['pytdgl']} ({fmt(err_t, '.1e')})", f"{record['fem']} ({fmt(err_f, '.1e')})",
-                        fmt_spread(spread([r["pytdgl_wall_per_tau"] for r in rows])),
-                        fmt_spread(spread([1e3 * r["fem_wall_per_tau"] for r in rows])), fmt_spread(ratio, ".1f")]]))
+    record = {
+        "benchmark": "peers-pytdgl-coarsest",
+        "machine": machine(),
+        "pytdgl": f"h={h_t:g} dt_max={dt_t:g}",
+        "pytdgl_error": err_t,
+        "fem": _label_fem(dict(zip(("h", "degree", "rtol"), FEM_LADDER_COARSE[0]))),
+        "fem_error": err_f,
+        "rows": rows,
+        "ratio": ratio,
+        "target": "psc_fem >= 20x faster per unit simulated time at equal accuracy in mean V",
+    }
+    text = [
+        "",
+        f"py-tdgl's cheapest gapless run vs psc_fem at better accuracy, {args.repeats} interleaved repeats, load {machine()['load_avg_1_5_15']}",
+        "",
+    ]
+    text.append(
+        table(
+            ["py-tdgl (error)", "psc_fem (error)", "py-tdgl wall/tau [s]", "psc_fem wall/tau [ms]", "py-tdgl/psc_fem"],
+            [
+                [
+                    f"{record['pytdgl']} ({fmt(err_t, '.1e')})",
+                    f"{record['fem']} ({fmt(err_f, '.1e')})",
+                    fmt_spread(spread([r["pytdgl_wall_per_tau"] for r in rows])),
+                    fmt_spread(spread([1e3 * r["fem_wall_per_tau"] for r in rows])),
+                    fmt_spread(ratio, ".1f"),
+                ]
+            ],
+        )
+    )
     emit(record, "\n".join(text))
 
 
@@ -438,13 +718,23 @@ def main(argv=None):
     ap.add_argument("which", choices=["fd", "fd-large", "pytdgl", "pytdgl-coarsest"])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--refs", action="store_true", help="recompute the own refined solutions")
-    ap.add_argument("--cells", type=int, nargs="+", default=[334, 1000, 3334], help="fd-large: wire sizes (cells; psc_fem DOFs = 3 cells + 3)")
+    ap.add_argument(
+        "--cells",
+        type=int,
+        nargs="+",
+        default=[334, 1000, 3334],
+        help="fd-large: wire sizes (cells; psc_fem DOFs = 3 cells + 3)",
+    )
     ap.add_argument("--dense-max", type=int, default=1000, help="fd-large: largest size for the dense-Jacobian FD run")
-    ap.add_argument("--cap-factor", type=float, default=10.0, help="fd-large: stop an FD run after this many psc_fem walls")
+    ap.add_argument(
+        "--cap-factor", type=float, default=10.0, help="fd-large: stop an FD run after this many psc_fem walls"
+    )
     ap.add_argument("--cap-min", type=float, default=60.0)
     ap.add_argument("--gammas", type=float, nargs="+", default=[0.0, 10 / 3])
     args = ap.parse_args(argv)
-    {"fd": bench_fd, "fd-large": bench_fd_large, "pytdgl": bench_pytdgl, "pytdgl-coarsest": bench_pytdgl_coarsest}[args.which](args)
+    {"fd": bench_fd, "fd-large": bench_fd_large, "pytdgl": bench_pytdgl, "pytdgl-coarsest": bench_pytdgl_coarsest}[
+        args.which
+    ](args)
     return 0
 
 

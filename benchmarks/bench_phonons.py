@@ -17,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from psc_fem.phonons import spectrum
-from psc_fem.phonons import flux, periods, synthetic, table
+from psc_fem.phonons import flux, periods, spectrum, synthetic, table
 from psc_fem.phonons.units import temperature_in_delta0
 
 
@@ -48,19 +47,28 @@ def main(n_x=201, n_frames=2001):
         t_core = time.perf_counter() - start
 
     record = {
-        "benchmark": "phonons", "python": platform.python_version(), "numpy": np.__version__,
+        "benchmark": "phonons",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
         "threads": os.environ.get("OMP_NUM_THREADS"),
-        "table_shape": list(tab.values.shape), "nodes": n_x, "frames": n_frames,
-        "table_build_s": round(t_build, 3), "table_load_s": round(t_load, 4),
-        "run_spectrum_s": round(t_run, 3), "core_s": round(t_core, 3),
-        "E_plus": summary["E_plus"], "E_minus": summary["E_minus"],
+        "table_shape": list(tab.values.shape),
+        "nodes": n_x,
+        "frames": n_frames,
+        "table_build_s": round(t_build, 3),
+        "table_load_s": round(t_load, 4),
+        "run_spectrum_s": round(t_run, 3),
+        "core_s": round(t_core, 3),
+        "E_plus": summary["E_plus"],
+        "E_minus": summary["E_minus"],
         "identity_residual": summary["identity_residual"],
     }
     print(json.dumps(record))
-    rows = [("build eta1 table %dx%d" % tuple(tab.values.shape), t_build),
-            ("load cached table", t_load),
-            ("run_spectrum, %d nodes x %d frames" % (n_x, n_frames), t_run),
-            ("  of which spectra + E+/E-", t_core)]
+    rows = [
+        ("build eta1 table %dx%d" % tuple(tab.values.shape), t_build),
+        ("load cached table", t_load),
+        ("run_spectrum, %d nodes x %d frames" % (n_x, n_frames), t_run),
+        ("  of which spectra + E+/E-", t_core),
+    ]
     print(f"\n{'step':44s} {'seconds':>8s}")
     for name, sec in rows:
         print(f"{name:44s} {sec:8.3f}")

@@ -45,8 +45,13 @@ def settle(delta, h, cap, work):
     cfg.write_text(CONFIG.format(h=h, delta=float(delta), cap=float(cap)))
     out = work / f"run{delta}"
     t0 = time.perf_counter()
-    proc = subprocess.run([str(BIN / "psc-fem"), "run", str(cfg), "--out", str(out), "--quiet"],
-                          capture_output=True, text=True, env=ENV, cwd=ROOT)
+    proc = subprocess.run(
+        [str(BIN / "psc-fem"), "run", str(cfg), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=ROOT,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(proc.stdout[-2000:] + proc.stderr[-2000:])
@@ -56,10 +61,15 @@ def settle(delta, h, cap, work):
     tau = float((run.get("stopped") or {}).get("t") or run["checkpoint"]["t"])  # settled here, or the cap
     period = a.get("winding_period", float("nan"))
     return {
-        "delta": float(delta), "wall_s": wall, "state": a["state"], "tau_settled": tau, "steps": steps,
+        "delta": float(delta),
+        "wall_s": wall,
+        "state": a["state"],
+        "tau_settled": tau,
+        "steps": steps,
         "steps_per_tau": steps / tau if tau else None,
         "steps_per_period": steps / tau * period if tau and period == period else None,
-        "mean_V": a.get("mean_V"), "period": period,
+        "mean_V": a.get("mean_V"),
+        "period": period,
     }
 
 
@@ -74,9 +84,22 @@ def main(argv=None):
         for d in (float(x) for x in args.deltas.split(",")):
             rows.append(settle(d, args.h, args.cap, Path(tmp)))
     record = {"benchmark": "settle-vs-delta", "machine": machine(), "h": args.h, "rows": rows}
-    text = table(["delta", "state", "tau settled", "steps", "steps/period", "wall s", "mean V", "period"],
-                 [[fmt(r["delta"]), r["state"], fmt(r["tau_settled"], ".4g"), r["steps"], fmt(r["steps_per_period"], ".3g"),
-                   fmt(r["wall_s"], ".3g"), fmt(r["mean_V"], ".6g"), fmt(r["period"], ".5g")] for r in rows])
+    text = table(
+        ["delta", "state", "tau settled", "steps", "steps/period", "wall s", "mean V", "period"],
+        [
+            [
+                fmt(r["delta"]),
+                r["state"],
+                fmt(r["tau_settled"], ".4g"),
+                r["steps"],
+                fmt(r["steps_per_period"], ".3g"),
+                fmt(r["wall_s"], ".3g"),
+                fmt(r["mean_V"], ".6g"),
+                fmt(r["period"], ".5g"),
+            ]
+            for r in rows
+        ],
+    )
     emit(record, text)
 
 

@@ -48,22 +48,24 @@ def _env():
 
 def worker_dd(length, h, steps, dt, out, solver=None):
     """Fixed steps of one long wire on COMM_WORLD; rank 0 prints a JSON line."""
-    import psc_fem  # noqa: F401
     from mpi4py import MPI
 
-    from psc_fem.solver.integrator import Integrator
+    import psc_fem  # noqa: F401
     from psc_fem.config import validate
+    from psc_fem.solver.integrator import Integrator
     from psc_fem.solver.problem import WireProblem
 
     comm = MPI.COMM_WORLD
-    cfg = validate({
-        "wire": {"length": length, "h": h},
-        "model": {"delta": 10 / 3, "eta": 0.1},
-        "drive": {"current": 0.3},
-        "time": {"t_end": steps * dt, "dt_initial": dt, "adaptive": False, "dt_min": dt, "dt_max": dt},
-        "output": {"fields": False, "dir": out},
-        "petsc": {"pc_factor_mat_solver_type": solver} if solver else {},
-    })
+    cfg = validate(
+        {
+            "wire": {"length": length, "h": h},
+            "model": {"delta": 10 / 3, "eta": 0.1},
+            "drive": {"current": 0.3},
+            "time": {"t_end": steps * dt, "dt_initial": dt, "adaptive": False, "dt_min": dt, "dt_max": dt},
+            "output": {"fields": False, "dir": out},
+            "petsc": {"pc_factor_mat_solver_type": solver} if solver else {},
+        }
+    )
     comm.Barrier()
     t0 = time.perf_counter()
     problem = WireProblem(cfg, comm)
@@ -77,13 +79,44 @@ def worker_dd(length, h, steps, dt, out, solver=None):
     t_steps = time.perf_counter() - t0
     dofs = problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs
     if comm.rank == 0:
-        print(json.dumps({"ranks": comm.size, "dofs": dofs, "steps": integ.stats.accepted, "solver": solver or "default",
-                          "newton_its": integ.stats.newton_its, "setup_s": t_setup, "steps_s": t_steps, "cpu_s": cpu}))
+        print(
+            json.dumps(
+                {
+                    "ranks": comm.size,
+                    "dofs": dofs,
+                    "steps": integ.stats.accepted,
+                    "solver": solver or "default",
+                    "newton_its": integ.stats.newton_its,
+                    "setup_s": t_setup,
+                    "steps_s": t_steps,
+                    "cpu_s": cpu,
+                }
+            )
+        )
 
 
 def run_dd(ranks, length, h, steps, dt, tmp, solver=None):
-    cmd = [MPIRUN, "-n", str(ranks), PY, "-m", "mpi4py", __file__, "--worker", "dd", "--length", str(length),
-           "--h", str(h), "--steps", str(steps), "--dt", str(dt), "--out", str(tmp / f"dd{ranks}")]
+    cmd = [
+        MPIRUN,
+        "-n",
+        str(ranks),
+        PY,
+        "-m",
+        "mpi4py",
+        __file__,
+        "--worker",
+        "dd",
+        "--length",
+        str(length),
+        "--h",
+        str(h),
+        "--steps",
+        str(steps),
+        "--dt",
+        str(dt),
+        "--out",
+        str(tmp / f"dd{ranks}"),
+    ]
     if solver:
         cmd += ["--solver", solver]
     res = subprocess.run(cmd, capture_output=True, text=True, env=_env())
@@ -94,9 +127,26 @@ def run_dd(ranks, length, h, steps, dt, tmp, solver=None):
 
 def run_sweep(ranks, currents, tmp):
     out = tmp / f"sweep{ranks}"
-    cmd = [PY, "-m", "psc_fem.cli", "sweep", str(ROOT / "examples" / "fig1_gapless.toml"), "--currents", currents,
-           "--out", str(out), "--set", "time.t_end=300", "--set", "output.every=0.5", "--set", "output.fields=false",
-           "--periods", "4", "--quiet"]
+    cmd = [
+        PY,
+        "-m",
+        "psc_fem.cli",
+        "sweep",
+        str(ROOT / "examples" / "fig1_gapless.toml"),
+        "--currents",
+        currents,
+        "--out",
+        str(out),
+        "--set",
+        "time.t_end=300",
+        "--set",
+        "output.every=0.5",
+        "--set",
+        "output.fields=false",
+        "--periods",
+        "4",
+        "--quiet",
+    ]
     if ranks > 1:
         cmd = [MPIRUN, "-n", str(ranks), PY, "-m", "mpi4py", *cmd[1:]]
     t0 = time.perf_counter()
@@ -106,9 +156,15 @@ def run_sweep(ranks, currents, tmp):
         raise RuntimeError(res.stderr)
     meta = json.loads((out / "sweep.json").read_text())
     rows = meta["rows"]
-    return {"ranks": ranks, "runs": len(rows), "wall_s": wall, "sweep_wall_s": meta["wall_time"],
-            "run_walls_s": [round(r["wall_time"], 3) for r in rows], "groups": [r["group"] for r in rows],
-            "states": [r["state"] for r in rows]}
+    return {
+        "ranks": ranks,
+        "runs": len(rows),
+        "wall_s": wall,
+        "sweep_wall_s": meta["wall_time"],
+        "run_walls_s": [round(r["wall_time"], 3) for r in rows],
+        "groups": [r["group"] for r in rows],
+        "states": [r["state"] for r in rows],
+    }
 
 
 def main():
@@ -141,31 +197,51 @@ def main():
     speedup = per_step[1] / per_step[2]
     ratio = sw[1]["sweep_wall_s"] / sw[2]["sweep_wall_s"]
     record = {
-        "benchmark": "sweep", "python": platform.python_version(), "threads": os.environ.get("OMP_NUM_THREADS"),
-        "cpus": os.cpu_count(), "load_avg": os.getloadavg()[0],
-        "dd": {"length": args.length, "h": args.h, "dofs": dd[1]["dofs"], "steps": args.steps, "dt": args.dt,
-               "per_step_s": {str(k): round(v, 5) for k, v in per_step.items()},
-               "cpu_per_step_s": {str(k): round(dd[k]["cpu_s"] / dd[k]["steps"], 5) for k in dd},
-               "solver": {"1": "petsc (serial LU)", "2": "psc_fem.solver.dd_solver (exact Woodbury DD)"},
-               "per_step_s_1rank_mumps": round(per_step_mumps1, 5),
-               "setup_s": {str(k): round(dd[k]["setup_s"], 3) for k in dd},
-               "newton_its": {str(k): dd[k]["newton_its"] for k in dd},
-               "speedup_2": round(speedup, 3), "efficiency_2": round(speedup / 2, 3)},
-        "batch": {"currents": args.currents, "runs": sw[1]["runs"],
-                  "wall_s": {str(k): round(sw[k]["sweep_wall_s"], 3) for k in sw},
-                  "process_wall_s": {str(k): round(sw[k]["wall_s"], 3) for k in sw},
-                  "ratio_1_over_2": round(ratio, 3), "efficiency_2": round(ratio / 2, 3),
-                  "sum_run_walls_s": {str(k): round(sum(sw[k]["run_walls_s"]), 3) for k in sw},
-                  "groups_2": sw[2]["groups"], "group_busy_s_2": [round(v, 3) for v in loads],
-                  "balance_2": round(balance, 3), "states": sw[1]["states"]},
+        "benchmark": "sweep",
+        "python": platform.python_version(),
+        "threads": os.environ.get("OMP_NUM_THREADS"),
+        "cpus": os.cpu_count(),
+        "load_avg": os.getloadavg()[0],
+        "dd": {
+            "length": args.length,
+            "h": args.h,
+            "dofs": dd[1]["dofs"],
+            "steps": args.steps,
+            "dt": args.dt,
+            "per_step_s": {str(k): round(v, 5) for k, v in per_step.items()},
+            "cpu_per_step_s": {str(k): round(dd[k]["cpu_s"] / dd[k]["steps"], 5) for k in dd},
+            "solver": {"1": "petsc (serial LU)", "2": "psc_fem.solver.dd_solver (exact Woodbury DD)"},
+            "per_step_s_1rank_mumps": round(per_step_mumps1, 5),
+            "setup_s": {str(k): round(dd[k]["setup_s"], 3) for k in dd},
+            "newton_its": {str(k): dd[k]["newton_its"] for k in dd},
+            "speedup_2": round(speedup, 3),
+            "efficiency_2": round(speedup / 2, 3),
+        },
+        "batch": {
+            "currents": args.currents,
+            "runs": sw[1]["runs"],
+            "wall_s": {str(k): round(sw[k]["sweep_wall_s"], 3) for k in sw},
+            "process_wall_s": {str(k): round(sw[k]["wall_s"], 3) for k in sw},
+            "ratio_1_over_2": round(ratio, 3),
+            "efficiency_2": round(ratio / 2, 3),
+            "sum_run_walls_s": {str(k): round(sum(sw[k]["run_walls_s"]), 3) for k in sw},
+            "groups_2": sw[2]["groups"],
+            "group_busy_s_2": [round(v, 3) for v in loads],
+            "balance_2": round(balance, 3),
+            "states": sw[1]["states"],
+        },
     }
     print(json.dumps(record))
     print()
     print(f"{'measurement':52s} {'1 rank':>10s} {'2 ranks':>10s} {'ratio':>7s}")
-    print(f"{'DD: wall per step, %d dofs (s)' % dd[1]['dofs']:52s} {per_step[1]:10.4f} {per_step[2]:10.4f} {speedup:7.2f}")
+    print(
+        f"{'DD: wall per step, %d dofs (s)' % dd[1]['dofs']:52s} {per_step[1]:10.4f} {per_step[2]:10.4f} {speedup:7.2f}"
+    )
     print(f"{'DD: setup (s)':52s} {dd[1]['setup_s']:10.2f} {dd[2]['setup_s']:10.2f}")
     print(f"{'DD: wall per step, 1 rank with MUMPS (s)':52s} {per_step_mumps1:10.4f}")
-    print(f"{'batch: %d-current sweep, wall (s)' % sw[1]['runs']:52s} {sw[1]['sweep_wall_s']:10.2f} {sw[2]['sweep_wall_s']:10.2f} {ratio:7.2f}")
+    print(
+        f"{'batch: %d-current sweep, wall (s)' % sw[1]['runs']:52s} {sw[1]['sweep_wall_s']:10.2f} {sw[2]['sweep_wall_s']:10.2f} {ratio:7.2f}"
+    )
     print(f"{'batch: sum of run walls (s)':52s} {sum(sw[1]['run_walls_s']):10.2f} {sum(sw[2]['run_walls_s']):10.2f}")
     print(f"{'batch: load balance of the 2 groups (mean/max busy)':52s} {'':10s} {balance:10.3f}")
 

@@ -30,9 +30,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import psc_fem  # noqa: E402,F401
 from mpi4py import MPI  # noqa: E402
 
+import psc_fem  # noqa: E402,F401
 from psc_fem.config import load_config, validate  # noqa: E402
 from psc_fem.solver.simulation import simulate  # noqa: E402
 
@@ -50,7 +50,13 @@ def _cum(stats, file_part, func):
 
 def profile(cfg, top):
     with tempfile.TemporaryDirectory(prefix="psc_prof_") as tmp:
-        simulate(cfg.replace(time={"t_end": min(cfg.time.t_end, 1e-3 if cfg.wire.cells > 10000 else 1.0)}), f"{tmp}/w", progress=False, echo=False, comm=MPI.COMM_SELF)
+        simulate(
+            cfg.replace(time={"t_end": min(cfg.time.t_end, 1e-3 if cfg.wire.cells > 10000 else 1.0)}),
+            f"{tmp}/w",
+            progress=False,
+            echo=False,
+            comm=MPI.COMM_SELF,
+        )
         pr = cProfile.Profile()
         t0 = time.perf_counter()
         pr.enable()
@@ -67,16 +73,26 @@ def profile(cfg, top):
     total = st.total_tt
     steps = r.run["steps"]
     buckets = {
-        "residual": res, "jacobian": jac, "lu": snes - res - jac, "step": step - snes,
-        "output_series": rec - frame, "output_frames": frame,
+        "residual": res,
+        "jacobian": jac,
+        "lu": snes - res - jac,
+        "step": step - snes,
+        "output_series": rec - frame,
+        "output_frames": frame,
     }
     buckets["other"] = total - sum(buckets.values())
     if top:
         st.sort_stats("tottime").print_stats(top)
-    return {"dofs": r.run["dofs"], "steps": steps, "newton_per_step": r.run["newton_per_step"], "frames": int(r.run.get("frames", 0) or 0),
-            "wall": wall, "profiled_total": total,
-            "per_step_ms": {k: 1e3 * v / steps for k, v in buckets.items()},
-            "share": {k: v / total for k, v in buckets.items()}}
+    return {
+        "dofs": r.run["dofs"],
+        "steps": steps,
+        "newton_per_step": r.run["newton_per_step"],
+        "frames": int(r.run.get("frames", 0) or 0),
+        "wall": wall,
+        "profiled_total": total,
+        "per_step_ms": {k: 1e3 * v / steps for k, v in buckets.items()},
+        "share": {k: v / total for k, v in buckets.items()},
+    }
 
 
 def main(argv=None):
@@ -86,10 +102,18 @@ def main(argv=None):
     args = ap.parse_args(argv)
     cases = {
         "Fig. 1 (output.every = 0.1, no XDMF)": load_config(ROOT / "examples" / "fig1.toml", ["output.fields=false"]),
-        "Fig. 1 (one frame at the end)": load_config(ROOT / "examples" / "fig1.toml", ["output.fields=false", "output.every=150"]),
-        "1e5 DOFs (L = 1667, t = 0..0.01)": validate({
-            "wire": {"length": 33334 * 0.05, "elements": 33334}, "model": {"delta": 0.0, "eta": 0.1},
-            "drive": {"current": 0.6}, "time": {"t_end": 0.01}, "output": {"fields": False, "every": 0.01}}),
+        "Fig. 1 (one frame at the end)": load_config(
+            ROOT / "examples" / "fig1.toml", ["output.fields=false", "output.every=150"]
+        ),
+        "1e5 DOFs (L = 1667, t = 0..0.01)": validate(
+            {
+                "wire": {"length": 33334 * 0.05, "elements": 33334},
+                "model": {"delta": 0.0, "eta": 0.1},
+                "drive": {"current": 0.6},
+                "time": {"t_end": 0.01},
+                "output": {"fields": False, "every": 0.01},
+            }
+        ),
     }
     if args.case is not None:  # one case per process: no garbage of a previous run in the profile
         name, cfg = list(cases.items())[args.case]
@@ -102,9 +126,21 @@ def main(argv=None):
     record = {"benchmark": "profile-core", "machine": machine(), "cases": rows}
     keys = ["residual", "jacobian", "lu", "step", "output_series", "output_frames", "other"]
     text = ["", f"Per accepted step, ms (share of the profiled run), one rank, load {machine()['load_avg_1_5_15']}", ""]
-    text.append(table(["case", "dofs", "steps", "its/step", *keys],
-                      [[n, r["dofs"], r["steps"], fmt(r["newton_per_step"], ".2f"),
-                        *[f"{r['per_step_ms'][k]:.3g} ({100 * r['share'][k]:.0f}%)" for k in keys]] for n, r in rows.items()]))
+    text.append(
+        table(
+            ["case", "dofs", "steps", "its/step", *keys],
+            [
+                [
+                    n,
+                    r["dofs"],
+                    r["steps"],
+                    fmt(r["newton_per_step"], ".2f"),
+                    *[f"{r['per_step_ms'][k]:.3g} ({100 * r['share'][k]:.0f}%)" for k in keys],
+                ]
+                for n, r in rows.items()
+            ],
+        )
+    )
     emit(record, "\n".join(text))
     return 0
 

@@ -91,7 +91,7 @@ def whole_period_mean(t, V, skip=1):
     # Resample on a uniform grid (py-tdgl's steps vary) for the peak finder.
     tu = np.linspace(t[0], t[-1], max(2000, int((t[-1] - t[0]) / 0.01)))
     Vu = np.interp(tu, t, V)
-    span = float(np.max(Vu) - np.min(Vu[len(Vu) // 4:]))
+    span = float(np.max(Vu) - np.min(Vu[len(Vu) // 4 :]))
     peaks, _ = find_peaks(Vu, prominence=0.3 * span)
     tp = tu[peaks][skip:]
     if len(tp) < 3:
@@ -101,10 +101,10 @@ def whole_period_mean(t, V, skip=1):
     for tk in tp:
         k = int(np.searchsorted(t, tk))
         k = min(max(k, 1), len(t) - 2)
-        k = k - 1 + int(np.argmax(V[k - 1:k + 2]))
+        k = k - 1 + int(np.argmax(V[k - 1 : k + 2]))
         k = min(max(k, 1), len(t) - 2)
-        t0, t1, t2 = t[k - 1:k + 2]
-        f0, f1, f2 = V[k - 1:k + 2]
+        t0, t1, t2 = t[k - 1 : k + 2]
+        f0, f1, f2 = V[k - 1 : k + 2]
         den = (t1 - t0) * (f1 - f2) - (t1 - t2) * (f1 - f0)
         num = (t1 - t0) ** 2 * (f1 - f2) - (t1 - t2) ** 2 * (f1 - f0)
         refined.append(t1 - 0.5 * num / den if den != 0 else t1)
@@ -115,7 +115,12 @@ def whole_period_mean(t, V, skip=1):
     tt = np.concatenate([[tp[0]], t[sel], [tp[-1]]])
     vv = np.concatenate([[np.interp(tp[0], t, V)], V[sel], [np.interp(tp[-1], t, V)]])
     mean_V = float(np.trapezoid(vv, tt) / (tp[-1] - tp[0]))
-    return {"period": float(period), "mean_V": mean_V, "n_periods": int(n), "josephson_ratio": float(period * mean_V / (2 * np.pi))}
+    return {
+        "period": float(period),
+        "mean_V": mean_V,
+        "n_periods": int(n),
+        "josephson_ratio": float(period * mean_V / (2 * np.pi)),
+    }
 
 
 def outline(L, w, W, Lb, h, h_bank):
@@ -127,9 +132,18 @@ def outline(L, w, W, Lb, h, h_bank):
 
     x0, x1 = L / 2, L / 2 + Lb
     corners = [  # (point, mesh size of the edge that starts there)
-        ((-x0, -w / 2), h), ((x0, -w / 2), h), ((x0, -W / 2), h_bank), ((x1, -W / 2), h_bank),
-        ((x1, W / 2), h_bank), ((x0, W / 2), h), ((x0, w / 2), h), ((-x0, w / 2), h),
-        ((-x0, W / 2), h_bank), ((-x1, W / 2), h_bank), ((-x1, -W / 2), h_bank), ((-x0, -W / 2), h),
+        ((-x0, -w / 2), h),
+        ((x0, -w / 2), h),
+        ((x0, -W / 2), h_bank),
+        ((x1, -W / 2), h_bank),
+        ((x1, W / 2), h_bank),
+        ((x0, W / 2), h),
+        ((x0, w / 2), h),
+        ((-x0, w / 2), h),
+        ((-x0, W / 2), h_bank),
+        ((-x1, W / 2), h_bank),
+        ((-x1, -W / 2), h_bank),
+        ((-x0, -W / 2), h),
     ]
     pts = []
     for k, (a, size) in enumerate(corners):
@@ -149,12 +163,18 @@ def build_device(L, w, W, Lb, h, u, gamma, h_bank=None, grade=0.3):
     layer = tdgl.Layer(coherence_length=1.0, london_lambda=2.0, thickness=0.1, u=u, gamma=gamma)
     film = tdgl.Polygon("film", points=outline(L, w, W, Lb, h, h))
     x_end = L / 2 + Lb
-    source = tdgl.Polygon("source", points=[(-x_end - h, -W), (-x_end + h / 2, -W), (-x_end + h / 2, W), (-x_end - h, W)])
+    source = tdgl.Polygon(
+        "source", points=[(-x_end - h, -W), (-x_end + h / 2, -W), (-x_end + h / 2, W), (-x_end - h, W)]
+    )
     drain = tdgl.Polygon("drain", points=[(x_end - h / 2, -W), (x_end + h, -W), (x_end + h, W), (x_end - h / 2, W)])
     device = tdgl.Device(
-        "psc_wire", layer=layer, film=film, terminals=[source, drain],
+        "psc_wire",
+        layer=layer,
+        film=film,
+        terminals=[source, drain],
         # probes 0, 1 at the mouths of the wire; 2, 3 in the banks, Lb/2 away
-        probe_points=[(-L / 2, 0.0), (L / 2, 0.0), (-L / 2 - Lb / 2, 0.0), (L / 2 + Lb / 2, 0.0)], length_units="um",
+        probe_points=[(-L / 2, 0.0), (L / 2, 0.0), (-L / 2 - Lb / 2, 0.0), (L / 2 + Lb / 2, 0.0)],
+        length_units="um",
     )
 
     def size(x, y):
@@ -188,8 +208,13 @@ def run(args):
     t_mesh = time.perf_counter() - t_mesh
     I = args.current * args.width / current_scale(device)
     options = tdgl.SolverOptions(
-        solve_time=args.t_end, dt_init=args.dt_init, dt_max=args.dt_max, save_every=args.save_every,
-        progress_interval=10**9, current_units="uA", field_units="mT",
+        solve_time=args.t_end,
+        dt_init=args.dt_init,
+        dt_max=args.dt_max,
+        save_every=args.save_every,
+        progress_interval=10**9,
+        current_units="uA",
+        field_units="mT",
     )
     start = time.perf_counter()
     solution = tdgl.solve(device, options, terminal_currents={"source": I, "drain": -I})
@@ -206,12 +231,29 @@ def run(args):
     sites = len(device.mesh.sites)
     wire_sites = int(np.sum(np.abs(device.mesh.sites[:, 0]) < args.length / 2))
     return {
-        "code": "py-tdgl", "version": tdgl.__version__, "length": args.length, "width": args.width,
-        "bank_width": args.bank_width, "bank_length": args.bank_length, "h": args.h, "dt_max": args.dt_max,
-        "dt_init": args.dt_init, "gamma": args.gamma, "u": u, "current": args.current, "t_end": args.t_end,
-        "sites": sites, "wire_sites": wire_sites, "unknowns": 3 * sites, "steps": int(len(t)),
-        "dt_median": float(np.median(dt)), "wall": wall, "wall_mesh": t_mesh, "wall_per_tau": wall / args.t_end,
-        "terminal_current_uA": I, **stats,
+        "code": "py-tdgl",
+        "version": tdgl.__version__,
+        "length": args.length,
+        "width": args.width,
+        "bank_width": args.bank_width,
+        "bank_length": args.bank_length,
+        "h": args.h,
+        "dt_max": args.dt_max,
+        "dt_init": args.dt_init,
+        "gamma": args.gamma,
+        "u": u,
+        "current": args.current,
+        "t_end": args.t_end,
+        "sites": sites,
+        "wire_sites": wire_sites,
+        "unknowns": 3 * sites,
+        "steps": int(len(t)),
+        "dt_median": float(np.median(dt)),
+        "wall": wall,
+        "wall_mesh": t_mesh,
+        "wall_per_tau": wall / args.t_end,
+        "terminal_current_uA": I,
+        **stats,
     }
 
 

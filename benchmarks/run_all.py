@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, fmt, machine, table  # noqa: E402
+from _common import ROOT, machine, table  # noqa: E402
 
 PY = sys.executable
 B = ROOT / "benchmarks"
@@ -47,14 +47,14 @@ def run(name, repeats):
     records, text = [], []
     for line in proc.stdout:
         if line.startswith("BENCH_JSON "):
-            records.append(json.loads(line[len("BENCH_JSON "):]))
+            records.append(json.loads(line[len("BENCH_JSON ") :]))
         text.append(line)
         print(line, end="", flush=True)
     code = proc.wait()
     if not records and "{" in "".join(text):  # bench_core.py prints an indented JSON object
         body = "".join(text)
         try:
-            records.append(json.JSONDecoder().raw_decode(body[body.index("{"):])[0])
+            records.append(json.JSONDecoder().raw_decode(body[body.index("{") :])[0])
         except json.JSONDecodeError:
             pass
     print(f"=== {name}: exit {code}, {time.perf_counter() - t0:.0f} s", flush=True)
@@ -74,8 +74,12 @@ def verdicts(rec):
             ratios = [m["ratio"]["median"] for m in c["equal_accuracy"] if m["ratio"]["median"]]
             if ratios:
                 worst = min(ratios)
-                add(f"py-tdgl, gamma = {c['gamma']:.3g}: psc_fem >= 20x faster per tau at equal accuracy",
-                    f"{worst:.0f}x (worst matched level; all: {', '.join(f'{x:.0f}' for x in ratios)})", worst >= 20, f"{worst / 20:.1f}x the target")
+                add(
+                    f"py-tdgl, gamma = {c['gamma']:.3g}: psc_fem >= 20x faster per tau at equal accuracy",
+                    f"{worst:.0f}x (worst matched level; all: {', '.join(f'{x:.0f}' for x in ratios)})",
+                    worst >= 20,
+                    f"{worst / 20:.1f}x the target",
+                )
     elif r:
         add("py-tdgl >= 20x", r.get("skipped", r.get("error", "?")), None, "-")
     r = rec.get("fd")
@@ -83,8 +87,14 @@ def verdicts(rec):
         for m in r["equal_accuracy"]:
             q = m.get("ratio_fd_over_fem")
             if q and q.get("median"):
-                add(f"FD solver, Fig. 1, error <= {m['level']:.0e}: psc_fem within 3x", f"FD/psc_fem = {q['median']:.2f} [{q['min']:.2f}-{q['max']:.2f}]",
-                    q["median"] >= 1 / 3, f"psc_fem {q['median']:.2f}x as fast" if q["median"] >= 1 else f"psc_fem {1 / q['median']:.2f}x slower")
+                add(
+                    f"FD solver, Fig. 1, error <= {m['level']:.0e}: psc_fem within 3x",
+                    f"FD/psc_fem = {q['median']:.2f} [{q['min']:.2f}-{q['max']:.2f}]",
+                    q["median"] >= 1 / 3,
+                    f"psc_fem {q['median']:.2f}x as fast"
+                    if q["median"] >= 1
+                    else f"psc_fem {1 / q['median']:.2f}x slower",
+                )
     r = rec.get("fd-large")
     if r and r.get("rows"):
         for row in r["rows"]:
@@ -92,31 +102,54 @@ def verdicts(rec):
                 f = row.get(name, {})
                 if "ratio_wall_per_tau" in f:
                     big = row["fem_dofs"] >= 10000
-                    add(f"FD ({name[3:]} Jacobian), {row['fem_dofs']} DOFs: psc_fem faster" + (" (target from 1e4 DOFs)" if big else " (info)"),
-                        f"FD/psc_fem per tau = {f['ratio_wall_per_tau']:.2f}" + (" (FD capped: lower bound)" if f["capped"] else ""),
-                        f["ratio_wall_per_tau"] > 1 if big else None, f"{f['ratio_wall_per_tau']:.1f}x")
+                    add(
+                        f"FD ({name[3:]} Jacobian), {row['fem_dofs']} DOFs: psc_fem faster"
+                        + (" (target from 1e4 DOFs)" if big else " (info)"),
+                        f"FD/psc_fem per tau = {f['ratio_wall_per_tau']:.2f}"
+                        + (" (FD capped: lower bound)" if f["capped"] else ""),
+                        f["ratio_wall_per_tau"] > 1 if big else None,
+                        f"{f['ratio_wall_per_tau']:.1f}x",
+                    )
     r = rec.get("fig1")
     if r and r.get("rows"):
         for row in r["rows"]:
             w = row["wall"]
-            add(f"Fig. 1 run < 10 s ({row['case']})", f"{w['median']:.2f} s [{w['min']:.2f}-{w['max']:.2f}]", w["max"] < 10, f"{10 / w['max']:.1f}x under")
+            add(
+                f"Fig. 1 run < 10 s ({row['case']})",
+                f"{w['median']:.2f} s [{w['min']:.2f}-{w['max']:.2f}]",
+                w["max"] < 10,
+                f"{10 / w['max']:.1f}x under",
+            )
     r = rec.get("sweep")
     if r and r.get("wall"):
         w = r["wall"]
-        add("40-current sweep < 120 s (mpirun -n 2)", f"{w['median']:.0f} s", w["max"] < 120, f"{120 / w['max']:.1f}x under")
+        add(
+            "40-current sweep < 120 s (mpirun -n 2)",
+            f"{w['median']:.0f} s",
+            w["max"] < 120,
+            f"{120 / w['max']:.1f}x under",
+        )
     r = rec.get("big")
     if r and r.get("rows"):
         for two in [x for x in r["rows"] if x["case"].startswith("2")]:
             s = two["speedup_vs_1_rank"]
             c = r.get("machine_ceiling") or {}
             ceil = f"; 2 cores give this workload {c['median']:.2f}x [{c['min']:.2f}-{c['max']:.2f}]" if c else ""
-            add(f"1e5 DOFs: >= 1.7x on 2 ranks, {two['case']}", f"{s['median']:.2f}x vs 1-rank LU [{s['min']:.2f}-{s['max']:.2f}]{ceil}",
-                s["median"] >= 1.7, f"{s['median'] / 1.7:.2f} of the target")
+            add(
+                f"1e5 DOFs: >= 1.7x on 2 ranks, {two['case']}",
+                f"{s['median']:.2f}x vs 1-rank LU [{s['min']:.2f}-{s['max']:.2f}]{ceil}",
+                s["median"] >= 1.7,
+                f"{s['median'] / 1.7:.2f} of the target",
+            )
     r = rec.get("phonons")
     if r and r.get("real_run"):
         w = r["real_run"]["warm"]
-        add("phonon spectra of a run in a few seconds", f"{w['median']:.2f} s (table cached), {r['real_run']['cold_table']:.1f} s first call",
-            w["max"] < 5, "-")
+        add(
+            "phonon spectra of a run in a few seconds",
+            f"{w['median']:.2f} s (table cached), {r['real_run']['cold_table']:.1f} s first call",
+            w["max"] < 5,
+            "-",
+        )
     return out
 
 
@@ -133,12 +166,25 @@ def main(argv=None):
         records[name] = run(name, args.repeats)
     rows = verdicts(records)
     print("\n=== targets (issue 8)", flush=True)
-    print(f"machine: {start['cores']} cores, load average at start {start['load_avg_1_5_15']}, at end {machine()['load_avg_1_5_15']}")
+    print(
+        f"machine: {start['cores']} cores, load average at start {start['load_avg_1_5_15']}, at end {machine()['load_avg_1_5_15']}"
+    )
     print(table(["target", "measured", "verdict", "margin"], rows))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine_start": start, "machine_end": machine(), "records": records,
-                               "targets": [dict(zip(["target", "measured", "verdict", "margin"], r)) for r in rows]}, indent=1, default=float) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "machine_start": start,
+                "machine_end": machine(),
+                "records": records,
+                "targets": [dict(zip(["target", "measured", "verdict", "margin"], r)) for r in rows],
+            },
+            indent=1,
+            default=float,
+        )
+        + "\n"
+    )
     print(f"\nrecords: {out}")
     return 0
 

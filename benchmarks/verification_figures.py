@@ -32,19 +32,33 @@ def main(argv=None):
         tmp = Path(tmp)
         common = {"model": {"delta": 0.0}, "time": {"t_end": 40.0, "rtol": 1e-6, "atol": 1e-7}}
         for degree, cells in ((1, [8, 16, 32, 64]), (2, [4, 8, 16])):  # P2 finer hits the time error (rtol 1e-6)
-            mean_v = lambda n: run(tmp / f"p{degree}_{n}", wire={"h": None, "elements": n, "degree": degree}, **common).stats["mean_V"]  # noqa: E731
+            mean_v = lambda n: run(
+                tmp / f"p{degree}_{n}", wire={"h": None, "elements": n, "degree": degree}, **common
+            ).stats["mean_V"]  # noqa: E731
             vs = [mean_v(n) for n in cells]
             ref = mean_v(4 * cells[-1])
             err = np.abs(np.array(vs) - ref)
             h = 1.1 / np.array(cells)
-            record["mesh"][f"P{degree}"] = {"h": h.tolist(), "error": err.tolist(), "order": float(np.polyfit(np.log(h), np.log(err), 1)[0])}
+            record["mesh"][f"P{degree}"] = {
+                "h": h.tolist(),
+                "error": err.tolist(),
+                "order": float(np.polyfit(np.log(h), np.log(err), 1)[0]),
+            }
         dts = [0.08, 0.04, 0.02, 0.01]
         for scheme in ("bdf1", "bdf2"):
-            v_end = lambda dt: run(tmp / f"{scheme}{dt}", model={"delta": 10 / 3}, time={"t_end": 8.0, "dt_initial": dt, "adaptive": False, "scheme": scheme, "dt_min": 1e-9}).V[-1]  # noqa: E731
+            v_end = lambda dt: run(
+                tmp / f"{scheme}{dt}",
+                model={"delta": 10 / 3},
+                time={"t_end": 8.0, "dt_initial": dt, "adaptive": False, "scheme": scheme, "dt_min": 1e-9},
+            ).V[-1]  # noqa: E731
             vs = [v_end(dt) for dt in dts]
             ref = v_end(dts[-1] / 8)
             err = np.abs(np.array(vs) - ref)
-            record["time"][scheme] = {"dt": dts, "error": err.tolist(), "order": float(np.polyfit(np.log(dts), np.log(err), 1)[0])}
+            record["time"][scheme] = {
+                "dt": dts,
+                "error": err.tolist(),
+                "order": float(np.polyfit(np.log(dts), np.log(err), 1)[0]),
+            }
 
     import matplotlib
     import matplotlib.ticker
@@ -58,7 +72,11 @@ def main(argv=None):
     ax.set(xlabel=r"$h/\xi$", ylabel="|mean V - reference|", title="space: mean V, gapless Fig. 1 wire")
     for name, r in record["time"].items():
         bx.loglog(r["dt"], r["error"], "s-", label=f"{name.upper()}: order {r['order']:.2f}")
-    bx.set(xlabel=r"fixed step $\Delta\tau$", ylabel=r"|V($\tau$=8) - reference|", title=r"time: V($\tau$=8), $\delta$ = 10/3")
+    bx.set(
+        xlabel=r"fixed step $\Delta\tau$",
+        ylabel=r"|V($\tau$=8) - reference|",
+        title=r"time: V($\tau$=8), $\delta$ = 10/3",
+    )
     for a in (ax, bx):
         a.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         a.legend()

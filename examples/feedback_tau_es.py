@@ -40,9 +40,14 @@ def summarise(label, result):
     plus, minus = np.maximum(spec, 0).sum(axis=0) / n, np.minimum(spec, 0).sum(axis=0) / n
     st = result.stats
     return {
-        "label": label, "mean_V": st["mean_V"], "period": st["period"], "ratio": st["josephson_ratio"],
-        "p_min": float(np.min(s["p_min"][window])), "p_max": float(np.max(s["p_max"][window])),
-        "plus": plus, "minus": minus,
+        "label": label,
+        "mean_V": st["mean_V"],
+        "period": st["period"],
+        "ratio": st["josephson_ratio"],
+        "p_min": float(np.min(s["p_min"][window])),
+        "p_max": float(np.max(s["p_max"][window])),
+        "plus": plus,
+        "minus": minus,
     }
 
 
@@ -60,14 +65,18 @@ def main(out):
     with h5py.File(out / f"tau_es={TAUS[0]:g}" / "series.h5") as f:
         omega = f["phonon_omega"][:]
     dw = omega[1] - omega[0]
-    print("| tau_es (t0) | mean V | period (t0) | period mean(V)/(2 pi) | p min, max | E+ per period | E- per period | omega of the E+ peak (Delta0) |")
+    print(
+        "| tau_es (t0) | mean V | period (t0) | period mean(V)/(2 pi) | p min, max | E+ per period | E- per period | omega of the E+ peak (Delta0) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['label']} | {r['mean_V']:.5f} | {r['period']:.4f} | {r['ratio']:.5f} | {r['p_min']:.3g}, {r['p_max']:.3g} "
-              f"| {r['plus'].sum() * dw:.4g} | {r['minus'].sum() * dw:.4g} | {omega[np.argmax(r['plus'])]:.3f} |")
+        print(
+            f"| {r['label']} | {r['mean_V']:.5f} | {r['period']:.4f} | {r['ratio']:.5f} | {r['p_min']:.3g}, {r['p_max']:.3g} "
+            f"| {r['plus'].sum() * dw:.4g} | {r['minus'].sum() * dw:.4g} | {omega[np.argmax(r['plus'])]:.3f} |"
+        )
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for r in rows:
-        line, = ax.plot(omega, r["plus"], label=f"tau_es = {r['label']}")
+        (line,) = ax.plot(omega, r["plus"], label=f"tau_es = {r['label']}")
         ax.plot(omega, r["minus"], color=line.get_color(), ls="--")
     ax.set_xlabel("omega / Delta0")
     ax.set_ylabel("escaped energy per d omega, per period")

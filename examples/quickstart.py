@@ -22,8 +22,10 @@ sol = psc_fem.simulate(cfg, out, progress=False)  # a Solution
 s = sol.series
 print(f"{s['t'].size} steps, max V = {s['V'].max():.4f}, min |Psi(0,t)| = {s['psi_center'].min():.2e}")
 st = sol.stats
-print(f"state = {st['state']}, period = {st['period']:.4f}, mean V = {st['mean_V']:.5f}, "
-      f"period*mean(V)/(2 pi) = {st['josephson_ratio']:.5f}")
+print(
+    f"state = {st['state']}, period = {st['period']:.4f}, mean V = {st['mean_V']:.5f}, "
+    f"period*mean(V)/(2 pi) = {st['josephson_ratio']:.5f}"
+)
 
 # The run directory reloaded (the same Solution): frames are x-sorted arrays (n_frames, n_nodes)
 sol = psc_fem.load_run(out)

@@ -20,11 +20,10 @@ Coordinates in metres; geometric tolerances are relative to the smallest cell.
 import math
 from dataclasses import dataclass
 
-import numpy as np
-from mpi4py import MPI
-
 import basix.ufl
 import dolfinx.mesh
+import numpy as np
+from mpi4py import MPI
 
 SUBSTRATE, FILAMENT, TOP = 1, 2, 3
 COLD_FINGER, TOP_SURFACE, IF_FILAMENT_SUBSTRATE, IF_FILAMENT_TOP = 10, 11, 20, 21

@@ -2,9 +2,8 @@
 
 import math
 
-from mpi4py import MPI
-
 import dolfinx.mesh
+from mpi4py import MPI
 
 
 def cell_count(length, elements=None, h=None):

@@ -14,9 +14,8 @@ tabulated (a CSV file of x, S, interpolated piecewise-linearly);
 import math
 from pathlib import Path
 
-import numpy as np
-
 import basix.ufl
+import numpy as np
 from dolfinx import fem
 
 
@@ -105,7 +104,9 @@ def wire_profile(wire):
     if cs is None or cs.shape == "uniform":
         S = uniform(1.0 if cs is None else cs.scale)
     elif cs.shape == "constriction":
-        S = constriction(0.0 if cs.position is None else cs.position, cs.width, cs.depth, cs.scale)  # default: the centre
+        S = constriction(
+            0.0 if cs.position is None else cs.position, cs.width, cs.depth, cs.scale
+        )  # default: the centre
     elif cs.shape == "taper":
         S = taper(wire.length, cs.ratio, cs.scale)
     else:  # "file"

@@ -11,8 +11,9 @@ importing psc_fem does that.  The API names load lazily, so the command
 line starts fast.
 """
 
-import dolfinx_solver  # noqa: F401  (must precede dolfinx / petsc4py)
 from typing import TYPE_CHECKING
+
+import dolfinx_solver  # noqa: F401  (must precede dolfinx / petsc4py)
 
 if TYPE_CHECKING:  # the lazy names below, for type checkers and IDEs
     from psc_fem.config import Config, load_config

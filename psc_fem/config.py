@@ -6,16 +6,14 @@ suggestion.  `load_config` raises `ConfigError` with messages that name the
 key and the allowed range; the CLI turns it into exit code 2.
 """
 
-import difflib
 import math
-import tomllib
-import typing
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_serializer, model_validator
+from pydantic import Field, model_serializer, model_validator
 
-from psc_fem.errors import ConfigError
+from psc_fem.errors import ConfigError  # also psc_fem.config.ConfigError for callers
+from psc_fem.schema import Section, assign, parse_assignment, read_toml, suggest, validate_model
 
 U_EXACT = math.pi**4 / (14 * 1.2020569031595942)  # pi^4 / (14 zeta(3)) = 5.7882...
 U_SEED = 5.798  # the paper's value: zeta(3) rounded to 1.2
@@ -24,11 +22,7 @@ U_SEED = 5.798  # the paper's value: zeta(3) rounded to 1.2
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)  # no bool -> float, no "1.0" -> 1.0
-
-
-class CrossSection(_Section):
+class CrossSection(Section):
     """[wire.cross_section]: the profile S(x) of a non-uniform wire (docs/geometry.md).
 
     S = 1 is the cross-section where the current density is [drive] current;
@@ -60,7 +54,7 @@ class CrossSection(_Section):
         return {k: v for k, v in handler(self).items() if v is not None}  # only the shape's own keys
 
 
-class Banks(_Section):
+class Banks(Section):
     """[wire.banks]: banks of finite length inside [-L/2, L/2] (docs/geometry.md).
 
     ``kind = "superconducting"``: wide banks of the wire's superconductor
@@ -101,7 +95,7 @@ class Banks(_Section):
         return 10.0 if self.suppression is None else self.suppression
 
 
-class Wire(_Section):
+class Wire(Section):
     """[wire]: geometry and discretisation."""
 
     length: PositiveFloat
@@ -121,7 +115,9 @@ class Wire(_Section):
     def _geometry_fits(self):
         half, cs = 0.5 * self.length, self.cross_section
         if cs is not None and cs.position is not None and not -half < cs.position < half:
-            raise ValueError(f"wire.cross_section.position must lie inside the wire, between {-half:g} and {half:g}, got {cs.position:g}")
+            raise ValueError(
+                f"wire.cross_section.position must lie inside the wire, between {-half:g} and {half:g}, got {cs.position:g}"
+            )
         if cs is not None and cs.path is not None:
             from psc_fem.meshes.profiles import read_table
 
@@ -133,17 +129,23 @@ class Wire(_Section):
                 raise ValueError(f"wire.cross_section.path: {exc}") from None
             tol = 1e-9 * self.length
             if x[0] > -half + tol or x[-1] < half - tol:
-                raise ValueError(f"wire.cross_section.path: the table covers [{x[0]:g}, {x[-1]:g}], not the wire [{-half:g}, {half:g}]")
+                raise ValueError(
+                    f"wire.cross_section.path: the table covers [{x[0]:g}, {x[-1]:g}], not the wire [{-half:g}, {half:g}]"
+                )
         if self.banks is not None and not self.banks.length < half:
-            raise ValueError(f"wire.banks.length must be < L/2 = {half:g} (the banks lie inside the wire), got {self.banks.length:g}")
+            raise ValueError(
+                f"wire.banks.length must be < L/2 = {half:g} (the banks lie inside the wire), got {self.banks.length:g}"
+            )
         if self.banks is not None:
             # the bank edge must be a mesh node: a step of S or of the condensation
             # term inside a cell is resolved only to O(h) (docs/geometry.md)
             h = self.length / self.cells
             n = self.banks.length / h
             if abs(n - round(n)) > 1e-6:
-                raise ValueError(f"wire.banks.length = {self.banks.length:g} must be a multiple of the cell size "
-                                 f"L / cells = {h:g} (the bank edge on a node); e.g. {max(1, round(n)) * h:g}")
+                raise ValueError(
+                    f"wire.banks.length = {self.banks.length:g} must be a multiple of the cell size "
+                    f"L / cells = {h:g} (the bank edge on a node); e.g. {max(1, round(n)) * h:g}"
+                )
         return self
 
     @model_serializer(mode="wrap")
@@ -173,7 +175,7 @@ class Wire(_Section):
         return cell_count(self.length, self.elements, h)
 
 
-class Model(_Section):
+class Model(Section):
     """[model]: the TDGL parameters of (A.1)-(A.3)."""
 
     delta: Annotated[float, Field(ge=0, le=1e4, allow_inf_nan=False)]
@@ -198,7 +200,7 @@ class Model(_Section):
         return {"exact": U_EXACT, "seed": U_SEED}.get(self.u, self.u)
 
 
-class Drive(_Section):
+class Drive(Section):
     """[drive]: bias current j/j0, constant or ramped linearly to ramp_to."""
 
     current: Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)]
@@ -218,7 +220,7 @@ class Drive(_Section):
         return self.current + (self.ramp_to - self.current) * min(t / self.ramp_time, 1.0)
 
 
-class Time(_Section):
+class Time(Section):
     """[time]: integration interval, when to stop, and the adaptive step's tolerances.
 
     ``until = "periodic"``: stop as soon as the run has settled (the last
@@ -248,7 +250,7 @@ class Time(_Section):
         return self
 
 
-class Output(_Section):
+class Output(Section):
     """[output]: run directory, the spacing of field frames (in tau), checkpoints.
 
     A checkpoint (psc_fem.io.checkpoint) is written at every flush of the output:
@@ -264,7 +266,7 @@ class Output(_Section):
     checkpoint_wall: PositiveFloat = 300.0
 
 
-class Phonons(_Section):
+class Phonons(Section):
     """[phonons]: phonon feedback, Eqs. (3)-(6) (psc_fem.feedback, docs/feedback.md).
 
     Absent, or feedback = false, or tau_es = 0: the paper's free escape,
@@ -298,7 +300,7 @@ class Phonons(_Section):
 PetscValue = str | int | float | bool
 
 
-class Config(_Section):
+class Config(Section):
     """A whole run: the six sections of docs/design.md section 6, and [phonons].
 
     The physics has no silent defaults: [wire] length, [model] delta and eta,
@@ -317,8 +319,10 @@ class Config(_Section):
     @model_validator(mode="after")
     def _feedback_needs_tau_eps(self):
         if self.phonons is not None and self.phonons.feedback and self.model.delta == 0.0:
-            raise ValueError("phonons.feedback = true needs model.delta > 0 (the source and P of Eqs. 3-8 "
-                             "are proportional to tau_eps; the gapless model has none)")
+            raise ValueError(
+                "phonons.feedback = true needs model.delta > 0 (the source and P of Eqs. 3-8 "
+                "are proportional to tau_eps; the gapless model has none)"
+            )
         return self
 
     @model_serializer(mode="wrap")
@@ -342,8 +346,10 @@ class Config(_Section):
     def _banks_normal(self):
         banks = self.wire.banks
         if banks is not None and banks.normal and not banks.suppression_value > self.model.p:
-            raise ValueError(f"wire.banks.suppression must exceed model.p = {self.model.p:g} (else the banks' "
-                             f"-a + p - |Psi|^2 would condense), got {banks.suppression_value:g}")
+            raise ValueError(
+                f"wire.banks.suppression must exceed model.p = {self.model.p:g} (else the banks' "
+                f"-a + p - |Psi|^2 would condense), got {banks.suppression_value:g}"
+            )
         return self
 
     def replace(self, **sections):
@@ -354,90 +360,17 @@ class Config(_Section):
         return Config.model_validate(data)
 
 
-def _suggest(key, allowed):
-    close = difflib.get_close_matches(key, allowed, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _table_model(model, key):
-    """The model of the sub-table ``key`` of ``model`` (through ``X | None``), or None."""
-    field = getattr(model, "model_fields", {}).get(key)
-    if field is None:
-        return None
-    for t in (field.annotation, *typing.get_args(field.annotation)):
-        if isinstance(t, type) and issubclass(t, BaseModel):
-            return t
-    return None
-
-
-def _describe(error, data):
-    loc = [str(p) for p in error["loc"] if not str(p).startswith(("function-after", "literal", "union"))]
-    name = ".".join(p for p in loc if not p.startswith(("float", "int", "str", "bool", "constrained")))
-    kind, msg = error["type"], error["msg"]
-    if kind == "missing":
-        if len(loc) == 1:
-            return f"missing section [{name}]"
-        return f"{name}: missing (required key of [{loc[0]}])"
-    if kind == "extra_forbidden":
-        model = Config
-        for part in loc[:-1]:  # down to the (sub-)table holding the key
-            model = _table_model(model, part)
-        allowed = list(getattr(model, "model_fields", {}).keys())
-        return f"unknown key '{name}'{_suggest(loc[-1], allowed)}; allowed: {', '.join(allowed)}"
-    value = error.get("input")
-    got = "" if isinstance(value, dict) else f" (got {value!r})"
-    if name.endswith("[key]") or not name:
-        name = name or "config"
-    return f"{name}: {msg.lower()}{got}"
-
-
-def validate(data):
+def validate(data) -> Config:
     """dict -> Config, or ConfigError naming every bad key."""
-    if not isinstance(data, dict):
-        raise ConfigError("config must be a table of sections")
-    try:
-        return Config.model_validate(data)
-    except ValidationError as exc:
-        lines = sorted({_describe(e, data) for e in exc.errors()})
-        raise ConfigError("invalid config:\n  " + "\n  ".join(lines)) from None
+    return validate_model(Config, data, "config", ConfigError)
 
 
-def parse_assignment(text):
-    """'section.key=value' -> (section, key, value), value parsed as TOML."""
-    if "=" not in text or "." not in text.split("=", 1)[0]:
-        raise ConfigError(f"--set expects section.key=value, got {text!r}")
-    lhs, rhs = text.split("=", 1)
-    section, key = lhs.strip().split(".", 1)
-    try:
-        value = tomllib.loads(f"v = {rhs.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = rhs.strip()  # bare words: scheme=bdf2, u=exact
-    return section, key, value
-
-
-def load_config(path=None, overrides=()):
+def load_config(path=None, overrides=()) -> Config:
     """Read a TOML file (or defaults), apply --set overrides, validate."""
-    data = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"config file not found: {path}")
-        try:
-            data = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, ConfigError) if path is not None else {}
     for text in overrides:
         section, key, value = parse_assignment(text)
         if section not in Config.model_fields:
-            raise ConfigError(f"unknown section '{section}'{_suggest(section, list(Config.model_fields))}")
-        data.setdefault(section, {})
-        if not isinstance(data[section], dict):
-            raise ConfigError(f"section '{section}' must be a table")
-        *inner, leaf = key.split(".")
-        table = data[section]
-        for name in inner:  # --set wire.cross_section.depth=0.5
-            table = table.setdefault(name, {})
-            if not isinstance(table, dict):
-                raise ConfigError(f"{section}.{name} must be a table")
-        table[leaf] = value
+            raise ConfigError(f"unknown section '{section}'{suggest(section, list(Config.model_fields))}")
+        assign(data, section, key, value, ConfigError)  # --set wire.cross_section.depth=0.5
     return validate(data)

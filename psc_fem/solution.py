@@ -75,9 +75,15 @@ class Solution:
             return {"state": "failed"}
         banks = a.get("wire.banks")
         normal = bool(banks) and json.loads(banks).get("kind") == "normal"
-        return periodic_stats(s["t"], s["V"], s["theta_plus"] - s["theta_minus"], s["psi_min"],
-                              periods=int(a.get("time.settle_periods", SETTLE_PERIODS)),
-                              rtol=float(a.get("time.settle_rtol", SETTLE_RTOL)), josephson=not normal)
+        return periodic_stats(
+            s["t"],
+            s["V"],
+            s["theta_plus"] - s["theta_minus"],
+            s["psi_min"],
+            periods=int(a.get("time.settle_periods", SETTLE_PERIODS)),
+            rtol=float(a.get("time.settle_rtol", SETTLE_RTOL)),
+            josephson=not normal,
+        )
 
     @property
     def status(self) -> str | None:
@@ -88,8 +94,10 @@ class Solution:
         n_frames = "?" if "frames" not in self.__dict__ else self.frames.get("t", np.empty(0)).size
         v = s.get("mean_V")
         vtext = f", mean V {v:.6g}" if v is not None else ""
-        return (f"Solution({str(self.path)!r}, status={self.status!r}, {self.series['t'].size} steps, "
-                f"frames={n_frames}, state={s.get('state')!r}{vtext})")
+        return (
+            f"Solution({str(self.path)!r}, status={self.status!r}, {self.series['t'].size} steps, "
+            f"frames={n_frames}, state={s.get('state')!r}{vtext})"
+        )
 
     # ---- figures and post-processing (imported when used) -----------------------
 

@@ -5,10 +5,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import psc_fem  # noqa: E402,F401  (initialises the DOLFINx wheel first)
 import pytest  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
+import psc_fem  # noqa: E402,F401  (initialises the DOLFINx wheel first)
 from psc_fem.config import validate  # noqa: E402
 from psc_fem.solver.simulation import simulate  # noqa: E402
 

@@ -219,8 +219,16 @@ def solve_fd(
 
     psi, _, _, phi = model.fields(sol.y)
     params = dict(
-        length=length, n_cells=n_cells, current=current, delta=delta, eta=eta,
-        u=uval, elliptic=elliptic, rtol=rtol, atol=atol, eps_q=eps_q,
+        length=length,
+        n_cells=n_cells,
+        current=current,
+        delta=delta,
+        eta=eta,
+        u=uval,
+        elliptic=elliptic,
+        rtol=rtol,
+        atol=atol,
+        eps_q=eps_q,
         method=method,
     )
     return FDResult(
@@ -308,10 +316,12 @@ def stationary_current_phase(length, n_cells, chi):
 
     def jac(y, c):
         a, b = y[:n], y[n:]
-        return np.block([
-            [lap + np.diag(1 - 3 * a * a - b * b), np.diag(-2 * a * b)],
-            [np.diag(-2 * a * b), lap + np.diag(1 - a * a - 3 * b * b)],
-        ])
+        return np.block(
+            [
+                [lap + np.diag(1 - 3 * a * a - b * b), np.diag(-2 * a * b)],
+                [np.diag(-2 * a * b), lap + np.diag(1 - a * a - 3 * b * b)],
+            ]
+        )
 
     y = np.concatenate([np.ones(n), np.zeros(n)])
     out = np.full(len(chi), np.nan)

@@ -40,6 +40,7 @@ def test_counter_fed_in_pieces_equals_one_pass():
 def test_settle_check_sees_a_slow_drift():
     """Periods relaxing as T(k) = 3 (1 + 0.5 exp(-k/tau_k)): not settled while the lookback window
     differs by more than rtol, settled later; the drift has the right sign."""
+
     def windings(n, tau_k):
         periods = 3.0 * (1 + 0.5 * np.exp(-np.arange(n) / tau_k))
         return np.cumsum(periods)

@@ -104,7 +104,7 @@ def test_no_forced_matplotlib_backend(path):
 
 @pytest.mark.parametrize("path", SOURCES, ids=rel)
 def test_run_directory_file_names_live_in_rundir(path):
-    """"series.h5" and "run.json" are spelled in code only by psc_fem/rundir.py (docstrings may name them)."""
+    """ "series.h5" and "run.json" are spelled in code only by psc_fem/rundir.py (docstrings may name them)."""
     if rel(path) == "psc_fem/rundir.py":
         return
     tree = parse(path)
@@ -112,7 +112,9 @@ def test_run_directory_file_names_live_in_rundir(path):
     found = [
         (node.lineno, node.value)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docs
         and ("series.h5" in node.value or "run.json" in node.value)
     ]
     assert not found, f"{rel(path)} spells a run-directory file name: {found}"
@@ -130,15 +132,20 @@ def test_modules_are_short_or_say_why(path):
 def test_rule_checker_catches_violations(tmp_path):
     """The checks above are not vacuous: they flag a module written to break them."""
     bad = tmp_path / "bad.py"
-    bad.write_text('"""Mentions series.h5 in a docstring: allowed."""\nimport matplotlib.pyplot as plt\n'
-                   'from psc_fem.cli import main\n\n\ndef f():\n    from psc_fem.plotting import fig1\n'
-                   '    return "run.json"\n')
+    bad.write_text(
+        '"""Mentions series.h5 in a docstring: allowed."""\nimport matplotlib.pyplot as plt\n'
+        "from psc_fem.cli import main\n\n\ndef f():\n    from psc_fem.plotting import fig1\n"
+        '    return "run.json"\n'
+    )
     tree = parse(bad)
     assert "psc_fem.cli" in imported_modules(tree)
     assert "matplotlib.pyplot" in imported_modules(tree, top_level_only=True)
     assert "psc_fem.plotting" not in imported_modules(tree, top_level_only=True)
     assert "psc_fem.plotting" in imported_modules(tree)
     docs = docstring_nodes(tree)
-    spelled = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-               and id(n) not in docs and ".json" in n.value]
+    spelled = [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs and ".json" in n.value
+    ]
     assert spelled == ["run.json"]

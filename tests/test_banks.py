@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import stationary
+from conftest import make_config
 from mpi4py import MPI
 from scipy.integrate import solve_bvp
 
-import stationary
-from conftest import make_config
 from psc_fem.config import U_EXACT, ConfigError, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,11 +44,12 @@ def bvp_states(a, currents, ls=LS, bank=BANK, nu=U_EXACT):
         def f(s, y):
             out = []
             for k in range(2):
-                u1, u2, p1, p2, phi = y[5 * k: 5 * k + 5]
+                u1, u2, p1, p2, phi = y[5 * k : 5 * k + 5]
                 r = coef[k] - u1**2 - u2**2
                 js = u1 * p2 - u2 * p1
                 out += [p1, p2, -r * u1 - nu * phi * u2, -r * u2 + nu * phi * u1, js - j]
             return np.vstack(out) * np.repeat(pieces, 5)[:, None]
+
         return f
 
     def bc(ya, yb):
@@ -123,7 +124,13 @@ def test_bad_banks_name_the_key(banks, key):
 
 def test_suppression_must_beat_the_phonon_term_and_dumps():
     with pytest.raises(ConfigError, match=r"wire\.banks\.suppression must exceed model\.p"):
-        validate({**make_config().model_dump(), "wire": normal_wire(0.1, a=0.5), "model": {"delta": 0.0, "eta": 0.1, "p": 0.5}})
+        validate(
+            {
+                **make_config().model_dump(),
+                "wire": normal_wire(0.1, a=0.5),
+                "model": {"delta": 0.0, "eta": 0.1, "p": 0.5},
+            }
+        )
     cfg = make_config(wire={"length": 7.0, "banks": {"kind": "normal", "length": 1.0}})
     assert cfg.wire.banks.suppression_value == 10.0 and cfg.wire.banks.width_value == 1.0
     assert cfg.model_dump()["wire"]["banks"] == {"kind": "normal", "length": 1.0}
@@ -140,7 +147,7 @@ def test_stationary_state_matches_solve_bvp():
     second order; |Psi| decays into the bank, and V exceeds the banks' ohmic 2 l j by the conversion
     voltage of the two NS interfaces (the normal current turns into supercurrent over a length ~ 1/sqrt(u |Psi|^2))."""
     j, a = 0.25, 10.0
-    (x_ref, u1, u2, phi_ref, V_ref, sol), = bvp_states(a, [j])
+    ((x_ref, u1, u2, phi_ref, V_ref, sol),) = bvp_states(a, [j])
     mod_ref = np.hypot(u1, u2)
     errors = []
     for h in (0.1, 0.05, 0.025):
@@ -183,9 +190,13 @@ def test_normal_banks_lower_j0_monotonically():
     a grows (0.3162, 0.3043, 0.2928, 0.2875 for a = 1, 10, 100, 1000: Psi -> 0 at the NS edge) and
     rising with the bank length l to a plateau once l >> 1/sqrt(a) (l = 0.2, 0.5, 1, 2 at a = 10)."""
     rigid, _ = fold(make_config(wire={"length": LS, "h": 0.1}, model=GAPLESS), dj_min=1e-4)
-    by_a = [fold(make_config(wire=normal_wire(0.1, a), model=GAPLESS), dj_min=1e-4)[0] for a in (1.0, 10.0, 100.0, 1000.0)]
-    by_l = [fold(make_config(wire=normal_wire(0.1 if l >= 0.5 else 0.05, 10.0, l), model=GAPLESS), dj_min=1e-4)[0]
-            for l in (0.2, 0.5, 1.0, 2.0)]
+    by_a = [
+        fold(make_config(wire=normal_wire(0.1, a), model=GAPLESS), dj_min=1e-4)[0] for a in (1.0, 10.0, 100.0, 1000.0)
+    ]
+    by_l = [
+        fold(make_config(wire=normal_wire(0.1 if l >= 0.5 else 0.05, 10.0, l), model=GAPLESS), dj_min=1e-4)[0]
+        for l in (0.2, 0.5, 1.0, 2.0)
+    ]
     print("rigid", rigid, "by a", by_a, "by l", by_l)
     assert max(by_a + by_l) < rigid - 0.05
     assert np.all(np.diff(by_a) < -2e-3), by_a
@@ -209,7 +220,9 @@ def slip_positions(path, edge):
     m = a.min(axis=1)
     low = np.concatenate([[False], m < 0.05, [False]]).astype(int)
     starts, ends = np.flatnonzero(np.diff(low) == 1), np.flatnonzero(np.diff(low) == -1)
-    return [(float(m[i]), float(x[np.argmin(a[i])])) for i in (s + int(np.argmin(m[s:e])) for s, e in zip(starts, ends))]
+    return [
+        (float(m[i]), float(x[np.argmin(a[i])])) for i in (s + int(np.argmin(m[s:e])) for s, e in zip(starts, ends))
+    ]
 
 
 def test_psc_between_normal_banks(tmp_path):
@@ -218,7 +231,10 @@ def test_psc_between_normal_banks(tmp_path):
     from psc_fem.config import load_config
     from psc_fem.solver.simulation import simulate
 
-    cfg = load_config(ROOT / "examples" / "normal_banks.toml", ["time.t_end=400", "time.until=periodic", "time.settle_rtol=3e-3", "output.fields=false"])
+    cfg = load_config(
+        ROOT / "examples" / "normal_banks.toml",
+        ["time.t_end=400", "time.until=periodic", "time.settle_rtol=3e-3", "output.fields=false"],
+    )
     r = simulate(cfg, tmp_path, comm=MPI.COMM_SELF, progress=False, echo=False)
     slips = slip_positions(tmp_path, 0.5 * cfg.wire.length - cfg.wire.banks.length)
     assert len(slips) >= 5 and all(m < 0.1 and abs(xs) <= cfg.wire.h + 1e-12 for m, xs in slips), slips
@@ -240,8 +256,12 @@ def test_bank_edge_must_be_a_node():
     """L = 10, h = 0.3 (34 cells of 0.294): a 1-xi bank would end inside a cell."""
     from psc_fem.config import ConfigError, validate
 
-    data = {"wire": {"length": 10.0, "h": 0.3, "banks": {"kind": "normal", "length": 1.0}},
-            "model": {"delta": 0.0, "eta": 0.1}, "drive": {"current": 0.3}, "time": {"t_end": 1.0}}
+    data = {
+        "wire": {"length": 10.0, "h": 0.3, "banks": {"kind": "normal", "length": 1.0}},
+        "model": {"delta": 0.0, "eta": 0.1},
+        "drive": {"current": 0.3},
+        "time": {"t_end": 1.0},
+    }
     with pytest.raises(ConfigError, match=r"wire\.banks\.length = 1 must be a multiple of the cell size"):
         validate(data)
     data["wire"]["banks"]["length"] = 10.0 / 34 * 3  # three cells

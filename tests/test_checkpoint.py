@@ -13,14 +13,14 @@ import h5py
 import meshio
 import numpy as np
 import pytest
+from conftest import make_config
 from mpi4py import MPI
 
-from conftest import make_config
 from psc_fem import signals
+from psc_fem.cli import main
 from psc_fem.errors import ResumeError
 from psc_fem.io.lock import RunLock
 from psc_fem.rundir import RunDirectory
-from psc_fem.cli import main
 from psc_fem.solver.simulation import simulate
 
 T_END = 24.0
@@ -102,7 +102,11 @@ def test_resume_is_bitwise_identical(tmp_path, reference):
     info = json.loads((tmp_path / "run.json").read_text())
     assert info["status"] == "completed" and info["resumed"][0]["from_status"] == "interrupted"
     assert "interrupted" not in info
-    assert RunDirectory(tmp_path).is_complete() and RunDirectory(tmp_path).is_complete(t_end=T_END) and not RunDirectory(tmp_path).is_complete(t_end=2 * T_END)
+    assert (
+        RunDirectory(tmp_path).is_complete()
+        and RunDirectory(tmp_path).is_complete(t_end=T_END)
+        and not RunDirectory(tmp_path).is_complete(t_end=2 * T_END)
+    )
 
 
 def test_resume_without_field_output(tmp_path):
@@ -166,13 +170,16 @@ def test_resume_without_a_run_starts_afresh(tmp_path, reference):
     np.testing.assert_array_equal(res.series["V"], ref.series["V"])
 
 
-@pytest.mark.parametrize("override, key", [
-    ({"time": {"t_end": T_END, "rtol": 1e-5}}, "time.rtol"),
-    ({"time": {"t_end": 10.0}}, "time.t_end"),
-    ({"drive": {"current": 1.4}}, "drive.current"),
-    ({"petsc": {"snes_rtol": 1e-10}}, "petsc.snes_rtol"),
-    ({"output": {"fields": True, "every": 0.5}}, "output.every"),
-])
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ({"time": {"t_end": T_END, "rtol": 1e-5}}, "time.rtol"),
+        ({"time": {"t_end": 10.0}}, "time.t_end"),
+        ({"drive": {"current": 1.4}}, "drive.current"),
+        ({"petsc": {"snes_rtol": 1e-10}}, "petsc.snes_rtol"),
+        ({"output": {"fields": True, "every": 0.5}}, "output.every"),
+    ],
+)
 def test_resume_with_other_parameters_is_refused(tmp_path, reference, override, key):
     ref_dir, _ = reference
     run = tmp_path / "run"
@@ -188,8 +195,10 @@ def test_cli_resume_mismatch_exits_2(tmp_path, reference, capsys):
     run = tmp_path / "run"
     shutil.copytree(ref_dir, run)
     cfg = tmp_path / "c.toml"
-    cfg.write_text("[wire]\nlength = 1.1\nh = 0.05\n[model]\ndelta = 3.3333333333333335\neta = 0.1\n"
-                   "[drive]\ncurrent = 1.5\n[time]\nt_end = 24.0\n[output]\nevery = 0.25\n")
+    cfg.write_text(
+        "[wire]\nlength = 1.1\nh = 0.05\n[model]\ndelta = 3.3333333333333335\neta = 0.1\n"
+        "[drive]\ncurrent = 1.5\n[time]\nt_end = 24.0\n[output]\nevery = 0.25\n"
+    )
     assert main(["run", str(cfg), "--out", str(run), "--resume", "--quiet", "--set", "drive.current=1.2"]) == 2
     err = capsys.readouterr().err
     assert "drive.current differs" in err and "Traceback" not in err
@@ -197,9 +206,16 @@ def test_cli_resume_mismatch_exits_2(tmp_path, reference, capsys):
 
 def test_checkpoint_keys_are_validated(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
-    cfg.write_text("[wire]\nlength = 1.1\n[model]\ndelta = 0.0\neta = 0.1\n[drive]\ncurrent = 1.5\n[time]\nt_end = 1.0\n")
-    for bad in ("output.checkpoint_every=0", "output.checkpoint_every=-1.0", "output.checkpoint_wall='1h'",
-                "output.checkpoint_wall=nan", "output.checkpoint_evry=5.0"):
+    cfg.write_text(
+        "[wire]\nlength = 1.1\n[model]\ndelta = 0.0\neta = 0.1\n[drive]\ncurrent = 1.5\n[time]\nt_end = 1.0\n"
+    )
+    for bad in (
+        "output.checkpoint_every=0",
+        "output.checkpoint_every=-1.0",
+        "output.checkpoint_wall='1h'",
+        "output.checkpoint_wall=nan",
+        "output.checkpoint_evry=5.0",
+    ):
         assert main(["run", str(cfg), "--out", str(tmp_path / "out"), "--set", bad]) == 2
         assert bad.split("=")[0].split(".")[1][:10] in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -319,8 +335,10 @@ def test_newton_divergence_and_nan_mid_run_recover(tmp_path, reference, monkeypa
 def test_step_floor_failure_in_the_cli(tmp_path, capsys):
     """Below time.dt_min: exit 1 with one line naming time, dt and the residual; run.json 'failed'."""
     cfg = tmp_path / "c.toml"
-    cfg.write_text("[wire]\nlength = 1.1\n[model]\ndelta = 0.0\neta = 0.1\n[drive]\ncurrent = 1.5\n"
-                   "[time]\nt_end = 5.0\ndt_initial = 1.0\ndt_min = 0.5\n[petsc]\nsnes_max_it = 1\n[output]\nfields = false\n")
+    cfg.write_text(
+        "[wire]\nlength = 1.1\n[model]\ndelta = 0.0\neta = 0.1\n[drive]\ncurrent = 1.5\n"
+        "[time]\nt_end = 5.0\ndt_initial = 1.0\ndt_min = 0.5\n[petsc]\nsnes_max_it = 1\n[output]\nfields = false\n"
+    )
     assert main(["run", str(cfg), "--out", str(tmp_path / "run"), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "run failed: step failed at tau = " in err and "dt = " in err and "residual" in err

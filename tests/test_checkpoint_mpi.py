@@ -16,9 +16,9 @@ import signal
 import h5py
 import numpy as np
 import pytest
+from conftest import make_config
 from mpi4py import MPI
 
-from conftest import make_config
 from psc_fem import signals
 from psc_fem.solver.simulation import simulate
 

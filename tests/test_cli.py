@@ -17,7 +17,9 @@ FIG1 = ROOT / "examples" / "fig1.toml"
 
 def psc_fem(*args, cwd=None):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "psc_fem.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "psc_fem.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env
+    )
 
 
 @pytest.fixture(scope="module")
@@ -118,12 +120,15 @@ def test_bad_config_exits_2_and_writes_nothing(tmp_path, case):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--set", "wire.length=0"], "wire.length"),
-    (["--set", "time.scheme=rk4"], "time.scheme"),
-    (["--set", "drive.currnt=1"], "did you mean 'current'"),
-    (["--set", "nonsense"], "section.key=value"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--set", "wire.length=0"], "wire.length"),
+        (["--set", "time.scheme=rk4"], "time.scheme"),
+        (["--set", "drive.currnt=1"], "did you mean 'current'"),
+        (["--set", "nonsense"], "section.key=value"),
+    ],
+)
 def test_bad_set_exits_2(tmp_path, args, expected):
     res = psc_fem("run", FIG1, "--out", tmp_path / "out", *args)
     assert res.returncode == 2 and expected in res.stderr, res.stderr
@@ -136,7 +141,9 @@ def test_missing_config_file(tmp_path):
 
 
 def test_spectrum_curves_csv(tmp_path):
-    res = psc_fem("spectrum", "--curves", "--psi", "0.2,0.5,0.8,1.0", "--temperature", "0.9", "--gamma", "0.3", "--out", tmp_path)
+    res = psc_fem(
+        "spectrum", "--curves", "--psi", "0.2,0.5,0.8,1.0", "--temperature", "0.9", "--gamma", "0.3", "--out", tmp_path
+    )
     assert res.returncode == 0, res.stderr
     header = (tmp_path / "fig2b.csv").read_text().splitlines()[0]
     assert header == "omega,psi=0.2,psi=0.5,psi=0.8,psi=1.0"
@@ -145,14 +152,17 @@ def test_spectrum_curves_csv(tmp_path):
     assert (tmp_path / "fig2b.png").is_file()
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["spectrum", "/nonexistent"], "not a run directory"),
-    (["spectrum", "--curves", "--temperature", "1.5"], "--temperature"),
-    (["spectrum", "--curves", "--gamma", "-1"], "--gamma"),
-    (["spectrum", "--curves", "--psi", "a,b"], "--psi"),
-    (["spectrum", "--curves", "--variant", "bogus"], "invalid choice"),
-    (["plot", "/nonexistent"], "nothing to plot"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["spectrum", "/nonexistent"], "not a run directory"),
+        (["spectrum", "--curves", "--temperature", "1.5"], "--temperature"),
+        (["spectrum", "--curves", "--gamma", "-1"], "--gamma"),
+        (["spectrum", "--curves", "--psi", "a,b"], "--psi"),
+        (["spectrum", "--curves", "--variant", "bogus"], "invalid choice"),
+        (["plot", "/nonexistent"], "nothing to plot"),
+    ],
+)
 def test_bad_post_processing_input_exits_2(tmp_path, args, expected):
     res = psc_fem(*args, "--out", tmp_path / "o") if args[0] == "spectrum" else psc_fem(*args)
     assert res.returncode == 2 and expected in res.stderr, res.stderr

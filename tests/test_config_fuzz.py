@@ -93,7 +93,9 @@ def cases():
         del data[required[0]][required[1]]
         out.append((f"missing {'.'.join(required)}", dump(data), ".".join(required)))
     out.append(("unknown section", dump({**VALID, "solver": {"x": 1}}), "solver"))
-    out.append(("both elements and h", dump(with_value("wire", "elements", 40)).replace("[wire]", "[wire]\nh = 0.1"), "wire"))
+    out.append(
+        ("both elements and h", dump(with_value("wire", "elements", 40)).replace("[wire]", "[wire]\nh = 0.1"), "wire")
+    )
     rng = random.Random(7)
     text = (ROOT / "examples" / "fig1.toml").read_text()
     for k in range(12):

@@ -6,7 +6,6 @@ refinement.  Time: fixed steps, V(tau) at a fixed time for BDF1 and BDF2.
 
 import numpy as np
 import pytest
-
 from conftest import run
 
 
@@ -40,7 +39,11 @@ def test_time_convergence_at_fixed_steps(tmp_path, scheme, expected):
     common = {"model": {"delta": 10 / 3}}
 
     def v_end(dt):
-        r = run(tmp_path / f"{scheme}{dt}", time={"t_end": t_end, "dt_initial": dt, "adaptive": False, "scheme": scheme, "dt_min": 1e-9}, **common)
+        r = run(
+            tmp_path / f"{scheme}{dt}",
+            time={"t_end": t_end, "dt_initial": dt, "adaptive": False, "scheme": scheme, "dt_min": 1e-9},
+            **common,
+        )
         assert r.series["t"][-1] == pytest.approx(t_end)
         return r.series["V"][-1]
 
@@ -55,7 +58,9 @@ def test_adaptive_error_falls_with_tolerance(tmp_path):
     rtol 1e-3 to 1e-4, 0.67 below: the asymptotic range starts at 1e-4)."""
     tols = [1e-4, 1e-5, 1e-6]
     common = {"model": {"delta": 10 / 3}}
-    vs = [run(tmp_path / str(t), time={"t_end": 8.0, "rtol": t, "atol": t / 10}, **common).series["V"][-1] for t in tols]
+    vs = [
+        run(tmp_path / str(t), time={"t_end": 8.0, "rtol": t, "atol": t / 10}, **common).series["V"][-1] for t in tols
+    ]
     ref = run(tmp_path / "ref", time={"t_end": 8.0, "rtol": 1e-8, "atol": 1e-9}, **common).series["V"][-1]
     slope, errors = fitted_order(tols, vs, ref)
     assert slope > 0.6 and errors[-1] < 1e-4, (slope, errors)
@@ -68,7 +73,10 @@ def test_adaptive_steps_keep_the_period_at_large_delta(tmp_path):
     phase between slips was under-resolved, docs/model.md "Step-size control at large delta")."""
     common = {"model": {"delta": 30.0}, "time": {"t_end": 400.0, "until": "periodic"}}
     adaptive = run(tmp_path / "adaptive", **common)
-    fixed = run(tmp_path / "fixed", model={"delta": 30.0},
-                time={"t_end": 400.0, "until": "periodic", "adaptive": False, "dt_initial": 0.02})
+    fixed = run(
+        tmp_path / "fixed",
+        model={"delta": 30.0},
+        time={"t_end": 400.0, "until": "periodic", "adaptive": False, "dt_initial": 0.02},
+    )
     assert adaptive.stats["state"] == fixed.stats["state"] == "periodic"
     assert adaptive.stats["mean_V"] == pytest.approx(fixed.stats["mean_V"], rel=2e-4)

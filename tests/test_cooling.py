@@ -7,20 +7,35 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from conftest import run
 from scipy import constants as sc
 
-from conftest import run
 from psc_fem import cli
-from psc_fem.cooling import balance as cooling
-from psc_fem.cooling.balance import Chain, RunData, evaluate, physical, validate
+from psc_fem.cooling.balance import evaluate, monte_carlo
+from psc_fem.cooling.chain import Chain
+from psc_fem.cooling.config import load_config, validate
 from psc_fem.cooling.materials import load_table
+from psc_fem.cooling.run_data import RunData, read_run
+from psc_fem.cooling.units import U_EXACT, physical
+from psc_fem.cooling.workflow import cool
 from psc_fem.phonons.periods import window_integrals
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # A run in Appendix A units, shaped like the Fig. 1 wire (no solver needed).
-SYNTH = RunData(path="synthetic", eta=0.1, delta=10 / 3, u=cooling.U_EXACT, length=1.1, current=1.5,
-                mean_V=0.5264, period=11.94, E_plus=2.9, E_minus=-2.9, identity_residual=0.0)
+SYNTH = RunData(
+    path="synthetic",
+    eta=0.1,
+    delta=10 / 3,
+    u=U_EXACT,
+    length=1.1,
+    current=1.5,
+    mean_V=0.5264,
+    period=11.94,
+    E_plus=2.9,
+    E_minus=-2.9,
+    identity_residual=0.0,
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +55,13 @@ def ph(overrides=None, **kw):
 
 # ---------------------------------------------------------------- units
 
+
 def test_units_josephson_relation_and_current_scale():
     p = ph()
     # AC Josephson in SI: mean V times the period is one flux quantum h/2e (times the run's ratio)
-    assert p["voltage"] * p["period"] == pytest.approx(sc.h / (2 * sc.e) * SYNTH.period * SYNTH.mean_V / (2 * math.pi),
-                                                       rel=1e-12)
+    assert p["voltage"] * p["period"] == pytest.approx(
+        sc.h / (2 * sc.e) * SYNTH.period * SYNTH.mean_V / (2 * math.pi), rel=1e-12
+    )
     # j0 is the normal current of a unit dimensionless field: sigma_n E with E = hbar/(2 e t0 xi)
     sigma_n = 1.0 / load_table()["Al"].rho_n
     assert p["j0"] == pytest.approx(sigma_n * sc.hbar / (2 * sc.e * p["t0"] * p["xi"]), rel=1e-12)
@@ -93,6 +110,7 @@ def test_dimensional_analysis_other_inputs():
 
 # ---------------------------------------------------------------- balances
 
+
 def cfg_for(**cooling_keys):
     return validate({"cooling": {"samples": 0, **cooling_keys}, "heat": {"enabled": False}})
 
@@ -100,6 +118,7 @@ def cfg_for(**cooling_keys):
 def test_eq14_eq15_closed_form_with_an_ideal_diode_and_n_in_series():
     """Constant k: P_c = k S/d (T_b - T_min) (Eq. 14 = pump), so T_min = T_b - P_c d/(k S) for any N;
     with a lead G: N P_c = (N k S/d + G)(T_b - T_min): series filaments dilute the lead (Sec. 3.3)."""
+
     def stack_with(k0):
         mats = load_table({"Al": {"k_model": "power", "k_a": k0, "k_n": 0.0}})
         return {"filament": mats["Al"], "top": mats["PMMA"], "substrate": mats["sapphire"]}
@@ -114,8 +133,9 @@ def test_eq14_eq15_closed_form_with_an_ideal_diode_and_n_in_series():
     assert out1["T_min_paper_1"] == pytest.approx(0.95)
     G = 3 * k0 * S / d
     for n in (1, 7):
-        out, _, _ = evaluate(SYNTH, stack, cfg_for(diode="ideal", n_series=n, lead_conductance=G, T_floor=1e-4,
-                                                   T_target=0.9))
+        out, _, _ = evaluate(
+            SYNTH, stack, cfg_for(diode="ideal", n_series=n, lead_conductance=G, T_floor=1e-4, T_target=0.9)
+        )
         expected = 1.0 - n * P_c / (n * k0 * S / d + G)
         assert out["T_min_paper_N"] == pytest.approx(expected, rel=1e-9)
         assert out["kappa_required_target"] == pytest.approx(k0 * S / d * 0.1 / out["P_psc"], rel=1e-9)  # Eq. (15)
@@ -126,8 +146,20 @@ def test_eq14_eq15_closed_form_with_an_ideal_diode_and_n_in_series():
 
 def test_chain_against_hand_solution():
     """Constant conductivities: every step of the stack by hand."""
-    ch = Chain(T_b=1.0, S=2e-14, d=2e-8, k_f=(0.5, 0.0), h0_fs=500.0, h0_ft=1500.0, A_s=4e-12, t_s=5e-4,
-               k_s=(3.0, 0.0), A_t=4e-12, t_t=1e-5, k_t=(0.02, 0.0))
+    ch = Chain(
+        T_b=1.0,
+        S=2e-14,
+        d=2e-8,
+        k_f=(0.5, 0.0),
+        h0_fs=500.0,
+        h0_ft=1500.0,
+        A_s=4e-12,
+        t_s=5e-4,
+        k_s=(3.0, 0.0),
+        A_t=4e-12,
+        t_t=1e-5,
+        k_t=(0.02, 0.0),
+    )
     P_J, P_c, P_l = 3e-12, 1e-12, 2e-13
     r = ch.solve(P_J, P_c, P_l)
     Ta = 1.0 + (P_J + P_l) * 5e-4 / (3.0 * 4e-12)
@@ -135,8 +167,13 @@ def test_chain_against_hand_solution():
     Tft = Tfb + (P_J + P_l - P_c - P_J / 2) * 2e-8 / (0.5 * 2e-14)
     Te = (Tft**4 - 4 * (P_c - P_l) / (1500.0 * 2e-14)) ** 0.25
     Ttop = Te + P_l * 1e-5 / (0.02 * 4e-12)
-    for key, val in (("T_substrate_top", Ta), ("T_filament_bottom", Tfb), ("T_filament_top", Tft),
-                     ("T_top_interface", Te), ("T_top", Ttop)):
+    for key, val in (
+        ("T_substrate_top", Ta),
+        ("T_filament_bottom", Tfb),
+        ("T_filament_top", Tft),
+        ("T_top_interface", Te),
+        ("T_top", Ttop),
+    ):
         assert r[key] == pytest.approx(val, rel=1e-12), key
     # the sustainable load at the resulting T_cold is the load we put in
     assert ch.load_at(Ttop, P_J, P_c) == pytest.approx(P_l, rel=1e-9)
@@ -151,7 +188,7 @@ def test_eq12_net_heat_into_any_passive_plate_vanishes(run_dir):
     """Whatever fraction f(omega) of the Eq. (12) flux a plate exchanges (a passive, linear
     interface, frequency dependent or not), its net heat over a PSC period is zero: the spectrum
     integrates to zero at every omega. So no passive diode pumps heat with Eq. (12)."""
-    cooling.read_run(run_dir)  # computes spectrum.h5 if absent
+    read_run(run_dir)  # computes spectrum.h5 if absent
     with h5py.File(run_dir / "spectrum.h5") as f:
         t, omega, wire, bounds = f["t"][()], f["omega"][()], f["wire"][()], f["period_bounds"][()]
     fractions = [np.ones_like(omega), (omega < 0.6).astype(float), np.exp(-omega), 0.3 + 0.5 * np.tanh(omega - 1)]
@@ -170,19 +207,21 @@ def test_monte_carlo_is_reproducible_and_spreads():
     stack = {"filament": mats["Al"], "top": mats["PMMA"], "substrate": mats["sapphire"]}
     cfg = cfg_for()
     grid = (np.linspace(0.1, 1.0, 4), np.linspace(0.1, 2.0, 4))
-    a, _ = cooling.monte_carlo(SYNTH, stack, cfg, 6, 3, grid)
-    b, _ = cooling.monte_carlo(SYNTH, stack, cfg, 6, 3, grid)
+    a, _ = monte_carlo(SYNTH, stack, cfg, 6, 3, grid)
+    b, _ = monte_carlo(SYNTH, stack, cfg, 6, 3, grid)
     np.testing.assert_array_equal(a["P_psc"], b["P_psc"])
     assert np.std(a["P_psc"]) > 0.05 * np.mean(a["P_psc"])
     np.testing.assert_allclose(a["p"], 0.0, atol=1e-12)  # p = 0 in every draw
-    exact = load_table({k: {p: {"rel": 0.0} for p, q in mats[k].props.items() if q.rel > 0}
-                        for k in ("Al", "PMMA", "sapphire")})
+    exact = load_table(
+        {k: {p: {"rel": 0.0} for p, q in mats[k].props.items() if q.rel > 0} for k in ("Al", "PMMA", "sapphire")}
+    )
     stack = {"filament": exact["Al"], "top": exact["PMMA"], "substrate": exact["sapphire"]}
-    c, _ = cooling.monte_carlo(SYNTH, stack, cfg, 3, 1, grid)
+    c, _ = monte_carlo(SYNTH, stack, cfg, 3, 1, grid)
     assert np.ptp(c["P_psc"]) == 0.0
 
 
 # ---------------------------------------------------------------- command line
+
 
 def test_cool_a_run_directory(run_dir, tmp_path, capsys):
     out = tmp_path / "cool"
@@ -234,9 +273,8 @@ rho_n = 5e-8
 @pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("cool_*.toml")), ids=lambda p: p.stem)
 def test_examples(run_dir, tmp_path, example):
     """The shipped stacks validate and run (on the short run; no Monte Carlo, no FEM)."""
-    cfg = cooling.load_config(example, overrides=[f'cooling.run="{run_dir}"', "cooling.samples=0",
-                                                  "heat.enabled=false"])
-    res = cooling.cool(cfg, out_dir=tmp_path, echo=None)
+    cfg = load_config(example, overrides=[f'cooling.run="{run_dir}"', "cooling.samples=0", "heat.enabled=false"])
+    res = cool(cfg, out_dir=tmp_path, echo=None)
     assert res["verdict"].startswith("no net cooling")
     assert res["nominal"]["T_cold_full_N"] > cfg.cooling.T_bath
 

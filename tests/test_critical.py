@@ -18,13 +18,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import make_config
 from mpi4py import MPI
 from scipy.integrate import solve_bvp
 from scipy.optimize import minimize_scalar
 
-from conftest import make_config
+from psc_fem.analysis.stationary import DEPAIRING, stationary_branch_max
 from psc_fem.cli import main as cli_main
-from psc_fem.studies.critical import DEPAIRING, Bisection, critical_current, stationary_branch_max
+from psc_fem.studies.critical import Bisection, critical_current
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,8 +56,9 @@ def gl_jmax(L, dchi=0.02):
         guess = got[1]
         best = (got[0], chi, guess)
     _, chi0, g0 = best
-    res = minimize_scalar(lambda c: -gl_current(L, c, g0)[0], bounds=(chi0 - dchi, chi0 + dchi), method="bounded",
-                          options={"xatol": 1e-7})
+    res = minimize_scalar(
+        lambda c: -gl_current(L, c, g0)[0], bounds=(chi0 - dchi, chi0 + dchi), method="bounded", options={"xatol": 1e-7}
+    )
     return -res.fun
 
 
@@ -78,8 +80,24 @@ def test_bisection_finds_the_end_of_the_stationary_branch(tmp_path, jmax):
     """psc-fem critical on the Fig. 1 gapless wire: J0 within the tolerance of j_max(1.1)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     out = tmp_path / "crit"
-    res = subprocess.run([sys.executable, "-m", "psc_fem.cli", "critical", str(ROOT / "examples" / "fig1_gapless.toml"),
-                          "--tolerance", "0.005", "--bracket", "0.9:1.1", "--out", str(out)], capture_output=True, text=True, env=env)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "psc_fem.cli",
+            "critical",
+            str(ROOT / "examples" / "fig1_gapless.toml"),
+            "--tolerance",
+            "0.005",
+            "--bracket",
+            "0.9:1.1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert res.returncode == 0, res.stderr
     lines = res.stdout.strip().splitlines()
     assert lines[-1].startswith("J0 = ")
@@ -122,7 +140,10 @@ def test_multisection_logic():
 
         def run_round(points):
             calls.append(len(points))
-            return [{"current": j, "verdict": "slipping" if j > j0 else "stationary", "reason": "", "flag": ""} for j in points]
+            return [
+                {"current": j, "verdict": "slipping" if j > j0 else "stationary", "reason": "", "flag": ""}
+                for j in points
+            ]
 
         b = Bisection(1e-3, run_round)
         assert abs(b.run(n) - j0) <= 5e-4
@@ -133,8 +154,16 @@ def test_multisection_logic():
 
 
 @pytest.mark.parametrize(
-    "extra", [["--tolerance", "0"], ["--bracket", "1.1:0.9"], ["--bracket", "x"], ["--lengths", "1,-2"], ["--deltas", "a"],
-              ["--ranks-per-run", "2"], ["--set", "model.delta=-1"]],
+    "extra",
+    [
+        ["--tolerance", "0"],
+        ["--bracket", "1.1:0.9"],
+        ["--bracket", "x"],
+        ["--lengths", "1,-2"],
+        ["--deltas", "a"],
+        ["--ranks-per-run", "2"],
+        ["--set", "model.delta=-1"],
+    ],
 )
 def test_critical_bad_input_exits_2_and_writes_nothing(tmp_path, extra, capsys):
     out = tmp_path / "out"
@@ -149,8 +178,21 @@ def test_j0_decreases_with_length_towards_depairing(tmp_path):
     (The GL branch maximum: 0.5001, 0.3987, 0.3859; J0(1.1) is tested above.)
     """
     out = tmp_path / "grid"
-    rc = cli_main(["critical", str(ROOT / "examples" / "fig1_gapless.toml"), "--lengths", "3,8,20",
-                   "--tolerance", "0.005", "--set", "wire.h=0.2", "--out", str(out), "--quiet"])
+    rc = cli_main(
+        [
+            "critical",
+            str(ROOT / "examples" / "fig1_gapless.toml"),
+            "--lengths",
+            "3,8,20",
+            "--tolerance",
+            "0.005",
+            "--set",
+            "wire.h=0.2",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert rc == 0
     rows = json.loads((out / "critical_grid.json").read_text())["rows"]
     j0 = {r["length"]: r["J0"] for r in rows}

@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import run
 from fd_reference import solve_fd
+
 from psc_fem.analysis.periods import winding_times
 
 
@@ -35,8 +35,12 @@ def test_mean_voltage_agrees_with_finite_differences(tmp_path, delta, cells, rel
     1.7e-4 apart, at h = 0.025 (tested: the faster) 7e-4."""
     fd = solve_fd(1.1, cells, 1.5, delta=delta, eta=0.1, t_end=200.0 if delta else 120.0)
     v_fd, period_fd = fd_settled(fd)
-    fem = run(tmp_path, wire={"h": 1.1 / cells}, model={"delta": delta},
-              time={"t_end": 400.0, "until": "periodic", "rtol": 1e-5, "atol": 1e-6}).stats
+    fem = run(
+        tmp_path,
+        wire={"h": 1.1 / cells},
+        model={"delta": delta},
+        time={"t_end": 400.0, "until": "periodic", "rtol": 1e-5, "atol": 1e-6},
+    ).stats
     assert fem["state"] == "periodic"
     print("delta", delta, "FEM", fem["mean_V"], fem["period"], "FD", v_fd, period_fd)
     assert fem["mean_V"] == pytest.approx(v_fd, rel=rel)
@@ -48,8 +52,13 @@ def test_ten_xi_wire_at_delta_3_agrees_with_finite_differences(tmp_path):
     mean V 4.35505 (FEM, settled at tau = 64) against 4.35417 (FD): 2e-4 apart."""
     fd = solve_fd(10.0, 100, 0.589035, delta=3.0, eta=0.1, t_end=80.0, rtol=1e-6, atol=1e-8, dt_out=0.02)
     v_fd, period_fd = fd_settled(fd)
-    fem = run(tmp_path, wire={"length": 10.0, "h": 0.1}, model={"delta": 3.0}, drive={"current": 0.589035},
-              time={"t_end": 400.0, "until": "periodic"}).stats
+    fem = run(
+        tmp_path,
+        wire={"length": 10.0, "h": 0.1},
+        model={"delta": 3.0},
+        drive={"current": 0.589035},
+        time={"t_end": 400.0, "until": "periodic"},
+    ).stats
     assert fem["state"] == "periodic" and fem["window"][1] < 80.0
     print("FEM", fem["mean_V"], fem["winding_period"], "FD", v_fd, period_fd)
     assert fem["mean_V"] == pytest.approx(v_fd, rel=1e-3)

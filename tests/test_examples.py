@@ -11,7 +11,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_quickstart_script(tmp_path):
     env = {**os.environ, "CI": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    res = subprocess.run([sys.executable, "examples/quickstart.py", str(tmp_path / "q")], cwd=ROOT, env=env, capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "examples/quickstart.py", str(tmp_path / "q")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 0, res.stderr
     import re
 

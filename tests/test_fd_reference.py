@@ -8,8 +8,6 @@ pieces (elliptic factor, period/mean-voltage extraction) in isolation.
 
 import numpy as np
 import pytest
-from scipy.integrate import quad
-
 from fd_reference import (
     U_EXACT,
     FDModel,
@@ -20,6 +18,7 @@ from fd_reference import (
     solve_fd,
     stationary_current_phase,
 )
+from scipy.integrate import quad
 
 # Fig. 1-like case: L = 1 has J0 = 1.065 (gapless and finite gap alike), and
 # at j = 1.5 |Psi(0,t)| swings between ~0 and ~0.9 every period.
@@ -39,8 +38,10 @@ def mean_v_orders(values):
 @pytest.mark.parametrize("z", [1e-6, 1e-4, 0.999e-3, 1.001e-3, 0.1, 0.5, 0.9, 0.958])
 def test_k_minus_e_over_z_matches_quadrature(z):
     # K - E = int_0^{pi/2} m sin^2 / sqrt(1 - m sin^2): no cancellation at small z.
-    ref = z * quad(lambda t: np.sin(t) ** 2 / np.sqrt(1 - z * z * np.sin(t) ** 2), 0, np.pi / 2,
-                   epsabs=0, epsrel=1e-13)[0]
+    ref = (
+        z
+        * quad(lambda t: np.sin(t) ** 2 / np.sqrt(1 - z * z * np.sin(t) ** 2), 0, np.pi / 2, epsabs=0, epsrel=1e-13)[0]
+    )
     assert k_minus_e_over_z(z) == pytest.approx(ref, rel=1e-11)
 
 
@@ -177,14 +178,14 @@ def test_gapless_phase_slips_obey_josephson(length, j, n):
 
 
 def test_gapless_mean_voltage_converges_at_second_order():
-    v = [periodic_stats(*_series(solve_fd(L_SHORT, n, J_SHORT, t_end=40.0)), skip=1)["mean_V"]
-         for n in (16, 32, 64)]
+    v = [periodic_stats(*_series(solve_fd(L_SHORT, n, J_SHORT, t_end=40.0)), skip=1)["mean_V"] for n in (16, 32, 64)]
     assert 1.7 < mean_v_orders(v) < 2.4
 
 
 def test_finite_gap_josephson_and_convergence():
-    stats = [periodic_stats(*_series(solve_fd(L_SHORT, n, J_SHORT, t_end=60.0, **FINITE_GAP)), skip=1)
-             for n in (16, 32, 64)]
+    stats = [
+        periodic_stats(*_series(solve_fd(L_SHORT, n, J_SHORT, t_end=60.0, **FINITE_GAP)), skip=1) for n in (16, 32, 64)
+    ]
     for st in stats:
         assert st["n_periods"] >= 2
         assert st["josephson_ratio"] == pytest.approx(1.0, abs=1e-4)
@@ -198,8 +199,10 @@ def test_finite_gap_josephson_and_convergence():
 
 
 def test_finite_gap_converges_as_regularisation_shrinks():
-    v = [periodic_stats(*_series(solve_fd(L_SHORT, 16, J_SHORT, t_end=45.0, eps_q=e, **FINITE_GAP)),
-                        skip=1)["mean_V"] for e in (1e-2, 1e-3, 1e-4)]
+    v = [
+        periodic_stats(*_series(solve_fd(L_SHORT, 16, J_SHORT, t_end=45.0, eps_q=e, **FINITE_GAP)), skip=1)["mean_V"]
+        for e in (1e-2, 1e-3, 1e-4)
+    ]
     # |Psi|^2 -> |Psi|^2 + eps_q^2 perturbs mean V by O(eps_q^2).
     assert abs(v[1] - v[2]) < abs(v[0] - v[1]) / 20
     assert abs(v[1] - v[2]) < 1e-5 * abs(v[2])
@@ -208,8 +211,10 @@ def test_finite_gap_converges_as_regularisation_shrinks():
 def test_small_delta_approaches_gapless_limit_linearly():
     # (A.1)-(A.3) -> (A.4)-(A.5) as delta -> 0; the leading corrections (the
     # interference coefficient and D - 1) are O(delta).
-    v = [periodic_stats(*_series(solve_fd(L_SHORT, 16, J_SHORT, t_end=40.0, delta=d)), skip=1)["mean_V"]
-         for d in (0.0, 0.02, 0.01)]
+    v = [
+        periodic_stats(*_series(solve_fd(L_SHORT, 16, J_SHORT, t_end=40.0, delta=d)), skip=1)["mean_V"]
+        for d in (0.0, 0.02, 0.01)
+    ]
     ratio = (v[1] - v[0]) / (v[2] - v[0])
     assert 1.8 < ratio < 2.2
 

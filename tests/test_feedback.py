@@ -2,14 +2,14 @@
 
 import numpy as np
 import pytest
+from conftest import make_config, run
 from scipy.integrate import quad, solve_ivp
 
-from conftest import make_config, run
-from psc_fem.io.checkpoint import ResumeError
+from psc_fem.config import ConfigError
 from psc_fem.feedback import Couplings, PhononKinetics, load_kernels
 from psc_fem.feedback.kernels import OMEGA_MAX_IN_T, decay_rate, pair_breaking
 from psc_fem.feedback.kinetics import phi1, phi2
-from psc_fem.config import ConfigError
+from psc_fem.io.checkpoint import ResumeError
 from psc_fem.phonons.units import temperature_in_delta0
 from psc_fem.solver.simulation import simulate
 
@@ -86,8 +86,14 @@ def test_kinetic_step_is_exact_for_a_constant_source(kernels):
         half = 0.5 * (psi_new - psi_old) * h / h_rate
         kin.step(mid - half, mid + half, h)
         t += h
-        sol = solve_ivp(lambda _, y: (src - k * y.reshape(k.shape)).ravel(), (0, t), dN0.ravel(),
-                        rtol=1e-12, atol=1e-14, method="DOP853")
+        sol = solve_ivp(
+            lambda _, y: (src - k * y.reshape(k.shape)).ravel(),
+            (0, t),
+            dN0.ravel(),
+            rtol=1e-12,
+            atol=1e-14,
+            method="DOP853",
+        )
         np.testing.assert_allclose(kin.dN, sol.y[:, -1].reshape(k.shape), rtol=1e-8, atol=1e-12)
     le.step(mid - 0.5 * (psi_new - psi_old), mid + 0.5 * (psi_new - psi_old), h_rate)
     np.testing.assert_allclose(le.dN, src / k, rtol=1e-14)
@@ -136,11 +142,15 @@ def test_pair_breaking_kernel_against_quad():
     """pair(w) = int_0^w Re[1/h] (N1 N1' + R2 R2') (1 - n0 - n0') de, integrated by scipy.quad."""
     f = lambda e: 1 / (np.exp(e / T) + 1)  # noqa: E731
     for psi, w in [(0.8, 2.5), (0.4, 1.2), (1.0, 0.7), (0.0, 1.5)]:
+
         def integrand(e):
             (na, ra), (nb, rb) = _n1_r2(e, psi, GAMMA), _n1_r2(w - e, psi, GAMMA)
             inv = (1 / np.sqrt(complex(e, GAMMA) ** 2 - psi**2)).real
             return inv * (na * nb + ra * rb) * (1 - f(e) - f(w - e))
-        ref = quad(integrand, 0, w, points=[p for p in (psi, w - psi) if 0 < p < w], limit=400, epsabs=0, epsrel=1e-11)[0]
+
+        ref = quad(integrand, 0, w, points=[p for p in (psi, w - psi) if 0 < p < w], limit=400, epsabs=0, epsrel=1e-11)[
+            0
+        ]
         assert pair_breaking([w], psi, T, GAMMA)[0] == pytest.approx(ref, rel=1e-7), (psi, w)
 
 
@@ -177,9 +187,16 @@ def test_p_term_has_the_sign_of_A1(tmp_path):
     |Psi(0)|^2 = 0.8 (the rigid ends hold |Psi| = 1 only within a few xi).
     A flipped sign would give 1.2.
     """
-    r = run(tmp_path, wire={"length": 20.0, "h": 0.2}, model={"delta": 0.0, "p": -0.2}, drive={"current": 0.0},
-            time={"t_end": 80.0})
-    assert r.series["psi_center"][-1] ** 2 == pytest.approx(0.8, abs=1e-5)  # measured 0.8000011 (the ends, exp(-sqrt(1.6) 10))
+    r = run(
+        tmp_path,
+        wire={"length": 20.0, "h": 0.2},
+        model={"delta": 0.0, "p": -0.2},
+        drive={"current": 0.0},
+        time={"t_end": 80.0},
+    )
+    assert r.series["psi_center"][-1] ** 2 == pytest.approx(
+        0.8, abs=1e-5
+    )  # measured 0.8000011 (the ends, exp(-sqrt(1.6) 10))
 
 
 def test_feedback_p_enters_like_the_constant_p():
@@ -212,8 +229,13 @@ def test_energies_are_volume_integrals_with_a_cross_section(tmp_path):
     wire-integrated phonon energy 2.5 times larger (the energies weigh the nodes by int S phi_i dx)."""
     t = {"t_end": 20.0}
     one = run(tmp_path / "one", time=t, phonons={**FEEDBACK, "tau_es": 1.0})
-    wide = run(tmp_path / "wide", time=t, phonons={**FEEDBACK, "tau_es": 1.0}, drive={"current": 1.5 * 2.5},
-               wire={"cross_section": {"shape": "uniform", "scale": 2.5}})
+    wide = run(
+        tmp_path / "wide",
+        time=t,
+        phonons={**FEEDBACK, "tau_es": 1.0},
+        drive={"current": 1.5 * 2.5},
+        wire={"cross_section": {"shape": "uniform", "scale": 2.5}},
+    )
     assert one.stats["n_slips"] >= 1 and np.max(np.abs(wide.series["V"] - one.series["V"])) < 1e-8
     for key in ("phonon_source", "phonon_escape", "phonon_energy"):
         assert np.sum(wide.series[key]) == pytest.approx(2.5 * np.sum(one.series[key]), rel=1e-8), key
@@ -248,15 +270,18 @@ def test_energy_bookkeeping_over_whole_periods(tmp_path):
 # ---- config, resume -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("phonons, key", [
-    ({"tau_es": -1.0}, "phonons.tau_es"),
-    ({"mode": "steady"}, "phonons.mode"),
-    ({"n_omega": 2}, "phonons.n_omega"),
-    ({"omega_max": 0.0}, "phonons.omega_max"),
-    ({"feedback": True, "tau_es": 1.0, "pair_breaking": 0.1}, "phonons.phonon_electron_rate"),
-    ({"feedback": True, "tau_es": 1.0, "phonon_electron_rate": 0.1}, "phonons.pair_breaking"),
-    ({"tau_s": 1.0}, "phonons.tau_s"),
-])
+@pytest.mark.parametrize(
+    "phonons, key",
+    [
+        ({"tau_es": -1.0}, "phonons.tau_es"),
+        ({"mode": "steady"}, "phonons.mode"),
+        ({"n_omega": 2}, "phonons.n_omega"),
+        ({"omega_max": 0.0}, "phonons.omega_max"),
+        ({"feedback": True, "tau_es": 1.0, "pair_breaking": 0.1}, "phonons.phonon_electron_rate"),
+        ({"feedback": True, "tau_es": 1.0, "phonon_electron_rate": 0.1}, "phonons.pair_breaking"),
+        ({"tau_s": 1.0}, "phonons.tau_s"),
+    ],
+)
 def test_bad_phonon_keys_are_named(phonons, key):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         make_config(phonons=phonons)
@@ -283,8 +308,13 @@ def test_example_script_runs(tmp_path):
 
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "CI": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    res = subprocess.run([sys.executable, "examples/feedback_tau_es.py", str(tmp_path)], cwd=root, env=env,
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "examples/feedback_tau_es.py", str(tmp_path)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 0, res.stderr
     rows = [line for line in res.stdout.splitlines() if line.startswith("| 0 |") or line.startswith("| 1 |")]
     assert len(rows) == 2 and "| -0, -0 |" in rows[0]

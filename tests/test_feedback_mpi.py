@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import make_config
 from mpi4py import MPI
 
-from conftest import make_config
 from psc_fem.solver.simulation import simulate
 
 pytestmark = pytest.mark.mpi

@@ -10,14 +10,13 @@ of forms/covariant.py (the old values turned by exp(-i int phi dtau)).
 import numpy as np
 import pytest
 import ufl
+from conftest import make_config
+from dolfinx import fem
 from mpi4py import MPI
 
-from dolfinx import fem
-from psc_fem.forms.elliptic import interference_factor
 from psc_fem.config import U_EXACT
+from psc_fem.forms.elliptic import interference_factor
 from psc_fem.solver.problem import WireProblem
-
-from conftest import make_config
 
 
 def randomise(problem, seed):
@@ -43,8 +42,10 @@ def paper_residual(problem, delta, eta, u):
     # D = dPsi/dtau + i phi Psi: Psi_n, Psi_{n-1} times exp(-i Theta), Theta the trapezoid int phi dtau
     theta1 = 0.5 * p.dt * (phi + phi_n)
     theta2 = theta1 + link_prev
-    turned = [(z[0] * ufl.cos(th) + z[1] * ufl.sin(th), z[1] * ufl.cos(th) - z[0] * ufl.sin(th))
-              for z, th in ((psi_n, theta1), (psi_nm1, theta2))]
+    turned = [
+        (z[0] * ufl.cos(th) + z[1] * ufl.sin(th), z[1] * ufl.cos(th) - z[0] * ufl.sin(th))
+        for z, th in ((psi_n, theta1), (psi_nm1, theta2))
+    ]
     a0, a1, a2 = p.a[:3]
     D_re = (a0 * psi[0] + a1 * turned[0][0] + a2 * turned[1][0]) / p.dt
     D_im = (a0 * psi[1] + a1 * turned[0][1] + a2 * turned[1][1]) / p.dt

@@ -17,23 +17,22 @@ current up to the fold, where Newton stops converging.
 """
 
 import math
+from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
+import stationary
+from conftest import make_config
 from mpi4py import MPI
 from scipy.integrate import quad, solve_bvp
 from scipy.optimize import minimize_scalar
 
-import stationary
-from conftest import make_config
-from psc_fem.studies.critical import probe
-from psc_fem.meshes.profiles import constriction, read_table, wire_profile
 from psc_fem.config import ConfigError, load_config, validate
+from psc_fem.meshes.profiles import constriction, read_table, wire_profile
 from psc_fem.solver.problem import WireProblem
 from psc_fem.solver.simulation import simulate
-
-from pathlib import Path
+from psc_fem.studies.critical import probe
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,8 +86,12 @@ def bvp_j0(L, S, branch=None):
     branch = branch or bvp_branch(L, S)
     k = int(np.argmax([b[1] for b in branch]))
     chi0, sol = branch[k][0], branch[k][2]
-    res = minimize_scalar(lambda c: -bvp_state(L, S, c, (sol.x, sol.y))[0], bounds=(chi0 - 0.05, chi0 + 0.05),
-                          method="bounded", options={"xatol": 1e-8})
+    res = minimize_scalar(
+        lambda c: -bvp_state(L, S, c, (sol.x, sol.y))[0],
+        bounds=(chi0 - 0.05, chi0 + 0.05),
+        method="bounded",
+        options={"xatol": 1e-8},
+    )
     return -res.fun
 
 
@@ -144,8 +147,12 @@ def test_bad_cross_section_names_the_key(cs, key):
 
 @pytest.mark.parametrize(
     "table, message",
-    [("x,S\n-1,1\n0.5,1\n", "covers"), ("-1,1\n0,0\n1,1\n", "must be > 0"), ("-1,1\n1,1\n0,1\n", "increasing"),
-     ("-1,1,3\n1,1,3\n", "two columns")],
+    [
+        ("x,S\n-1,1\n0.5,1\n", "covers"),
+        ("-1,1\n0,0\n1,1\n", "must be > 0"),
+        ("-1,1\n1,1\n0,1\n", "increasing"),
+        ("-1,1,3\n1,1,3\n", "two columns"),
+    ],
 )
 def test_bad_profile_file(tmp_path, table, message):
     path = tmp_path / "s.csv"
@@ -157,7 +164,10 @@ def test_bad_profile_file(tmp_path, table, message):
 def test_banks_must_fit_and_set_reaches_sub_tables(tmp_path):
     with pytest.raises(ConfigError, match=r"wire\.banks\.length"):
         validate({**make_config().model_dump(), "wire": {"length": 2.0, "banks": {"length": 1.0, "width": 5.0}}})
-    cfg = load_config(ROOT / "examples" / "constriction.toml", ["wire.cross_section.depth=0.5", "wire.banks.length=0.5", "wire.banks.width=3.0"])
+    cfg = load_config(
+        ROOT / "examples" / "constriction.toml",
+        ["wire.cross_section.depth=0.5", "wire.banks.length=0.5", "wire.banks.width=3.0"],
+    )
     assert cfg.wire.cross_section.depth == 0.5 and cfg.wire.banks.width == 3.0
     # a uniform wire dumps (run.json, resume, sweeps) exactly as before the geometry keys existed
     assert set(make_config().model_dump()["wire"]) == {"length", "elements", "h", "degree"}
@@ -174,8 +184,16 @@ def test_profiles_against_their_definitions(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("# x, S\nx,S\n-1.5,2\n0,1\n1.5,2\n")
     assert read_table(path)[0].tolist() == [-1.5, 0.0, 1.5]
-    cfg = make_config(wire={"length": 2.0, "cross_section": {"shape": "file", "path": str(path)}, "banks": {"length": 0.5, "width": 10.0}})
-    np.testing.assert_allclose(wire_profile(cfg.wire)([-1.0, -0.25, 0.0, 0.75]), [10 * 5 / 3, 7 / 6, 1.0, 10 * 1.5], rtol=1e-14)
+    cfg = make_config(
+        wire={
+            "length": 2.0,
+            "cross_section": {"shape": "file", "path": str(path)},
+            "banks": {"length": 0.5, "width": 10.0},
+        }
+    )
+    np.testing.assert_allclose(
+        wire_profile(cfg.wire)([-1.0, -0.25, 0.0, 0.75]), [10 * 5 / 3, 7 / 6, 1.0, 10 * 1.5], rtol=1e-14
+    )
 
 
 def test_cross_section_sampled_at_quadrature_points():
@@ -212,10 +230,14 @@ def test_uniform_cross_section_reproduces_the_uniform_wire(tmp_path):
         r = simulate(cfg, tmp_path / name, comm=MPI.COMM_SELF, progress=False, echo=False)
         assert r.series["t"].shape == ref.series["t"].shape, name  # the same adaptive steps
         np.testing.assert_allclose(r.series["t"], ref.series["t"], rtol=tol, atol=0, err_msg=name)
-        np.testing.assert_allclose(r.series["V"], ref.series["V"], rtol=0, atol=tol * np.abs(ref.series["V"]).max(), err_msg=name)
+        np.testing.assert_allclose(
+            r.series["V"], ref.series["V"], rtol=0, atol=tol * np.abs(ref.series["V"]).max(), err_msg=name
+        )
         fs = frames(tmp_path / name)
         for k in ("abs_psi", "phi", "js", "jn", "jint"):
-            np.testing.assert_allclose(fs[k], fr[k], rtol=0, atol=tol * max(1.0, np.abs(fr[k]).max()), err_msg=f"{name} {k}")
+            np.testing.assert_allclose(
+                fs[k], fr[k], rtol=0, atol=tol * max(1.0, np.abs(fr[k]).max()), err_msg=f"{name} {k}"
+            )
         assert r.stats["mean_V"] == pytest.approx(ref.stats["mean_V"], rel=1e-6)
 
 
@@ -280,7 +302,9 @@ def slip_positions(path):
 def test_off_centre_constriction_pins_the_psc(tmp_path):
     """examples/constriction.toml (L = 8, constriction at x = +L/4 = 2): J0 drops from 0.399 to 0.262,
     and at j = 0.36 every phase slip happens at x = 2, within a mesh size."""
-    cfg = load_config(ROOT / "examples" / "constriction.toml", ["time.t_end=400", "time.until=periodic", "output.fields=false"])
+    cfg = load_config(
+        ROOT / "examples" / "constriction.toml", ["time.t_end=400", "time.until=periodic", "output.fields=false"]
+    )
     h, x0 = cfg.wire.h, cfg.wire.cross_section.position
     j_uniform, _ = stationary_fold(cfg.replace(wire={"cross_section": None}), dj_min=1e-4)
     j_neck, _ = stationary_fold(cfg, dj_min=1e-4)

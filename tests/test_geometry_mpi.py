@@ -34,17 +34,31 @@ def two_ranks_against_one(tmp_path, cfg, t_end, keys, frame_keys):
         with h5py.File(par_dir / "series.h5") as fp, h5py.File(tmp_path / "serial0" / "series.h5") as fs:
             np.testing.assert_allclose(fp["frames/x"][:], fs["frames/x"][:], atol=1e-14)
             for key in frame_keys:
-                np.testing.assert_allclose(fp[f"frames/{key}"][:], fs[f"frames/{key}"][:], atol=1e-9, rtol=1e-9, err_msg=key)
+                np.testing.assert_allclose(
+                    fp[f"frames/{key}"][:], fs[f"frames/{key}"][:], atol=1e-9, rtol=1e-9, err_msg=key
+                )
     return par
 
 
 def test_constricted_wire_two_ranks_match_one(tmp_path):
-    cfg = load_config(ROOT / "examples" / "constriction.toml", ["time.t_end=30", "output.fields=false", "output.every=0.5"])
-    par = two_ranks_against_one(tmp_path, cfg, 30.0, ("V", "psi_min", "theta_plus"), ("abs_psi", "phi", "js", "jn", "jint"))
+    cfg = load_config(
+        ROOT / "examples" / "constriction.toml", ["time.t_end=30", "output.fields=false", "output.every=0.5"]
+    )
+    par = two_ranks_against_one(
+        tmp_path, cfg, 30.0, ("V", "psi_min", "theta_plus"), ("abs_psi", "phi", "js", "jn", "jint")
+    )
     assert par.series["psi_min"].min() < 0.1  # the run slips (at the constriction, tests/test_geometry.py)
 
 
 def test_normal_banks_two_ranks_match_one(tmp_path):
     """examples/normal_banks.toml (Psi = 0 reservoir ends, phi(0) = 0 on whichever rank owns x = 0) for t_end 40."""
-    cfg = load_config(ROOT / "examples" / "normal_banks.toml", ["time.t_end=40", "output.fields=false", "output.every=0.5"])
-    two_ranks_against_one(tmp_path, cfg, 40.0, ("V", "psi_min", "psi_center", "theta_plus"), ("abs_psi", "re_psi", "phi", "js", "jn", "jint"))
+    cfg = load_config(
+        ROOT / "examples" / "normal_banks.toml", ["time.t_end=40", "output.fields=false", "output.every=0.5"]
+    )
+    two_ranks_against_one(
+        tmp_path,
+        cfg,
+        40.0,
+        ("V", "psi_min", "psi_center", "theta_plus"),
+        ("abs_psi", "re_psi", "phi", "js", "jn", "jint"),
+    )

@@ -2,16 +2,23 @@
 
 import numpy as np
 import pytest
-from mpi4py import MPI
-
 import ufl
 from dolfinx import fem
+from mpi4py import MPI
 
 from psc_fem.cooling import heat
-from psc_fem.cooling.balance import Chain
+from psc_fem.cooling.chain import Chain
 from psc_fem.meshes.cross_section import (
-    COLD_FINGER, FILAMENT, IF_FILAMENT_SUBSTRATE, IF_FILAMENT_TOP, SUBSTRATE, TOP, TOP_SURFACE, CrossSection,
-    cross_section_mesh)
+    COLD_FINGER,
+    FILAMENT,
+    IF_FILAMENT_SUBSTRATE,
+    IF_FILAMENT_TOP,
+    SUBSTRATE,
+    TOP,
+    TOP_SURFACE,
+    CrossSection,
+    cross_section_mesh,
+)
 
 W, D, L = 100e-9, 20e-9, 4e-7  # filament width, thickness, length (m)
 H_FS, H_FT = 535.0, 1626.0  # Kapitza h/T^3, W/(m^2 K^4) (Al|sapphire, Al|PMMA by the AMM)

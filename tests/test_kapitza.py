@@ -12,8 +12,16 @@ from psc_fem.cooling.materials import load_table
 
 TABLE = load_table()
 M = {k: TABLE[k].acoustic for k in ("Al", "Nb", "NbN", "Sn", "sapphire", "Si", "SiO2", "diamond", "PMMA", "Cu")}
-PAIRS = [("Al", "sapphire"), ("sapphire", "Al"), ("Al", "PMMA"), ("PMMA", "Al"), ("Nb", "Si"),
-         ("SiO2", "NbN"), ("Sn", "diamond"), ("Cu", "PMMA")]
+PAIRS = [
+    ("Al", "sapphire"),
+    ("sapphire", "Al"),
+    ("Al", "PMMA"),
+    ("PMMA", "Al"),
+    ("Nb", "Si"),
+    ("SiO2", "NbN"),
+    ("Sn", "diamond"),
+    ("Cu", "PMMA"),
+]
 ANGLES = np.linspace(0.0, 0.5 * math.pi - 1e-6, 181)
 
 
@@ -33,7 +41,7 @@ def independent_scalar(theta, rho1, c1, rho2, c2, fluid):
 @pytest.mark.parametrize("model", ["full", "scalar"])
 def test_identical_media_transmit_fully(name, model):
     m = M[name]
-    for mode in (("L", "SV", "SH") if model == "full" else ("L", "T")):
+    for mode in ("L", "SV", "SH") if model == "full" else ("L", "T"):
         np.testing.assert_allclose(K.transmission(ANGLES[:-1], m, m, mode, model), 1.0, atol=1e-12)
         assert K.hemispherical(m, m, mode, model) == pytest.approx(1.0, abs=1e-12)
 
@@ -84,7 +92,8 @@ def test_no_transmission_beyond_the_critical_angle_into_a_faster_medium():
     # and the same against the independent formula
     for t in np.linspace(0, 0.5 * math.pi - 1e-6, 40):
         assert float(K.transmission(t, slow, fast, "L", "scalar")) == pytest.approx(
-            independent_scalar(t, slow.rho, slow.c_l, fast.rho, fast.c_l, fluid=True), abs=1e-13)
+            independent_scalar(t, slow.rho, slow.c_l, fast.rho, fast.c_l, fluid=True), abs=1e-13
+        )
 
 
 def test_no_critical_angle_into_a_slower_medium_even_of_higher_impedance():
@@ -129,8 +138,10 @@ def test_the_paper_rho_u_rule_breaks_detailed_balance():
 def test_hemispherical_average_against_scipy_quad(a, b):
     m1, m2 = M[a], M[b]
     for mode, fluid, c1, c2 in (("L", True, m1.c_l, m2.c_l), ("T", False, m1.c_t, m2.c_t)):
+
         def f(theta):
             return independent_scalar(theta, m1.rho, c1, m2.rho, c2, fluid) * 2 * math.sin(theta) * math.cos(theta)
+
         pts = [math.asin(c1 / c2)] if c2 > c1 else None
         ref = integrate.quad(f, 0, math.pi / 2, points=pts, limit=400, epsabs=1e-13)[0]
         assert K.hemispherical(m1, m2, mode, "scalar") == pytest.approx(ref, rel=1e-8)

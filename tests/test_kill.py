@@ -24,16 +24,16 @@ import h5py
 import meshio
 import numpy as np
 from mpi4py import MPI
+from test_checkpoint import assert_frames_readable, assert_same_run
 
 from psc_fem.config import load_config
 from psc_fem.solver.simulation import simulate
-from test_checkpoint import assert_frames_readable, assert_same_run
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 SEED = int(os.environ.get("PSC_KILL_SEED", "20261125"))
 
-WRITER = textwrap.dedent('''
+WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
     import numpy as np
@@ -73,7 +73,7 @@ WRITER = textwrap.dedent('''
         writer.flush()
         if frame == 8:
             (out / "ready").touch()
-''')
+""")
 
 
 def check_writer_files(out):
@@ -123,7 +123,11 @@ def fig1_toml(tmp_path):
     text = (ROOT / "examples" / "fig1.toml").read_text()
     path = tmp_path / "kill.toml"
     assert 'until = "periodic"\nt_end = 400.0' in text
-    path.write_text(text.replace('until = "periodic"\nt_end = 400.0', "t_end = 30.0").replace("every = 0.1", "every = 0.1\ncheckpoint_every = 2.0"))
+    path.write_text(
+        text.replace('until = "periodic"\nt_end = 400.0', "t_end = 30.0").replace(
+            "every = 0.1", "every = 0.1\ncheckpoint_every = 2.0"
+        )
+    )
     return path
 
 
@@ -136,7 +140,9 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
     cmd = [sys.executable, "-m", "psc_fem.cli", "run", str(cfg_path), "--out", str(run), "--quiet"]
     killed_at = []
     for attempt in range(3):
-        proc = subprocess.Popen(cmd + (["--resume"] if attempt else []), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            cmd + (["--resume"] if attempt else []), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         t0 = time.monotonic()
         while not (run / "checkpoint.h5").exists() and proc.poll() is None and time.monotonic() - t0 < 120:
             time.sleep(0.005)

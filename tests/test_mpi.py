@@ -10,9 +10,9 @@ psc_fem.solver.dd_solver couples the pieces exactly, so runs agree to round-off
 import h5py
 import numpy as np
 import pytest
+from conftest import make_config
 from mpi4py import MPI
 
-from conftest import make_config
 from psc_fem.solver.simulation import simulate
 
 pytestmark = pytest.mark.mpi
@@ -27,7 +27,13 @@ def shared_dir(tmp_path):
 def test_two_ranks_match_one(tmp_path, delta):
     comm = MPI.COMM_WORLD
     # a longer wire than Fig. 1 so both ranks own many cells
-    cfg = make_config(wire={"length": 8.0, "h": 0.1}, model={"delta": delta}, drive={"current": 0.6}, time={"t_end": 25.0}, output={"fields": True, "every": 0.5})
+    cfg = make_config(
+        wire={"length": 8.0, "h": 0.1},
+        model={"delta": delta},
+        drive={"current": 0.6},
+        time={"t_end": 25.0},
+        output={"fields": True, "every": 0.5},
+    )
     par_dir = f"{shared_dir(tmp_path)}/parallel"
     par = simulate(cfg, par_dir, comm=comm, progress=False, echo=False)
     ser = simulate(cfg, tmp_path / f"serial{comm.rank}", comm=MPI.COMM_SELF, progress=False, echo=False)
@@ -42,4 +48,6 @@ def test_two_ranks_match_one(tmp_path, delta):
         with h5py.File(f"{par_dir}/series.h5") as fp, h5py.File(tmp_path / "serial0/series.h5") as fs:
             np.testing.assert_allclose(fp["frames/x"][:], fs["frames/x"][:], atol=1e-14)
             for key in ("abs_psi", "phi", "js", "jn", "jint"):
-                np.testing.assert_allclose(fp[f"frames/{key}"][:], fs[f"frames/{key}"][:], atol=1e-9, rtol=1e-9, err_msg=key)
+                np.testing.assert_allclose(
+                    fp[f"frames/{key}"][:], fs[f"frames/{key}"][:], atol=1e-9, rtol=1e-9, err_msg=key
+                )

@@ -17,12 +17,15 @@ T = units.temperature_in_delta0(0.9)
 
 def test_temperature_unit():
     # Appendix A: Delta0 = sqrt(8 pi^2 eta / (7 zeta(3))) Tc, eta = 0.1
-    assert units.temperature_in_delta0(0.9) == pytest.approx(0.9 / np.sqrt(8 * np.pi**2 * 0.1 / (7 * 1.2020569031595942)), rel=1e-12)
+    assert units.temperature_in_delta0(0.9) == pytest.approx(
+        0.9 / np.sqrt(8 * np.pi**2 * 0.1 / (7 * 1.2020569031595942)), rel=1e-12
+    )
     with pytest.raises(ValueError):
         units.temperature_in_delta0(1.0)
 
 
 # --- broadened BCS functions (Eq. 11) ---------------------------------------
+
 
 @pytest.mark.parametrize("psi,gamma", [(0.2, 0.3), (1.0, 0.3), (0.7, 0.01)])
 def test_n1_even_r2_odd(psi, gamma):
@@ -113,11 +116,13 @@ def _eq8_bcs(omega, n, delta):
     big_n = bcs.bose(omega, T)
     rec = 0.0
     if omega > 2 * delta:
+
         def f(th):
             e = delta + (omega - 2 * delta) * (1 - np.cos(th)) / 2
             ep = omega - e
             bracket = (big_n + 1) * n(e) * n(ep) - big_n * (1 - n(e)) * (1 - n(ep))
             return (e * ep + delta**2) / np.sqrt((e + delta) * (ep + delta)) * bracket
+
         rec = quad(f, 0, np.pi, epsabs=1e-13, epsrel=1e-12)[0]
 
     def g(u):
@@ -125,6 +130,7 @@ def _eq8_bcs(omega, n, delta):
         hi = lo + omega
         bracket = (big_n + 1) * n(hi) * (1 - n(lo)) - big_n * (1 - n(hi)) * n(lo)
         return 2 * (hi * lo - delta**2) / np.sqrt(hi**2 - delta**2) * 2 / np.sqrt(lo + delta) * bracket
+
     return rec + quad(g, 0, np.sqrt(45 * T), epsabs=1e-13, epsrel=1e-12, limit=200)[0]
 
 
@@ -133,13 +139,16 @@ def test_broadened_collision_tends_to_eq8_with_bcs_weights():
     n = lambda e: bcs.fermi(e, 1.2 * T)
     omega = np.array([0.5, 2.0, 3.5])  # below and above 2 Delta
     ref = np.array([_eq8_bcs(w, n, delta) for w in omega])
-    err = {g: np.max(np.abs(collision.collision_integral(omega, n, delta, T, g, eps_max=delta + 45 * T).total / ref - 1))
-           for g in (1e-3, 1e-4)}
+    err = {
+        g: np.max(np.abs(collision.collision_integral(omega, n, delta, T, g, eps_max=delta + 45 * T).total / ref - 1))
+        for g in (1e-3, 1e-4)
+    }
     assert err[1e-4] < 1e-4
     assert 5 < err[1e-3] / err[1e-4] < 20  # first order in gamma
 
 
 # --- Eq. (13): linearisation, variants, quadrature --------------------------
+
 
 @pytest.mark.parametrize("psi,gamma", [(0.2, 0.3), (0.6, 0.3), (1.0, 0.3), (0.8, 0.03)])
 def test_consistent_eta1_is_the_derivative_of_eq8(psi, gamma):
@@ -161,6 +170,7 @@ def test_no_gap_no_coupling(variant):
 
 def _eta1_quad(omega, psi, gamma, variant):
     """Eq. (13) variants by scipy.quad, from the module-docstring formulas."""
+
     def nr(e):
         return bcs.n1_r2(e, psi, gamma)
 
@@ -188,8 +198,7 @@ def _eta1_quad(omega, psi, gamma, variant):
     pts = sorted({psi, omega - psi} & set(np.clip([psi, omega - psi], 1e-9, omega - 1e-9)))
     top = psi + 40 * T
     pts2 = [x for x in (psi, psi - omega) if 0 < x < top]
-    return (quad(rec, 0, omega, points=pts or None, **kw)[0]
-            + quad(rel, 0, top, points=pts2 or None, **kw)[0])
+    return quad(rec, 0, omega, points=pts or None, **kw)[0] + quad(rel, 0, top, points=pts2 or None, **kw)[0]
 
 
 @pytest.mark.parametrize("variant", ["consistent", "printed"])

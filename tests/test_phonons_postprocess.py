@@ -10,8 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from psc_fem.phonons import spectrum
-from psc_fem.phonons import flux, periods, spectral, synthetic, table, units
+from psc_fem.phonons import flux, periods, spectral, spectrum, synthetic, table, units
 
 T = units.temperature_in_delta0(0.9)
 GAMMA = 0.3
@@ -35,6 +34,7 @@ def _cache_env(cache, monkeypatch):
 
 # --- table -------------------------------------------------------------------
 
+
 def test_interpolation_matches_direct_integration(eta_table):
     # stated tolerance: 1e-5 of max|eta1| at the default psi step 0.0125 and omega step 0.05
     rng = np.random.default_rng(7)
@@ -50,8 +50,9 @@ def test_interpolation_matches_direct_integration(eta_table):
 
 def test_interpolation_is_exact_on_the_grid(eta_table):
     i, j = np.meshgrid([0, 7, 50, 100], [0, 3, 60, 120], indexing="ij")
-    np.testing.assert_allclose(eta_table(eta_table.psi[i], eta_table.omega[j]),
-                               eta_table.values[i, j], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(
+        eta_table(eta_table.psi[i], eta_table.omega[j]), eta_table.values[i, j], rtol=0, atol=1e-13
+    )
 
 
 def test_table_range_is_enforced(eta_table):
@@ -65,18 +66,22 @@ def test_cache_reuse_and_keys(cache, eta_table, monkeypatch):
 
     def no_build(*args, **kwargs):
         raise AssertionError("a cached table was rebuilt")
+
     monkeypatch.setattr(table, "build_table", no_build)
     again = table.load_table(T, GAMMA, "consistent", cache=cache, **GRID)
     np.testing.assert_array_equal(again.values, eta_table.values)
-    keys = {table.table_key(T, GAMMA, "consistent", eta_table.psi, eta_table.omega),
-            table.table_key(T * 1.01, GAMMA, "consistent", eta_table.psi, eta_table.omega),
-            table.table_key(T, GAMMA * 1.01, "consistent", eta_table.psi, eta_table.omega),
-            table.table_key(T, GAMMA, "printed", eta_table.psi, eta_table.omega),
-            table.table_key(T, GAMMA, "consistent", eta_table.psi, eta_table.omega[:-1])}
+    keys = {
+        table.table_key(T, GAMMA, "consistent", eta_table.psi, eta_table.omega),
+        table.table_key(T * 1.01, GAMMA, "consistent", eta_table.psi, eta_table.omega),
+        table.table_key(T, GAMMA * 1.01, "consistent", eta_table.psi, eta_table.omega),
+        table.table_key(T, GAMMA, "printed", eta_table.psi, eta_table.omega),
+        table.table_key(T, GAMMA, "consistent", eta_table.psi, eta_table.omega[:-1]),
+    }
     assert len(keys) == 5
 
 
 # --- Eq. (12) and the period identity ----------------------------------------
+
 
 def _synthetic(tmp_path, **kw):
     path = synthetic.write_series(tmp_path / "series.h5", **kw)
@@ -88,8 +93,9 @@ def test_wire_spectrum_equals_the_direct_sum(eta_table, tmp_path):
     model = flux.FluxModel(eta_table)
     wx = flux.trapezoid_weights(s.x)
     fast = model.spectrum(s.abs_psi, s.dabs_psi_dt * wx)
-    direct = np.einsum("tx,txw->tw", s.dabs_psi_dt * wx,
-                       flux.flux_spectrum(1.0, eta_table.rows(s.abs_psi), eta_table.omega, T))
+    direct = np.einsum(
+        "tx,txw->tw", s.dabs_psi_dt * wx, flux.flux_spectrum(1.0, eta_table.rows(s.abs_psi), eta_table.omega, T)
+    )
     assert np.max(np.abs(fast - direct)) < 1e-12 * np.max(np.abs(direct))
 
 
@@ -137,6 +143,7 @@ def test_energy_parts_match_pointwise_positive_parts(eta_table, tmp_path):
 
 # --- periods -----------------------------------------------------------------
 
+
 def test_minima_and_windows_on_nonuniform_times():
     rng = np.random.default_rng(3)
     t = np.sort(np.concatenate([[0.0, 30.0], rng.uniform(0, 30, 3000)]))
@@ -149,13 +156,15 @@ def test_minima_and_windows_on_nonuniform_times():
     exact = (np.cos(bounds[:, 0]) - np.cos(bounds[:, 1]))[:, None] * np.array([1.0, 2.0])
     np.testing.assert_allclose(periods.window_integrals(t, f, bounds), exact, atol=1e-4)
     line = 3.0 * t - 1.0  # the linear interpolant is exact for linear data
-    np.testing.assert_allclose(periods.window_integrals(t, line, [[0.123, 29.9]]),
-                               [1.5 * (29.9**2 - 0.123**2) - (29.9 - 0.123)], rtol=1e-13)
+    np.testing.assert_allclose(
+        periods.window_integrals(t, line, [[0.123, 29.9]]), [1.5 * (29.9**2 - 0.123**2) - (29.9 - 0.123)], rtol=1e-13
+    )
     with pytest.raises(ValueError, match="no full PSC period"):
         periods.full_periods(found[:1], t[0], t[-1])
 
 
 # --- run directory post-processing -------------------------------------------
+
 
 def test_run_spectrum_outputs(tmp_path):
     synthetic.write_series(tmp_path / "series.h5", n_x=41, n_frames=431)

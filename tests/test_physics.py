@@ -4,12 +4,10 @@ import math
 
 import numpy as np
 import pytest
+from conftest import make_config, run
 from mpi4py import MPI
 
-from psc_fem.config import validate
 from psc_fem.solver.problem import WireProblem
-
-from conftest import make_config, run
 
 
 @pytest.mark.parametrize("delta", [0.0, 10 / 3])
@@ -93,7 +91,10 @@ def test_end_phases_follow_the_boundary_ode(tmp_path):
     """(A.7): theta_pm' = -phi(pm L/2) = -(+-V/2) in the antisymmetric gauge, so theta_+ - theta_- = -int V."""
     r = run(tmp_path, time={"t_end": 30.0})
     winding = r.series["theta_plus"] - r.series["theta_minus"]
-    int_v = np.concatenate([[0.0], np.cumsum(0.5 * (r.series["V"][1:] + r.series["V"][:-1]) * np.diff(r.series["t"]))]) + r.series["t"][0] * r.series["V"][0]
+    int_v = (
+        np.concatenate([[0.0], np.cumsum(0.5 * (r.series["V"][1:] + r.series["V"][:-1]) * np.diff(r.series["t"]))])
+        + r.series["t"][0] * r.series["V"][0]
+    )
     # V > 0 with phi(L/2) < phi(-L/2): the phase difference grows as int V
     assert np.max(np.abs(winding - int_v)) < 2e-3 * int_v[-1]
     assert np.allclose(r.series["theta_plus"], -r.series["theta_minus"])
@@ -103,7 +104,11 @@ def test_q_regularisation_converges(tmp_path):
     """Mean V converges as the interference-term regularisation eps_q -> 0."""
     vs = []
     for eps in (1e-2, 1e-3, 1e-4):
-        r = run(tmp_path / str(eps), model={"delta": 10 / 3, "q_regularization": eps}, time={"t_end": 60.0, "rtol": 1e-5, "atol": 1e-6})
+        r = run(
+            tmp_path / str(eps),
+            model={"delta": 10 / 3, "q_regularization": eps},
+            time={"t_end": 60.0, "rtol": 1e-5, "atol": 1e-6},
+        )
         vs.append(r.stats["mean_V"])
     d1, d2 = abs(vs[1] - vs[0]), abs(vs[2] - vs[1])
     assert d2 < d1 and d2 < 1e-3 * vs[2], vs
@@ -128,7 +133,9 @@ def test_frames_between_steps_are_consistent(tmp_path):
 def test_current_ramp_starts_slipping_after_crossing_j0(tmp_path):
     """drive.ramp_to/ramp_time: j(t) rises linearly from 0.5 to 1.5 over 40 t0
     (J0 = 0.98 at L = 1.1, gapless); no slip while j < J0."""
-    r = run(tmp_path, model={"delta": 0.0}, drive={"current": 0.5, "ramp_to": 1.5, "ramp_time": 40.0}, time={"t_end": 80.0})
+    r = run(
+        tmp_path, model={"delta": 0.0}, drive={"current": 0.5, "ramp_to": 1.5, "ramp_time": 40.0}, time={"t_end": 80.0}
+    )
     np.testing.assert_allclose(r.series["current"], np.minimum(0.5 + r.series["t"] / 40.0, 1.5), rtol=1e-12)
     first_slip = r.stats["slip_times"][0] if r.stats["slip_times"] else math.inf
     j_at_slip = 0.5 + first_slip / 40.0

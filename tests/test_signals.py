@@ -17,12 +17,12 @@ import h5py
 import numpy as np
 import pytest
 from mpi4py import MPI
+from test_checkpoint import assert_frames_readable, assert_same_run
+from test_kill import ENV, fig1_toml
 
 from psc_fem.cli import main
 from psc_fem.config import load_config
 from psc_fem.solver.simulation import simulate
-from test_checkpoint import assert_frames_readable, assert_same_run
-from test_kill import ENV, fig1_toml
 
 BIN = Path(sys.executable).parent
 
@@ -65,7 +65,9 @@ def assert_interrupted(run, signame):
 def test_sigterm_serial_then_resume(tmp_path, reference):
     cfg_path, ref_dir, _ = reference
     run = tmp_path / "run"
-    rc, text = start_and_signal([sys.executable, "-m", "psc_fem.cli", "run", str(cfg_path), "--out", str(run), "--quiet"], run, signal.SIGTERM)
+    rc, text = start_and_signal(
+        [sys.executable, "-m", "psc_fem.cli", "run", str(cfg_path), "--out", str(run), "--quiet"], run, signal.SIGTERM
+    )
     assert rc == 143, text
     assert "interrupted by SIGTERM" in text and "Traceback" not in text
     assert_interrupted(run, "SIGTERM")
@@ -76,8 +78,10 @@ def test_sigterm_serial_then_resume(tmp_path, reference):
 def test_sigint_in_process_cli_exits_130(tmp_path, capsys):
     """A real SIGINT (Ctrl-C) to this process during `psc-fem run`: exit code 130."""
     cfg = tmp_path / "c.toml"
-    cfg.write_text("[wire]\nlength = 1.1\n[model]\ndelta = 0.0\neta = 0.1\n[drive]\ncurrent = 1.5\n"
-                   "[time]\nt_end = 1000.0\n[output]\nfields = false\n")
+    cfg.write_text(
+        "[wire]\nlength = 1.1\n[model]\ndelta = 0.0\neta = 0.1\n[drive]\ncurrent = 1.5\n"
+        "[time]\nt_end = 1000.0\n[output]\nfields = false\n"
+    )
     run_json = tmp_path / "run" / "run.json"
     done = threading.Event()
 
@@ -123,5 +127,7 @@ def test_sigterm_to_mpirun_two_ranks_then_resume(tmp_path):
     assert np.all(np.diff(t) > 0) and t[-1] == pytest.approx(15.0)
     grid = np.linspace(1.0, 15.0, 200)
     for got, want in ((res.series["V"], ref.series["V"]), (res.series["psi_center"], ref.series["psi_center"])):
-        np.testing.assert_allclose(np.interp(grid, t, got), np.interp(grid, ref.series["t"], want), atol=1e-5, rtol=1e-5)
+        np.testing.assert_allclose(
+            np.interp(grid, t, got), np.interp(grid, ref.series["t"], want), atol=1e-5, rtol=1e-5
+        )
     assert_frames_readable(run, 151, 0.1)

@@ -1,12 +1,12 @@
 """Phonon spectra on the output of a real run (Eq. 12 over a PSC period)."""
 
+from pathlib import Path
+
 import h5py
 import numpy as np
 import pytest
-
-from pathlib import Path
-
 from conftest import run
+
 from psc_fem.phonons.spectrum import run_spectrum
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,9 @@ def test_spectrum_follows_an_off_centre_core(tmp_path):
     from psc_fem.config import load_config
     from psc_fem.solver.simulation import simulate
 
-    cfg = load_config(ROOT / "examples" / "constriction.toml", ["time.t_end=60", "output.fields=false", "output.every=0.05"])
+    cfg = load_config(
+        ROOT / "examples" / "constriction.toml", ["time.t_end=60", "output.fields=false", "output.every=0.05"]
+    )
     r = simulate(cfg, tmp_path, progress=False, echo=False)
     s = run_spectrum(tmp_path)
     assert s["n_periods"] >= 2

@@ -14,14 +14,16 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from conftest import make_config
 from mpi4py import MPI
 
-from conftest import make_config
-from psc_fem.studies import batch
-from psc_fem.cli import main as cli_main
-from psc_fem.errors import UsageError
 from psc_fem.analysis.psc_count import iv_point, psc_cores, relaxed, slip_events
-from psc_fem.studies.sweep import COLUMNS, parse_currents, read_csv, run_sweep
+from psc_fem.cli import main as cli_main
+from psc_fem.cli.sweep import parse_currents
+from psc_fem.errors import UsageError
+from psc_fem.studies import batch
+from psc_fem.studies.sweep import run_sweep
+from psc_fem.studies.tables import COLUMNS, read_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 GAPLESS = ROOT / "examples" / "fig1_gapless.toml"
@@ -29,7 +31,9 @@ GAPLESS = ROOT / "examples" / "fig1_gapless.toml"
 
 def psc_fem(*args):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "psc_fem.cli", *map(str, args)], capture_output=True, text=True, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "psc_fem.cli", *map(str, args)], capture_output=True, text=True, env=env
+    )
 
 
 # ---- parsing and bad input -------------------------------------------------------
@@ -195,8 +199,20 @@ def test_split_requires_divisor():
 def iv_dir(tmp_path_factory):
     """psc-fem sweep on the Fig. 1 gapless wire: one current below J0 = 0.980, two above."""
     out = tmp_path_factory.mktemp("sweep") / "iv"
-    res = psc_fem("sweep", GAPLESS, "--currents", "0.95:1.15:0.1", "--out", out,
-                  "--set", "time.t_end=400", "--set", "output.every=0.5", "--periods", "4")
+    res = psc_fem(
+        "sweep",
+        GAPLESS,
+        "--currents",
+        "0.95:1.15:0.1",
+        "--out",
+        out,
+        "--set",
+        "time.t_end=400",
+        "--set",
+        "output.every=0.5",
+        "--periods",
+        "4",
+    )
     assert res.returncode == 0, res.stderr
     return out, res.stdout
 
@@ -261,11 +277,27 @@ J0_L5 = 0.4259
 
 
 def test_continuation_exposes_hysteresis(tmp_path):
-    cfg = make_config(wire={"length": 5.0, "h": 0.2}, model={"delta": 0.0}, time={"t_end": 400.0}, output={"every": 0.5})
-    rows = run_sweep(cfg, [0.36, 0.40, 0.44], tmp_path, mode="continuation", down=True, world=MPI.COMM_SELF,
-                     periods=4, progress=False)
+    cfg = make_config(
+        wire={"length": 5.0, "h": 0.2}, model={"delta": 0.0}, time={"t_end": 400.0}, output={"every": 0.5}
+    )
+    rows = run_sweep(
+        cfg,
+        [0.36, 0.40, 0.44],
+        tmp_path,
+        mode="continuation",
+        down=True,
+        world=MPI.COMM_SELF,
+        periods=4,
+        progress=False,
+    )
     states = {(r["branch"], r["current"]): r for r in rows}
-    assert [(r["branch"], r["current"]) for r in rows] == [("up", 0.36), ("up", 0.40), ("up", 0.44), ("down", 0.40), ("down", 0.36)]
+    assert [(r["branch"], r["current"]) for r in rows] == [
+        ("up", 0.36),
+        ("up", 0.40),
+        ("up", 0.44),
+        ("down", 0.40),
+        ("down", 0.36),
+    ]
     # up: stationary until J0 is passed
     assert states["up", 0.40]["state"] == "superconducting"
     assert states["up", 0.44]["state"] == "one PSC"
@@ -285,8 +317,9 @@ def test_second_psc_appears_at_higher_current(tmp_path):
     (Baranov, Balanov & Kabanov 2013); with the paper's u = 5.79 a wire
     this long turns into a normal domain above J0 (docs/sweeps.md).
     """
-    cfg = make_config(wire={"length": 20.0, "h": 0.2}, model={"delta": 0.0, "u": 0.3}, time={"t_end": 300.0},
-                      output={"every": 0.25})
+    cfg = make_config(
+        wire={"length": 20.0, "h": 0.2}, model={"delta": 0.0, "u": 0.3}, time={"t_end": 300.0}, output={"every": 0.25}
+    )
     one, two = run_sweep(cfg, [0.39, 0.42], tmp_path, world=MPI.COMM_SELF, periods=4, progress=False)
     assert one["state"] == "one PSC" and one["n_psc"] == 1
     assert one["psc_positions"] == pytest.approx([0.0], abs=0.25)
@@ -303,8 +336,22 @@ def test_resume_keeps_completed_runs(iv_dir):
     """--resume on the same directory: nothing is run again, the table is the same."""
     out, _ = iv_dir
     before = read_csv(out / "iv.csv")
-    res = psc_fem("sweep", GAPLESS, "--currents", "0.95:1.15:0.1", "--out", out, "--resume",
-                  "--set", "time.t_end=400", "--set", "output.every=0.5", "--periods", "4", "--quiet")
+    res = psc_fem(
+        "sweep",
+        GAPLESS,
+        "--currents",
+        "0.95:1.15:0.1",
+        "--out",
+        out,
+        "--resume",
+        "--set",
+        "time.t_end=400",
+        "--set",
+        "output.every=0.5",
+        "--periods",
+        "4",
+        "--quiet",
+    )
     assert res.returncode == 0, res.stderr
     after = read_csv(out / "iv.csv")
     assert all(r["wall_time"] < 2.0 for r in after)  # classified from the files, not simulated

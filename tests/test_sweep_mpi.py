@@ -13,12 +13,13 @@ import math
 
 import numpy as np
 import pytest
+from conftest import make_config
 from mpi4py import MPI
 
-from conftest import make_config
 from psc_fem.studies import batch
 from psc_fem.studies.critical import critical_current
-from psc_fem.studies.sweep import COLUMNS, run_sweep
+from psc_fem.studies.sweep import run_sweep
+from psc_fem.studies.tables import COLUMNS
 
 pytestmark = pytest.mark.mpi
 
@@ -50,8 +51,9 @@ def test_batch_equals_one_rank_run_by_run(tmp_path, schedule):
     world = MPI.COMM_WORLD
     base = shared(tmp_path)
     cfg = _cfg()
-    rows = run_sweep(cfg, CURRENTS, f"{base}/batch", world=world, ranks_per_run=1, periods=4, progress=False,
-                     schedule=schedule)
+    rows = run_sweep(
+        cfg, CURRENTS, f"{base}/batch", world=world, ranks_per_run=1, periods=4, progress=False, schedule=schedule
+    )
     ref = _serial_reference(cfg, base)
     if world.rank == 0:
         assert [r["current"] for r in rows] == CURRENTS
@@ -74,11 +76,17 @@ def test_domain_decomposed_runs_equal_one_rank(tmp_path):
     cfg = _cfg()
     currents = [1.3]  # one short run (period ~ 10): per-step collectives are slow on a busy machine
     rows = run_sweep(cfg, currents, f"{base}/dd", world=world, ranks_per_run=world.size, periods=2, progress=False)
-    ref = run_sweep(cfg, currents, f"{base}/one", world=MPI.COMM_SELF, periods=2, progress=False) if world.rank == 0 else None
+    ref = (
+        run_sweep(cfg, currents, f"{base}/one", world=MPI.COMM_SELF, periods=2, progress=False)
+        if world.rank == 0
+        else None
+    )
     world.Barrier()
     if world.rank == 0:
         for a, b in zip(rows, ref):
-            assert a["state"] == b["state"] == "one PSC" and a["n_psc"] == b["n_psc"] and a["n_periods"] == b["n_periods"]
+            assert (
+                a["state"] == b["state"] == "one PSC" and a["n_psc"] == b["n_psc"] and a["n_periods"] == b["n_periods"]
+            )
             for c in ("V_mean", "period", "josephson_ratio"):
                 assert a[c] == pytest.approx(b[c], rel=1e-9), c
             assert a["psc_positions"] == pytest.approx(b["psc_positions"], abs=1e-9)
@@ -120,8 +128,13 @@ def test_long_wire_with_several_pscs_two_ranks_equal_one(tmp_path):
 
     world = MPI.COMM_WORLD
     base = shared(tmp_path)
-    cfg = make_config(wire={"length": 100.0, "h": 0.5}, model={"delta": 0.0, "u": 0.3}, drive={"current": 0.45},
-                      time={"t_end": 25.0, "rtol": 1e-3, "atol": 1e-4}, output={"every": 0.5})
+    cfg = make_config(
+        wire={"length": 100.0, "h": 0.5},
+        model={"delta": 0.0, "u": 0.3},
+        drive={"current": 0.45},
+        time={"t_end": 25.0, "rtol": 1e-3, "atol": 1e-4},
+        output={"every": 0.5},
+    )
     par = simulate(cfg, f"{base}/par", comm=world, progress=False, echo=False)
     ser = simulate(cfg, f"{base}/ser", comm=MPI.COMM_SELF, progress=False, echo=False) if world.rank == 0 else None
     world.Barrier()

@@ -23,13 +23,15 @@ L_WIRE, J_WIRE = 10.0, 0.589035  # 1.5 J0 of the 10 xi wire (J0 = 0.39269)
 
 
 def wire_config(delta, t_end, h=0.05, **time):
-    return validate({
-        "wire": {"length": L_WIRE, "h": h},
-        "model": {"delta": delta, "eta": 0.1},
-        "drive": {"current": J_WIRE},
-        "time": {"t_end": t_end, **time},
-        "output": {"fields": False, "every": 0.5},
-    })
+    return validate(
+        {
+            "wire": {"length": L_WIRE, "h": h},
+            "model": {"delta": delta, "eta": 0.1},
+            "drive": {"current": J_WIRE},
+            "time": {"t_end": t_end, **time},
+            "output": {"fields": False, "every": 0.5},
+        }
+    )
 
 
 def frames(path):
@@ -65,7 +67,14 @@ def test_antisymmetric_perturbation_decays(tmp_path):
     x = np.sort(p.W.sub(0).sub(0).collapse()[0].tabulate_dof_coordinates()[:, 0])  # p.nodes is x-sorted
     s = 2 * x / L_WIRE
     state[p.nodes.u1] = 1.0 + 1e-3 * s * (1 - s * s)  # odd in x, zero at the banks
-    simulate(cfg, tmp_path, comm=MPI.COMM_SELF, progress=False, echo=False, initial_state={"array": state, "theta": (0.0, 0.0)})
+    simulate(
+        cfg,
+        tmp_path,
+        comm=MPI.COMM_SELF,
+        progress=False,
+        echo=False,
+        initial_state={"array": state, "theta": (0.0, 0.0)},
+    )
     fr = frames(tmp_path)
     d_psi, _ = mirror_defect(fr)
     t = fr["t"]
@@ -83,10 +92,20 @@ def test_gauge_shift_changes_no_observable(tmp_path):
     |Psi|, phi and Psi in the output gauge, the currents and V agree to solver tolerance, step by step."""
     cfg = wire_config(10.0, 100.0, h=0.1)
     ref = simulate(cfg, tmp_path / "ref", comm=MPI.COMM_SELF, progress=False, echo=False)
-    shifted = simulate(cfg, tmp_path / "shifted", comm=MPI.COMM_SELF, progress=False, echo=False,
-                       gauge=lambda tau: 0.7 * np.sin(0.3 * tau) + 0.2 * tau)
-    assert ref.series["t"].size == shifted.series["t"].size  # the step sequence is gauge invariant too (to round-off in the
-    np.testing.assert_allclose(shifted.series["t"], ref.series["t"], rtol=1e-8)  # error norm, which the step sizes carry on)
+    shifted = simulate(
+        cfg,
+        tmp_path / "shifted",
+        comm=MPI.COMM_SELF,
+        progress=False,
+        echo=False,
+        gauge=lambda tau: 0.7 * np.sin(0.3 * tau) + 0.2 * tau,
+    )
+    assert (
+        ref.series["t"].size == shifted.series["t"].size
+    )  # the step sequence is gauge invariant too (to round-off in the
+    np.testing.assert_allclose(
+        shifted.series["t"], ref.series["t"], rtol=1e-8
+    )  # error norm, which the step sizes carry on)
     np.testing.assert_allclose(shifted.series["V"], ref.series["V"], atol=1e-7 * np.abs(ref.series["V"]).max())
     np.testing.assert_allclose(shifted.series["theta_plus"], ref.series["theta_plus"], atol=1e-6)
     a, b = frames(tmp_path / "ref"), frames(tmp_path / "shifted")

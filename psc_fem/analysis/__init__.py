@@ -1,4 +1,5 @@
-"""Post-processing of a run's series: winding-counted periods and mean V (periods), PSC counting (psc_count)."""
+"""Post-processing of a run's series: winding-counted periods and mean V (periods), PSC counting (psc_count),
+the stationary GL branch of rigid banks (stationary)."""
 
 from psc_fem.analysis.periods import (
     SETTLE_PERIODS,
@@ -12,8 +13,19 @@ from psc_fem.analysis.periods import (
     slip_times,
     winding_times,
 )
+from psc_fem.analysis.stationary import DEPAIRING, stationary_branch_max
 
 __all__ = [
-    "SETTLE_PERIODS", "SETTLE_RTOL", "Settler", "WindingCounter", "format_summary", "mean_over", "periodic_stats",
-    "settle_check", "slip_times", "winding_times",
+    "DEPAIRING",
+    "SETTLE_PERIODS",
+    "SETTLE_RTOL",
+    "Settler",
+    "WindingCounter",
+    "format_summary",
+    "mean_over",
+    "periodic_stats",
+    "settle_check",
+    "slip_times",
+    "stationary_branch_max",
+    "winding_times",
 ]

@@ -92,12 +92,28 @@ def settle_check(c, periods=SETTLE_PERIODS, rtol=SETTLE_RTOL, lookback=LOOKBACK)
         return None
     if c.size < n + 1:  # too few windings to decide: the last ones after the first (a transient), not settled
         m = c.size - 2
-        return dict(window=(float(c[1]), float(c[-1])), winding_period=float((c[-1] - c[1]) / m), n_windings=int(c.size),
-                    n_used=m, settled=False, change=math.nan, drift=math.nan, lookback_change=math.nan)
-    b_win = c[-n - 1:]
+        return dict(
+            window=(float(c[1]), float(c[-1])),
+            winding_period=float((c[-1] - c[1]) / m),
+            n_windings=int(c.size),
+            n_used=m,
+            settled=False,
+            change=math.nan,
+            drift=math.nan,
+            lookback_change=math.nan,
+        )
+    b_win = c[-n - 1 :]
     T_b = (b_win[-1] - b_win[0]) / n
-    out = dict(window=(float(b_win[0]), float(b_win[-1])), winding_period=float(T_b), n_windings=int(c.size),
-               n_used=n, settled=False, change=math.nan, drift=math.nan, lookback_change=math.nan)
+    out = dict(
+        window=(float(b_win[0]), float(b_win[-1])),
+        winding_period=float(T_b),
+        n_windings=int(c.size),
+        n_used=n,
+        settled=False,
+        change=math.nan,
+        drift=math.nan,
+        lookback_change=math.nan,
+    )
     if c.size < 2 * n + 1:
         return out
     T_a = (c[-n - 1] - c[-2 * n - 1]) / n
@@ -133,7 +149,7 @@ class Settler:
 
     def _update(self, s):
         # theta_plus - theta_minus = 2 theta_plus (antisymmetric gauge)
-        return self.counter.feed(s["t"][self.seen:], 2 * np.asarray(s["theta_plus"][self.seen:])) > 0
+        return self.counter.feed(s["t"][self.seen :], 2 * np.asarray(s["theta_plus"][self.seen :])) > 0
 
     def __call__(self, s):
         start, n = self.seen, len(s["t"])
@@ -255,8 +271,11 @@ def periodic_stats(t, V, theta, psi_min, periods=SETTLE_PERIODS, rtol=SETTLE_RTO
     else:  # normal banks: slips are the dips of psi_min, and "theta" counts one winding per slip
         dips = slip_times(t, psi_min)
         windings = dips
-        win = settled_window(np.concatenate([[t[0]], dips]), 2 * math.pi * np.arange(dips.size + 1), periods, rtol) \
-            if dips.size else None
+        win = (
+            settled_window(np.concatenate([[t[0]], dips]), 2 * math.pi * np.arange(dips.size + 1), periods, rtol)
+            if dips.size
+            else None
+        )
     out["n_slips"] = int(windings.size)
     out["slip_times"] = windings.tolist()
     if win is not None:
@@ -284,8 +303,14 @@ def periodic_stats(t, V, theta, psi_min, periods=SETTLE_PERIODS, rtol=SETTLE_RTO
     half = t >= 0.5 * t[-1]
     tail = float(np.mean(np.abs(V[half]))) if half.any() else float("nan")
     state = "stationary" if stationary(t, V, psi_min) else "not periodic"
-    out.update(state=state, period=math.nan, mean_V=0.0 if state == "stationary" else tail,
-               josephson_ratio=math.nan, n_periods=0, mean_abs_V_tail=tail)
+    out.update(
+        state=state,
+        period=math.nan,
+        mean_V=0.0 if state == "stationary" else tail,
+        josephson_ratio=math.nan,
+        n_periods=0,
+        mean_abs_V_tail=tail,
+    )
     return out
 
 
@@ -300,18 +325,25 @@ def format_summary(stats):
     if state == "not settled":
         drift, change = stats.get("period_drift", math.nan), stats.get("period_change", math.nan)
         if math.isfinite(change):
-            why = (f"the period changed by {change:.2%} against the previous {stats['n_periods']} windings"
-                   + (f" and by {stats['lookback_change']:.2%} against the lookback window"
-                      if math.isfinite(stats.get("lookback_change", math.nan)) else "")
-                   + (f" (drift {100 * drift * 100:+.3g}% per 100 tau)" if math.isfinite(drift) else ""))
+            why = (
+                f"the period changed by {change:.2%} against the previous {stats['n_periods']} windings"
+                + (
+                    f" and by {stats['lookback_change']:.2%} against the lookback window"
+                    if math.isfinite(stats.get("lookback_change", math.nan))
+                    else ""
+                )
+                + (f" (drift {100 * drift * 100:+.3g}% per 100 tau)" if math.isfinite(drift) else "")
+            )
         else:
             why = f"too few windings to judge (quoting the last {stats['n_periods']})"
-        lines.append(f"state: NOT SETTLED: {why}; raise time.t_end, or use time.until = \"periodic\"")
+        lines.append(f'state: NOT SETTLED: {why}; raise time.t_end, or use time.until = "periodic"')
     else:
-        lines.append(f"state: periodic phase slips, settled (last {stats['n_periods']} windings, tau = {a:.6g} .. {b:.6g})")
+        lines.append(
+            f"state: periodic phase slips, settled (last {stats['n_periods']} windings, tau = {a:.6g} .. {b:.6g})"
+        )
     lines += [
-        f"PSC period            = {stats['period']:.6g}" + (f" ({stats['slips_per_period']} slips per period)"
-                                                             if stats.get("slips_per_period", 1) > 1 else ""),
+        f"PSC period            = {stats['period']:.6g}"
+        + (f" ({stats['slips_per_period']} slips per period)" if stats.get("slips_per_period", 1) > 1 else ""),
         f"mean V ({'settled window' if state == 'periodic' else 'last windings'}) = {stats['mean_V']:.6g}",
         f"AC Josephson ratio period*mean(V)/(2 pi) = {stats['josephson_ratio']:.6f}"
         if math.isfinite(stats["josephson_ratio"])

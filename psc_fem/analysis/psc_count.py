@@ -121,10 +121,12 @@ def psc_cores(x, frames_t, abs_psi, t_from=-math.inf, depth=0.35, prominence=0.1
         # prominence: climb to both sides until a deeper point or the end
         left = m[: i + 1][::-1]
         right = m[i:]
+
         def rise(side):
             deeper = np.flatnonzero(side < m[i] - 1e-12)
             stop = deeper[0] if deeper.size else side.size
             return side[:stop].max() - m[i]
+
         if min(rise(left), rise(right)) < prominence:
             continue
         if any(abs(x[i] - xc) < min_separation for xc, _ in cores):
@@ -204,8 +206,18 @@ def iv_point(series, frames=None, skip=1, periods=None, spread_tol=0.02, min_per
     V = np.asarray(series["V"], float)
     pmin = np.asarray(series["psi_min"], float)
     nan = math.nan
-    out = dict(state="not periodic", V_mean=nan, period=nan, period_spread=nan, josephson_ratio=nan,
-               slips_per_period=0, n_psc=0, psc_positions=[], n_periods=0, n_slips=0)
+    out = dict(
+        state="not periodic",
+        V_mean=nan,
+        period=nan,
+        period_spread=nan,
+        josephson_ratio=nan,
+        slips_per_period=0,
+        n_psc=0,
+        psc_positions=[],
+        n_periods=0,
+        n_slips=0,
+    )
     if t.size < 2:
         out["state"] = "failed"
         return out
@@ -218,7 +230,7 @@ def iv_point(series, frames=None, skip=1, periods=None, spread_tol=0.02, min_per
         return out
     used = slips[skip:]
     if periods is not None:
-        used = used[-(periods + 1):]
+        used = used[-(periods + 1) :]
     window_from = 0.5 * t[-1]
     periodic = False
     if used.size >= min_periods + 1:
@@ -227,8 +239,14 @@ def iv_point(series, frames=None, skip=1, periods=None, spread_tol=0.02, min_per
         v_mean = mean_over(t, V, used[0], used[-1])
         raw = period * v_mean / (2 * math.pi)
         per = float(max(1, round(raw)))
-        out.update(V_mean=v_mean, period=period, period_spread=spread, josephson_ratio=raw / per,
-                   slips_per_period=per, n_periods=int(used.size - 1))
+        out.update(
+            V_mean=v_mean,
+            period=period,
+            period_spread=spread,
+            josephson_ratio=raw / per,
+            slips_per_period=per,
+            n_periods=int(used.size - 1),
+        )
         window_from = used[0]
         periodic = spread < spread_tol
     elif slips.size == 0 or slips[-1] < 0.5 * t[-1]:

@@ -3,7 +3,8 @@
 
 def world():
     """MPI.COMM_WORLD, with the DOLFINx wheel initialised first."""
-    import psc_fem  # noqa: F401  (initialises the DOLFINx wheel)
     from mpi4py import MPI
+
+    import psc_fem  # noqa: F401  (initialises the DOLFINx wheel)
 
     return MPI.COMM_WORLD

@@ -15,7 +15,9 @@ EXIT_USAGE = 2
 
 
 def build_parser(argv: list[str] | None = None, full: bool = False) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="psc-fem", description="Phase-slip centers in 1D superconducting wires (finite-gap TDGL, DOLFINx).")
+    p = argparse.ArgumentParser(
+        prog="psc-fem", description="Phase-slip centers in 1D superconducting wires (finite-gap TDGL, DOLFINx)."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     # One module per command, each with add_arguments(parser) and
@@ -40,9 +42,9 @@ COMMANDS = (
 )
 
 PLUGGED = (
-    ("sweep", "psc_fem.studies.sweep", "I-V curves: many currents as an MPI batch"),
-    ("critical", "psc_fem.studies.critical", "critical current J0 by bisection"),
-    ("cool", "psc_fem.cooling.balance", "cooling balance of a PSC filament (Eqs. 14-15)"),
+    ("sweep", "psc_fem.cli.sweep", "I-V curves: many currents as an MPI batch"),
+    ("critical", "psc_fem.cli.critical", "critical current J0 by bisection"),
+    ("cool", "psc_fem.cli.cool", "cooling balance of a PSC filament (Eqs. 14-15)"),
 )
 
 

@@ -37,14 +37,15 @@ def _fig2(rd: RunDirectory, sol, formats: tuple[str, ...]) -> list[str]:
 
 def _plot_sweep(d, pdf):
     """iv.png (and iv.pdf) of a sweep directory, titled as `psc-fem sweep` does."""
-    from psc_fem.studies import sweep
+    from psc_fem.plotting.iv import iv_title, plot_iv
+    from psc_fem.studies.tables import read_csv
 
-    rows = sweep.read_csv(d / "iv.csv")
+    rows = read_csv(d / "iv.csv")
     title = ""
     if (d / "sweep.json").is_file():
         meta = json.loads((d / "sweep.json").read_text())
-        title = sweep.iv_title(meta["config"], meta.get("mode", ""))
-    return [sweep.plot_iv(rows, d / f"iv.{ext}", title) for ext in (("png", "pdf") if pdf else ("png",))]
+        title = iv_title(meta["config"], meta.get("mode", ""))
+    return [plot_iv(rows, d / f"iv.{ext}", title) for ext in (("png", "pdf") if pdf else ("png",))]
 
 
 def main(args: argparse.Namespace) -> int:

@@ -13,12 +13,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="run directory (default: output.dir)")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config key")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--until", choices=("periodic", "t_end"),
-                   help="periodic: stop once the last time.settle_periods periods agree (t_end is a cap); "
-                        "the same as --set time.until=...")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the run in the output directory from its last checkpoint "
-                        f"(parameters must match its {RunDirectory.RUN_INFO}; time.t_end may grow)")
+    p.add_argument(
+        "--until",
+        choices=("periodic", "t_end"),
+        help="periodic: stop once the last time.settle_periods periods agree (t_end is a cap); "
+        "the same as --set time.until=...",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in the output directory from its last checkpoint "
+        f"(parameters must match its {RunDirectory.RUN_INFO}; time.t_end may grow)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -31,7 +37,9 @@ def main(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(config.output.dir)
     comm = world()
     try:
-        sol = simulate(config, out, comm=comm, progress=None if not args.quiet else False, echo=True, resume=args.resume)
+        sol = simulate(
+            config, out, comm=comm, progress=None if not args.quiet else False, echo=True, resume=args.resume
+        )
     except Interrupted as exc:  # checkpoint written, run.json "interrupted": 143 (SIGTERM) / 130 (SIGINT)
         return exc.exit_code
     except StepFailure as exc:  # run.json "failed", files complete up to the failure

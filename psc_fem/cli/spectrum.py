@@ -11,9 +11,15 @@ from psc_fem.rundir import RunDirectory
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", nargs="?")
     p.add_argument("--temperature", type=float, help="T/Tc (default: 1 - eta of the run; 0.9 with --curves)")
-    p.add_argument("--gamma", type=float, help="gamma in units of Delta0 (default: 1/delta of the run; 0.3 with --curves)")
-    p.add_argument("--variant", default="consistent", choices=("consistent", "printed", "literal"),
-                   help="eta1 variant (default: consistent)")
+    p.add_argument(
+        "--gamma", type=float, help="gamma in units of Delta0 (default: 1/delta of the run; 0.3 with --curves)"
+    )
+    p.add_argument(
+        "--variant",
+        default="consistent",
+        choices=("consistent", "printed", "literal"),
+        help="eta1 variant (default: consistent)",
+    )
     p.add_argument("--curves", action="store_true", help="Fig. 2(b) curves without a run")
     p.add_argument("--psi", default="0.2,0.5,0.8,1.0", help="|Psi| values for --curves")
     p.add_argument("--out", help="output directory")
@@ -39,8 +45,9 @@ def _curves(args: argparse.Namespace) -> None:
         raise UsageError(f"--psi values must be >= 0, got {args.psi!r}")
     temperature = args.temperature if args.temperature is not None else 0.9
     gamma = args.gamma if args.gamma is not None else 0.3
-    path = write_curves(psi, temperature=temperature, gamma=gamma, variant=args.variant, out_dir=args.out or ".",
-                        labels=labels)
+    path = write_curves(
+        psi, temperature=temperature, gamma=gamma, variant=args.variant, out_dir=args.out or ".", labels=labels
+    )
     plot_curves(path.with_name("fig2b.png"), psi, temperature, gamma, args.variant)
     print(f"curves: {path}")
 
@@ -63,8 +70,9 @@ def main(args: argparse.Namespace) -> int:
     _check_t_gamma(args)
     if comm.rank == 0:
         try:
-            summary = run_spectrum(rd, temperature=args.temperature, gamma=args.gamma, variant=args.variant,
-                                   out_dir=args.out)
+            summary = run_spectrum(
+                rd, temperature=args.temperature, gamma=args.gamma, variant=args.variant, out_dir=args.out
+            )
         except ValueError as exc:  # e.g. no whole PSC period in the run's frames: nothing written
             raise UsageError(f"spectrum of {args.dir}: {exc}") from None
         h5 = Path(summary["spectrum_file"])

@@ -1,1 +1,1 @@
-"""Cooling balance of a PSC filament (Eqs. 14-15): config, physical units, thermal chain, Monte Carlo, verdict."""
+"""Cooling balance of a PSC filament (Eqs. 14-15): config, units, run data, thermal chain, balance, verdict, heat, kapitza, materials."""

@@ -26,11 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import ufl
 from mpi4py import MPI
 
-import ufl
-
-from . import kapitza
+from psc_fem.cooling import kapitza
 
 REGIONS = {"substrate": 1, "filament": 2, "top": 3}
 
@@ -58,8 +57,24 @@ def _interface_data(msh, ftags, tag, emap_plus, emap_minus):
     return data.ravel()
 
 
-def solve(cs, materials, h0_fs, h0_ft, T_b, P_joule, P_pump, length, q_load=0.0, g_lead=0.0,
-          filament_cells=4, growth=1.3, max_cells=40, comm=MPI.COMM_WORLD, out_dir=None, rtol=1e-12):
+def solve(
+    cs,
+    materials,
+    h0_fs,
+    h0_ft,
+    T_b,
+    P_joule,
+    P_pump,
+    length,
+    q_load=0.0,
+    g_lead=0.0,
+    filament_cells=4,
+    growth=1.3,
+    max_cells=40,
+    comm=MPI.COMM_WORLD,
+    out_dir=None,
+    rtol=1e-12,
+):
     """Solve the cross-section ``cs`` (meshes.cross_section.CrossSection).
 
     materials: {"substrate", "filament", "top"} -> (a, n) of k = a T^n.
@@ -71,8 +86,14 @@ def solve(cs, materials, h0_fs, h0_ft, T_b, P_joule, P_pump, length, q_load=0.0,
     from dolfinx.fem.petsc import NonlinearProblem
 
     from psc_fem.meshes.cross_section import (
-        FILAMENT, IF_FILAMENT_SUBSTRATE, IF_FILAMENT_TOP, SUBSTRATE, TOP, TOP_SURFACE,
-        cross_section_mesh)
+        FILAMENT,
+        IF_FILAMENT_SUBSTRATE,
+        IF_FILAMENT_TOP,
+        SUBSTRATE,
+        TOP,
+        TOP_SURFACE,
+        cross_section_mesh,
+    )
 
     msh, ctags, ftags, h_min = cross_section_mesh(cs, filament_cells, growth, max_cells, comm)
     tdim = msh.topology.dim
@@ -88,10 +109,17 @@ def solve(cs, materials, h0_fs, h0_ft, T_b, P_joule, P_pump, length, q_load=0.0,
 
     dx = ufl.Measure("dx", domain=msh, subdomain_data=ctags)
     ds = ufl.Measure("ds", domain=msh, subdomain_data=ftags)
-    dS = ufl.Measure("dS", domain=msh, subdomain_data=[
-        (IF_FILAMENT_SUBSTRATE, _interface_data(msh, ftags, IF_FILAMENT_SUBSTRATE, emaps["filament"], emaps["substrate"])),
-        (IF_FILAMENT_TOP, _interface_data(msh, ftags, IF_FILAMENT_TOP, emaps["filament"], emaps["top"])),
-    ])
+    dS = ufl.Measure(
+        "dS",
+        domain=msh,
+        subdomain_data=[
+            (
+                IF_FILAMENT_SUBSTRATE,
+                _interface_data(msh, ftags, IF_FILAMENT_SUBSTRATE, emaps["filament"], emaps["substrate"]),
+            ),
+            (IF_FILAMENT_TOP, _interface_data(msh, ftags, IF_FILAMENT_TOP, emaps["filament"], emaps["top"])),
+        ],
+    )
 
     def c(x):
         return fem.Constant(msh, default_scalar_type(x))
@@ -108,14 +136,21 @@ def solve(cs, materials, h0_fs, h0_ft, T_b, P_joule, P_pump, length, q_load=0.0,
     J_fs = c(h0_fs / 4) * (Tf("+") ** 4 - Ts("-") ** 4)
     J_ft = c(h0_ft / 4) * (Tf("+") ** 4 - Tt("-") ** 4)
     F = {
-        "substrate": (k("substrate", Ts) * ufl.inner(ufl.grad(Ts), ufl.grad(vs)) * dx(SUBSTRATE)
-                      - (J_fs + q_pump) * vs("-") * dS(IF_FILAMENT_SUBSTRATE)),
-        "filament": (k("filament", Tf) * ufl.inner(ufl.grad(Tf), ufl.grad(vf)) * dx(FILAMENT)
-                     - q_joule * vf * dx(FILAMENT)
-                     + J_fs * vf("+") * dS(IF_FILAMENT_SUBSTRATE) + J_ft * vf("+") * dS(IF_FILAMENT_TOP)),
-        "top": (k("top", Tt) * ufl.inner(ufl.grad(Tt), ufl.grad(vt)) * dx(TOP)
-                + (q_pump - J_ft) * vt("-") * dS(IF_FILAMENT_TOP)
-                - (c(q_load) + c(g_lead) * (c(T_b) - Tt)) * vt * ds(TOP_SURFACE)),
+        "substrate": (
+            k("substrate", Ts) * ufl.inner(ufl.grad(Ts), ufl.grad(vs)) * dx(SUBSTRATE)
+            - (J_fs + q_pump) * vs("-") * dS(IF_FILAMENT_SUBSTRATE)
+        ),
+        "filament": (
+            k("filament", Tf) * ufl.inner(ufl.grad(Tf), ufl.grad(vf)) * dx(FILAMENT)
+            - q_joule * vf * dx(FILAMENT)
+            + J_fs * vf("+") * dS(IF_FILAMENT_SUBSTRATE)
+            + J_ft * vf("+") * dS(IF_FILAMENT_TOP)
+        ),
+        "top": (
+            k("top", Tt) * ufl.inner(ufl.grad(Tt), ufl.grad(vt)) * dx(TOP)
+            + (q_pump - J_ft) * vt("-") * dS(IF_FILAMENT_TOP)
+            - (c(q_load) + c(g_lead) * (c(T_b) - Tt)) * vt * ds(TOP_SURFACE)
+        ),
     }
     names = ("substrate", "filament", "top")
     # residual scale (W/m): the heat per unit length that flows; roundoff floors of 1e-9 of it are
@@ -125,15 +160,29 @@ def solve(cs, materials, h0_fs, h0_ft, T_b, P_joule, P_pump, length, q_load=0.0,
     sub_s.topology.create_connectivity(tdim - 1, tdim)
     tol = 1e-6 * h_min
     cold = mesh.locate_entities_boundary(sub_s, tdim - 1, lambda p: np.abs(p[1] + cs.substrate_thickness) < tol)
-    bc = fem.dirichletbc(default_scalar_type(T_b), fem.locate_dofs_topological(spaces["substrate"], tdim - 1, cold),
-                         spaces["substrate"])
+    bc = fem.dirichletbc(
+        default_scalar_type(T_b), fem.locate_dofs_topological(spaces["substrate"], tdim - 1, cold), spaces["substrate"]
+    )
     solver = "mumps" if comm.size > 1 else "petsc"
     problem = NonlinearProblem(
-        [F[n] for n in names], [T[n] for n in names], bcs=[bc], kind="mpi",
-        entity_maps=[emaps[n] for n in names], petsc_options_prefix="psc_heat_",
-        petsc_options={"snes_type": "newtonls", "snes_linesearch_type": "bt", "snes_rtol": rtol,
-                       "snes_atol": 1e-7 * scale, "snes_stol": 1e-12, "snes_max_it": 60, "ksp_type": "preonly",
-                       "pc_type": "lu", "pc_factor_mat_solver_type": solver})
+        [F[n] for n in names],
+        [T[n] for n in names],
+        bcs=[bc],
+        kind="mpi",
+        entity_maps=[emaps[n] for n in names],
+        petsc_options_prefix="psc_heat_",
+        petsc_options={
+            "snes_type": "newtonls",
+            "snes_linesearch_type": "bt",
+            "snes_rtol": rtol,
+            "snes_atol": 1e-7 * scale,
+            "snes_stol": 1e-12,
+            "snes_max_it": 60,
+            "ksp_type": "preonly",
+            "pc_type": "lu",
+            "pc_factor_mat_solver_type": solver,
+        },
+    )
     problem.solve()
     reason = problem.solver.getConvergedReason()
     its = problem.solver.getIterationNumber()
@@ -141,8 +190,7 @@ def solve(cs, materials, h0_fs, h0_ft, T_b, P_joule, P_pump, length, q_load=0.0,
         raise RuntimeError(f"heat model: Newton did not converge (SNES reason {reason})")
 
     def total(form):
-        return comm.allreduce(fem.assemble_scalar(fem.form(form, entity_maps=[emaps[n] for n in names])),
-                              op=MPI.SUM)
+        return comm.allreduce(fem.assemble_scalar(fem.form(form, entity_maps=[emaps[n] for n in names])), op=MPI.SUM)
 
     def extrema(name):
         arr = T[name].x.array[: spaces[name].dofmap.index_map.size_local]
@@ -154,7 +202,8 @@ def solve(cs, materials, h0_fs, h0_ft, T_b, P_joule, P_pump, length, q_load=0.0,
     area_f = total(one * dx(FILAMENT))
     area_t = total(one * dx(TOP))
     summary = {
-        "T_top_min": extrema("top")[0], "T_top_max": extrema("top")[1],
+        "T_top_min": extrema("top")[0],
+        "T_top_max": extrema("top")[1],
         "T_top_mean": total(Tt * dx(TOP)) / area_t,
         "T_filament_mean": total(Tf * dx(FILAMENT)) / area_f,
         "T_filament_max": extrema("filament")[1],
@@ -167,12 +216,15 @@ def solve(cs, materials, h0_fs, h0_ft, T_b, P_joule, P_pump, length, q_load=0.0,
         # heat currents per filament (W): Kapitza conduction filament -> plate
         "Q_kapitza_filament_substrate": length * total(J_fs * dS(IF_FILAMENT_SUBSTRATE)),
         "Q_kapitza_filament_top": length * total(J_ft * dS(IF_FILAMENT_TOP)),
-        "P_joule": P_joule, "P_pump": P_pump,
-        "newton_iterations": int(its), "cells": int(comm.allreduce(msh.topology.index_map(tdim).size_local, op=MPI.SUM)),
+        "P_joule": P_joule,
+        "P_pump": P_pump,
+        "newton_iterations": int(its),
+        "cells": int(comm.allreduce(msh.topology.index_map(tdim).size_local, op=MPI.SUM)),
         "h_min": float(h_min),
     }
-    summary["energy_residual"] = ((summary["Q_kapitza_filament_substrate"] + summary["Q_kapitza_filament_top"] - P_joule)
-                                  / max(P_joule, 1e-300))
+    summary["energy_residual"] = (
+        summary["Q_kapitza_filament_substrate"] + summary["Q_kapitza_filament_top"] - P_joule
+    ) / max(P_joule, 1e-300)
     if out_dir is not None:
         summary["xdmf"] = str(write_xdmf(Path(out_dir), subs, T, comm))
     return HeatSolution(T, summary)
@@ -202,8 +254,21 @@ def solve_cross_section(cfg, mats, nom, out_dir, comm=MPI.COMM_WORLD):
     cs = CrossSection(c.width, c.thickness, h.top_width, h.top_thickness, h.substrate_width, h.substrate_thickness)
     L = nom["length"]
     N = c.n_series
-    sol = solve(cs, {r: mats[r].k_params() for r in ("substrate", "filament", "top")},
-                kapitza.HK_T3 * nom["G_fs"], kapitza.HK_T3 * nom["G_ft"], c.T_bath, nom["P_psc"], nom["P_c"], L,
-                q_load=c.load / N / (h.top_width * L), g_lead=c.lead_conductance / N / (h.top_width * L),
-                filament_cells=h.filament_cells, growth=h.growth, max_cells=h.max_cells, comm=comm, out_dir=out_dir)
+    sol = solve(
+        cs,
+        {r: mats[r].k_params() for r in ("substrate", "filament", "top")},
+        kapitza.HK_T3 * nom["G_fs"],
+        kapitza.HK_T3 * nom["G_ft"],
+        c.T_bath,
+        nom["P_psc"],
+        nom["P_c"],
+        L,
+        q_load=c.load / N / (h.top_width * L),
+        g_lead=c.lead_conductance / N / (h.top_width * L),
+        filament_cells=h.filament_cells,
+        growth=h.growth,
+        max_cells=h.max_cells,
+        comm=comm,
+        out_dir=out_dir,
+    )
     return sol.summary

@@ -1,6 +1,10 @@
 """Acoustic mismatch model (AMM) of a solid-solid interface, Kapitza conductance
 and the thermal-diode factor p of the Fig. 3 stack (Sec. 3.2).
 
+Longer than 400 lines because the AMM is one calculation (modes, Snell's law,
+the two transmission models, angular and spectral averages) whose parts are
+only used together; splitting it would scatter one derivation over files.
+
 Geometry: medium 1 at z < 0, medium 2 at z > 0, a plane wave of mode j incident
 from 1 at angle theta1 to the normal. Snell's law conserves the slowness along
 the interface, s = sin(theta1)/c_1j = sin(theta2)/c_2k, so a transmitted mode k
@@ -72,8 +76,7 @@ class Acoustic:
         if not (self.rho > 0 and self.c_l > 0 and self.c_t > 0):
             raise ValueError(f"{self.name or 'medium'}: density and sound speeds must be positive")
         if not self.c_l > math.sqrt(4.0 / 3.0) * self.c_t:
-            raise ValueError(f"{self.name or 'medium'}: c_l must exceed sqrt(4/3) c_t "
-                             "(positive bulk modulus)")
+            raise ValueError(f"{self.name or 'medium'}: c_l must exceed sqrt(4/3) c_t (positive bulk modulus)")
 
     @property
     def mu(self):
@@ -99,6 +102,7 @@ def _vertical_slowness(s, c):
 # --------------------------------------------------------------------------
 # Transmission versus angle
 # --------------------------------------------------------------------------
+
 
 def _psv(s, m1, m2, incident):
     """Energy coefficients of a P or SV wave incident from m1 on a welded m1|m2.
@@ -208,6 +212,7 @@ def critical_angles(m1, m2, mode, rule="speed"):
 # Hemispherical averages
 # --------------------------------------------------------------------------
 
+
 def _panels(breaks):
     """Quadrature in x = sin^2(theta) on [0, 1], panels between the breakpoints.
 
@@ -289,10 +294,16 @@ def transmissions(m1, m2, model="full", rule="speed"):
         # are given the same rule's numbers as L (a scalar reading).
         g = hemispherical(m1, m2, "L", "scalar", rule)
         return Transmissions(m1, m2, "scalar", rule, {"L": g, "T": g})
-    return Transmissions(m1, m2, model, rule, {
-        "L": hemispherical(m1, m2, "L", model),
-        "T": hemispherical(m1, m2, "T", model),
-    })
+    return Transmissions(
+        m1,
+        m2,
+        model,
+        rule,
+        {
+            "L": hemispherical(m1, m2, "L", model),
+            "T": hemispherical(m1, m2, "T", model),
+        },
+    )
 
 
 def detailed_balance_defect(m1, m2, model="full", rule="speed"):
@@ -377,8 +388,7 @@ class Diode:
         """p for a diode model name or number."""
         if isinstance(diode, (int, float)):
             return float(diode)
-        return {"amm": self.p, "directional": self.p_directional,
-                "impedance": self.p_impedance, "ideal": 1.0}[diode]
+        return {"amm": self.p, "directional": self.p_directional, "impedance": self.p_impedance, "ideal": 1.0}[diode]
 
 
 def diode(filament, top, substrate, model="full", area_top=1.0, area_sub=1.0):
@@ -395,7 +405,9 @@ def diode(filament, top, substrate, model="full", area_top=1.0, area_sub=1.0):
         return acc - esc
 
     p_dir = directional(ft, tf, fs, sf)
-    imp = [transmissions(a, b, "scalar", "impedance") for a, b in
-           ((filament, top), (top, filament), (filament, substrate), (substrate, filament))]
+    imp = [
+        transmissions(a, b, "scalar", "impedance")
+        for a, b in ((filament, top), (top, filament), (filament, substrate), (substrate, filament))
+    ]
     p_imp = directional(*imp)
     return Diode(e_top, a_top, a_top - e_top, p_dir, p_imp, ft, tf, fs, sf, area_top, area_sub)

@@ -22,10 +22,20 @@ from psc_fem.errors import MaterialError  # noqa: F401  (raised here)
 L0 = math.pi**2 / 3.0 * (sc.k / sc.e) ** 2  # Lorenz number, W Ohm / K^2
 
 UNITS = {
-    "density": "kg/m^3", "c_l": "m/s", "c_t": "m/s", "theta_D": "K", "Tc": "K",
-    "gap_ratio": "2 Delta(0)/(k_B Tc)", "lambda_ep": "1", "tau_eps_tc": "s",
-    "fermi_energy": "eV", "rho_n": "Ohm m", "dos": "1/(J m^3) per spin",
-    "sigma_ep": "W/(m^3 K^5)", "k_a": "W/(m K^(n+1))", "k_n": "1",
+    "density": "kg/m^3",
+    "c_l": "m/s",
+    "c_t": "m/s",
+    "theta_D": "K",
+    "Tc": "K",
+    "gap_ratio": "2 Delta(0)/(k_B Tc)",
+    "lambda_ep": "1",
+    "tau_eps_tc": "s",
+    "fermi_energy": "eV",
+    "rho_n": "Ohm m",
+    "dos": "1/(J m^3) per spin",
+    "sigma_ep": "W/(m^3 K^5)",
+    "k_a": "W/(m K^(n+1))",
+    "k_n": "1",
 }
 KINDS = ("superconductor", "insulator", "metal", "polymer")
 COMMON = ("density", "c_l", "c_t", "theta_D")
@@ -88,8 +98,10 @@ class Material:
 
     def sample(self, rng):
         """A copy with every uncertain property drawn log-normally (sigma_ln = rel)."""
-        props = {k: (replace(q, value=q.value * math.exp(q.rel * rng.standard_normal())) if q.rel > 0 else q)
-                 for k, q in self.props.items()}
+        props = {
+            k: (replace(q, value=q.value * math.exp(q.rel * rng.standard_normal())) if q.rel > 0 else q)
+            for k, q in self.props.items()
+        }
         return replace(self, props=props)
 
     def rows(self):
@@ -148,11 +160,16 @@ def _build(key, data, base=None):
     if missing:
         raise MaterialError(f"materials.{key}: missing {', '.join(missing)} (a {kind} with k_model = {k_model})")
     k_range = data.get("k_range", base.k_range if base else (0.0, math.inf))
-    if (not isinstance(k_range, (list, tuple)) or len(k_range) != 2
-            or not all(isinstance(x, (int, float)) for x in k_range) or not 0 <= k_range[0] < k_range[1]):
+    if (
+        not isinstance(k_range, (list, tuple))
+        or len(k_range) != 2
+        or not all(isinstance(x, (int, float)) for x in k_range)
+        or not 0 <= k_range[0] < k_range[1]
+    ):
         raise MaterialError(f"materials.{key}.k_range: expected [T_min, T_max] in K, got {k_range!r}")
-    mat = Material(key, kind, str(data.get("name", base.name if base else key)), props, k_model,
-                   tuple(float(x) for x in k_range))
+    mat = Material(
+        key, kind, str(data.get("name", base.name if base else key)), props, k_model, tuple(float(x) for x in k_range)
+    )
     try:
         mat.acoustic  # noqa: B018  (validates the sound speeds)
     except ValueError as exc:

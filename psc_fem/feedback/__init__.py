@@ -15,8 +15,16 @@ from .switch import active, observed
 
 # The kernels pull in scipy and the phonon tables (~1 s): imported on first use,
 # so that runs without [phonons] feedback start fast.
-_LAZY = {"PhononFeedback": "coupling", "Kernels": "kernels", "load_kernels": "kernels", "omega_grid": "kernels",
-         "Couplings": "kinetics", "PhononKinetics": "kinetics", "StepBudget": "kinetics", "time_energy": "kinetics"}
+_LAZY = {
+    "PhononFeedback": "coupling",
+    "Kernels": "kernels",
+    "load_kernels": "kernels",
+    "omega_grid": "kernels",
+    "Couplings": "kinetics",
+    "PhononKinetics": "kinetics",
+    "StepBudget": "kinetics",
+    "time_energy": "kinetics",
+}
 
 
 def p_coefficient(config, W):
@@ -34,5 +42,16 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Couplings", "Kernels", "PhononFeedback", "PhononKinetics", "StepBudget", "active",
-           "load_kernels", "observed", "omega_grid", "p_coefficient", "time_energy"]
+__all__ = [
+    "Couplings",
+    "Kernels",
+    "PhononFeedback",
+    "PhononKinetics",
+    "StepBudget",
+    "active",
+    "load_kernels",
+    "observed",
+    "omega_grid",
+    "p_coefficient",
+    "time_energy",
+]

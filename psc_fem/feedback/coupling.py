@@ -11,9 +11,8 @@ series.h5.  Energies are integrated in x with the lumped weights int S phi_i dx
 
 import numpy as np
 import ufl
-from mpi4py import MPI
-
 from dolfinx import fem, la
+from mpi4py import MPI
 
 from psc_fem.feedback.kernels import OMEGA_MAX_IN_T, load_kernels
 from psc_fem.feedback.kinetics import Couplings, PhononKinetics
@@ -89,11 +88,16 @@ class PhononFeedback:
             self.p_function.x.array[:] = p  # ghosts too: every rank computes its ghosts as the owner does
         kin, wx = self.kinetics, self.weight
         spectrum = wx @ budget.escaped  # (n_omega,) phonon numbers escaped during the step
-        sums = np.concatenate([
-            [wx @ (budget.source @ kin.energy_weight), wx @ (budget.absorbed @ kin.energy_weight),
-             wx @ kin.energy()],
-            spectrum,
-        ])
+        sums = np.concatenate(
+            [
+                [
+                    wx @ (budget.source @ kin.energy_weight),
+                    wx @ (budget.absorbed @ kin.energy_weight),
+                    wx @ kin.energy(),
+                ],
+                spectrum,
+            ]
+        )
         owned = wx > 0
         extremes = np.array([-np.min(p[owned], initial=np.inf), np.max(p[owned], initial=-np.inf)])
         if self.comm.size > 1:

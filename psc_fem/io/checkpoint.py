@@ -61,7 +61,7 @@ from psc_fem import signals
 from psc_fem.errors import ResumeError
 from psc_fem.io.atomic import atomic_h5
 from psc_fem.io.lock import lock_holder
-from psc_fem.rundir import RunDirectory, as_rundir
+from psc_fem.rundir import as_rundir
 
 FORMAT = 2  # 2: links and both end phases of the gauge-covariant scheme (format 1 runs cannot be resumed)
 THROTTLE = 20.0
@@ -158,8 +158,10 @@ def read_checkpoint(path):
             out[k] = f[k][:]
         out["state"] = {name: (f[f"x/{name}"][:], f[f"history/{name}"][:]) for name in PARTS}
     if out.get("format") != FORMAT:
-        raise ResumeError(f"{path}: checkpoint format {out.get('format')} is not {FORMAT} (written by an older "
-                          "psc_fem with another time discretisation); run it again from tau = 0")
+        raise ResumeError(
+            f"{path}: checkpoint format {out.get('format')} is not {FORMAT} (written by an older "
+            "psc_fem with another time discretisation); run it again from tau = 0"
+        )
     return out
 
 
@@ -279,10 +281,15 @@ class Checkpointer:
         arrays = self.layout.scatter(ckpt["state"])
         n = int(ckpt["n_history"])
         counts = {k: int(ckpt[k]) for k in ("accepted", "rejected_error", "rejected_newton", "newton_its")}
-        self.integ.restore(arrays[:n], arrays[n:], [float(h) for h in ckpt["steps"]], float(ckpt["t"]),
-                           float(ckpt["h_next"]), counts)
-        self.recorder.restore((float(ckpt["theta_minus"]), float(ckpt["theta_plus"])),
-                              [float(v) for v in ckpt["recent"]], int(ckpt["next_frame"]), self.integ.t)
+        self.integ.restore(
+            arrays[:n], arrays[n:], [float(h) for h in ckpt["steps"]], float(ckpt["t"]), float(ckpt["h_next"]), counts
+        )
+        self.recorder.restore(
+            (float(ckpt["theta_minus"]), float(ckpt["theta_plus"])),
+            [float(v) for v in ckpt["recent"]],
+            int(ckpt["next_frame"]),
+            self.integ.t,
+        )
         self.saved = {"t": self.integ.t, "steps": int(ckpt["n_steps"]), "frames": int(ckpt["n_frames"])}
 
     def __call__(self, integ, step):
@@ -290,7 +297,9 @@ class Checkpointer:
         if self.rank0:
             since = time.perf_counter() - self.last
             wanted = step.t >= self.next_t * (1 - 1e-12) or self.writer.full()
-            due = int(since >= self.wall_every or self.writer.overfull() or (wanted and since >= THROTTLE * self.overhead))
+            due = int(
+                since >= self.wall_every or self.writer.overfull() or (wanted and since >= THROTTLE * self.overhead)
+            )
         signum, due = signals.requested(self.comm, due)
         if due or signum:
             self.save()
@@ -305,12 +314,22 @@ class Checkpointer:
         if self.rank0:
             s = integ.stats
             attrs = dict(
-                t=integ.t, h_next=float(getattr(integ, "h_next", self.config.time.dt_initial)),
-                n_history=len(integ.history), theta_minus=rec.theta_m, theta_plus=rec.theta_p, next_frame=rec.next_frame,
-                n_steps=self.writer.n_steps, n_frames=self.writer.n_frames,
-                accepted=s.accepted, rejected_error=s.rejected_error, rejected_newton=s.rejected_newton,
-                newton_its=s.newton_its, wall_used=self.wall_used(), mpi_ranks=self.comm.size,
-                written=time.strftime("%Y-%m-%dT%H:%M:%S"), t_end=self.config.time.t_end,
+                t=integ.t,
+                h_next=float(getattr(integ, "h_next", self.config.time.dt_initial)),
+                n_history=len(integ.history),
+                theta_minus=rec.theta_m,
+                theta_plus=rec.theta_p,
+                next_frame=rec.next_frame,
+                n_steps=self.writer.n_steps,
+                n_frames=self.writer.n_frames,
+                accepted=s.accepted,
+                rejected_error=s.rejected_error,
+                rejected_newton=s.rejected_newton,
+                newton_its=s.newton_its,
+                wall_used=self.wall_used(),
+                mpi_ranks=self.comm.size,
+                written=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                t_end=self.config.time.t_end,
             )
             arrays = {"steps": np.asarray(integ.steps, dtype=float), "recent": np.asarray(rec.recent, dtype=float)}
             t0 = time.perf_counter()

@@ -25,9 +25,9 @@ import numpy as np
 
 from psc_fem.io.atomic import atomic_h5, remove_stale_tmp, write_json
 from psc_fem.io.xdmf import XdmfSeries
-from psc_fem.rundir import STEP_FIELDS, RunDirectory, as_rundir
+from psc_fem.rundir import STEP_FIELDS, as_rundir
 
-__all__ = ["RunWriter", "versions", "write_json"]
+__all__ = ["RunWriter", "truncate_series", "versions"]
 
 
 def versions():
@@ -51,7 +51,9 @@ def versions():
 class RunWriter:
     """Writes one run directory while the integrator advances."""
 
-    def __init__(self, out_dir, config, evaluator, comm, write_fields=True, resume=None, extra_steps=None, extra_data=None):
+    def __init__(
+        self, out_dir, config, evaluator, comm, write_fields=True, resume=None, extra_steps=None, extra_data=None
+    ):
         """``resume``: a checkpoint (psc_fem.io.checkpoint) whose run directory this continues.
 
         ``extra_steps``: more per-step datasets, name -> trailing shape (() for
@@ -70,7 +72,7 @@ class RunWriter:
         if resume is not None:
             self.n_steps, self.n_frames = int(resume["n_steps"]), int(resume["n_frames"])
         # The files are never open between flushes: each flush replaces them
-        # atomically (psc_fem.io.checkpoint.atomic_h5), so a kill leaves them readable.
+        # atomically (psc_fem.io.atomic.atomic_h5), so a kill leaves them readable.
         self.auto_flush = True  # False: a psc_fem.io.checkpoint.Checkpointer decides when
         self.run_info = {
             "status": "running",
@@ -92,8 +94,13 @@ class RunWriter:
                     for key, value in {**_parameter_attrs(config), "status": "running"}.items():
                         h5.attrs[key] = value
                     for k, shape in self.step_shapes.items():
-                        h5.create_dataset(k, shape=(0, *shape), maxshape=(None, *shape), dtype="f8",
-                                          chunks=(4096 if not shape else 64, *shape))
+                        h5.create_dataset(
+                            k,
+                            shape=(0, *shape),
+                            maxshape=(None, *shape),
+                            dtype="f8",
+                            chunks=(4096 if not shape else 64, *shape),
+                        )
                     for k, value in (extra_data or {}).items():
                         h5.create_dataset(k, data=value)
                     frames = h5.create_group("frames")
@@ -115,10 +122,17 @@ class RunWriter:
         frame_times = truncate_series(self.rundir.series, ckpt["n_steps"], ckpt["n_frames"], attrs)
         for stale in ("error", "interrupted", "stopped", "finished"):
             old.pop(stale, None)
-        resumed = {"t": float(ckpt["t"]), "from_status": ckpt.get("previous_status"), "mpi_ranks": self.comm.size,
-                   "at": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        self.run_info = {**old, **{k: self.run_info[k] for k in ("status", "parameters", "versions", "mpi_ranks")},
-                         "resumed": [*old.get("resumed", []), resumed]}
+        resumed = {
+            "t": float(ckpt["t"]),
+            "from_status": ckpt.get("previous_status"),
+            "mpi_ranks": self.comm.size,
+            "at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+        self.run_info = {
+            **old,
+            **{k: self.run_info[k] for k in ("status", "parameters", "versions", "mpi_ranks")},
+            "resumed": [*old.get("resumed", []), resumed],
+        }
         write_json(self.rundir.run_info, self.run_info)
         return frame_times
 
@@ -201,10 +215,10 @@ def _parameter_attrs(config):
 def truncate_series(path, n_steps, n_frames, attrs):
     """series.h5 cut to its first n_steps steps and n_frames frames (atomic); returns frame times."""
     with atomic_h5(path) as f:
-        for name, ds in f.items():
+        for ds in f.values():
             if isinstance(ds, h5py.Dataset) and ds.maxshape[0] is None:
                 ds.resize((n_steps, *ds.shape[1:]))
-        for name, ds in f["frames"].items():
+        for ds in f["frames"].values():
             if ds.maxshape[0] is None:
                 ds.resize((n_frames, *ds.shape[1:]))
         for k, v in attrs.items():

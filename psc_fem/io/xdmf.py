@@ -60,7 +60,9 @@ class XdmfSeries:
             return
         with atomic_h5(self.h5_path, create=True, libver=LIBVER) as h5:
             h5.create_dataset("Mesh/geometry", data=np.column_stack([x_nodes, np.zeros(nx)]))
-            h5.create_dataset("Mesh/topology", data=np.column_stack([np.arange(nx - 1), np.arange(1, nx)]).astype(np.int64))
+            h5.create_dataset(
+                "Mesh/topology", data=np.column_stack([np.arange(nx - 1), np.arange(1, nx)]).astype(np.int64)
+            )
         self._write_xml([])
 
     def write(self, t, point, cell):
@@ -151,7 +153,11 @@ class XdmfSeries:
         """Keep frames 0..len(times)-1: the XML first, then fields.h5 (the XML never lists a missing frame)."""
         n = len(times)
         with h5py.File(self.h5_path, "r") as h5:
-            have = min((len(h5[f"Function/{name}"]) if f"Function/{name}" in h5 else 0) for name in self.centers) if n else 0
+            have = (
+                min((len(h5[f"Function/{name}"]) if f"Function/{name}" in h5 else 0) for name in self.centers)
+                if n
+                else 0
+            )
         if have < n:
             raise ResumeError(f"{self.h5_path} holds {have} frames, fewer than the checkpoint's {n}")
         self._write_xml(times)

@@ -18,6 +18,20 @@ from .spectral import VARIANTS, alpha, eta1
 from .table import Eta1Table, load_table
 from .units import temperature_in_delta0
 
-__all__ = ["FluxModel", "Eta1Table", "VARIANTS", "alpha", "bose", "collision_integral", "eta1",
-           "fermi", "flux_spectrum", "load_table", "n1", "n1_r2", "phonon_weight", "r2",
-           "temperature_in_delta0"]
+__all__ = [
+    "FluxModel",
+    "Eta1Table",
+    "VARIANTS",
+    "alpha",
+    "bose",
+    "collision_integral",
+    "eta1",
+    "fermi",
+    "flux_spectrum",
+    "load_table",
+    "n1",
+    "n1_r2",
+    "phonon_weight",
+    "r2",
+    "temperature_in_delta0",
+]

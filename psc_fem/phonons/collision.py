@@ -21,7 +21,8 @@ recombination weight is the eps' = -eps branch, N1(-e) N1(w-e) - R2(-e) R2(w-e)
 branch-imbalance free, n(eps) = n(-eps), as in the paper.
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

@@ -70,8 +70,9 @@ class FluxModel:
         idx, w = self.table.psi_stencil(psi)
         n_t, n_psi = psi.shape[0], len(self.table.psi)
         rows = np.broadcast_to(np.arange(n_t)[:, None, None], idx.shape)
-        coef = np.bincount((rows * n_psi + idx).ravel(), (weight[..., None] * w).ravel(),
-                           minlength=n_t * n_psi).reshape(n_t, n_psi)
+        coef = np.bincount(
+            (rows * n_psi + idx).ravel(), (weight[..., None] * w).ravel(), minlength=n_t * n_psi
+        ).reshape(n_t, n_psi)
         return coef @ self.shape
 
     def energy_rates(self, psi, dpsi_dt, weight):

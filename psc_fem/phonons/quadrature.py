@@ -62,5 +62,4 @@ def scattering_rule(omega, psi, T, gamma, eps_max=None):
     omega = np.atleast_1d(np.asarray(omega, dtype=float))
     top = psi + TAIL_IN_T * T if eps_max is None else float(eps_max)
     breaks = np.stack([np.full_like(omega, psi), psi - omega], axis=1)
-    return panel_rule(np.zeros_like(omega), np.full_like(omega, top), breaks, gamma,
-                      N_UNIFORM_SCATTERING)
+    return panel_rule(np.zeros_like(omega), np.full_like(omega, top), breaks, gamma, N_UNIFORM_SCATTERING)

@@ -18,8 +18,7 @@ def sign_changes(psi, T, gamma, variant, omega_max, n=1200):
     omega = np.linspace(omega_max / n, omega_max, n)
     values = eta1(omega, psi, T, gamma, variant)
     f = lambda w: eta1(w, psi, T, gamma, variant)[0]
-    return [brentq(f, omega[i], omega[i + 1], xtol=1e-8)
-            for i in np.flatnonzero(np.diff(np.sign(values)) != 0)]
+    return [brentq(f, omega[i], omega[i + 1], xtol=1e-8) for i in np.flatnonzero(np.diff(np.sign(values)) != 0)]
 
 
 def negative_share(psi, T, gamma, variant, omega_max, n=4001):

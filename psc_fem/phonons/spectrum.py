@@ -73,8 +73,9 @@ def resolve_parameters(attrs, temperature=None, gamma=None):
     if gamma is None:
         delta = float(attrs.get("model.delta", 0.0))
         if delta <= 0.0:
-            raise ValueError("model.delta = 0 (gapless limit): gamma = 1/delta is infinite; "
-                             "pass gamma (--gamma) explicitly")
+            raise ValueError(
+                "model.delta = 0 (gapless limit): gamma = 1/delta is infinite; pass gamma (--gamma) explicitly"
+            )
         gamma = 1.0 / delta
     if gamma <= 0.0:
         raise ValueError(f"gamma must be positive, got {gamma}")
@@ -93,8 +94,9 @@ def curve_grid(T, omega_max, n_omega):
     return np.linspace(0.0, omega_max, n)
 
 
-def write_curves(psi_values, temperature=0.9, gamma=0.3, variant="consistent", out_dir=".",
-                 omega_max=None, n_omega=None, labels=None) -> Path:
+def write_curves(
+    psi_values, temperature=0.9, gamma=0.3, variant="consistent", out_dir=".", omega_max=None, n_omega=None, labels=None
+) -> Path:
     """Write fig2b.csv (omega, one column N0 eta1 omega^3 per |Psi|); psc_fem.plotting.fig2.plot_curves draws it.
 
     Columns are named ``psi=<label>``; labels default to ``f"{p:g}"`` (the
@@ -110,13 +112,13 @@ def write_curves(psi_values, temperature=0.9, gamma=0.3, variant="consistent", o
     path = out / "fig2b.csv"
     labels = [f"{p:g}" for p in psi_values] if labels is None else list(labels)
     header = ",".join(["omega"] + [f"psi={label}" for label in labels])
-    np.savetxt(path, np.column_stack([omega, *curves.values()]), delimiter=",",
-               header=header, comments="", fmt="%.10g")
+    np.savetxt(path, np.column_stack([omega, *curves.values()]), delimiter=",", header=header, comments="", fmt="%.10g")
     return path
 
 
-def run_spectrum(run_dir, temperature=None, gamma=None, variant="consistent", out_dir=None,
-                 omega_max=None, n_omega=None) -> dict:
+def run_spectrum(
+    run_dir, temperature=None, gamma=None, variant="consistent", out_dir=None, omega_max=None, n_omega=None
+) -> dict:
     """Spectra of Eq. (12) at the PSC center and over the wire, E+ and E- per period.
 
     Writes spectrum.h5 into out_dir (default run_dir) and returns a summary.
@@ -142,8 +144,7 @@ def run_spectrum(run_dir, temperature=None, gamma=None, variant="consistent", ou
 
     bounds = full_periods(find_minima(s.t_fine, s.psi_core), s.t[0], s.t[-1])
     e_plus, e_minus = model.period_energies(s.t, s.abs_psi, s.dabs_psi_dt, wx, bounds)
-    c_plus, c_minus = model.period_energies(s.t, s.abs_psi[:, [ic]], s.dabs_psi_dt[:, [ic]],
-                                            1.0, bounds)
+    c_plus, c_minus = model.period_energies(s.t, s.abs_psi[:, [ic]], s.dabs_psi_dt[:, [ic]], 1.0, bounds)
     # Period identity, Eq. (12): the period integral vanishes at every omega.
     net = np.abs(window_integrals(s.t, wire, bounds)).max(axis=1)
     gross = window_integrals(s.t, np.abs(wire), bounds).max(axis=1)
@@ -151,47 +152,74 @@ def run_spectrum(run_dir, temperature=None, gamma=None, variant="consistent", ou
 
     omega_curves = curve_grid(T, None, None)
     curves = fig2b_curves(FIG2B_PSI, T, gamma, variant, omega_curves)
-    _write_h5(out.spectrum, s, model.omega, wire, center, bounds, e_plus, e_minus,
-              c_plus, c_minus, residual, t_over_tc, T, gamma, variant, ic, omega_curves, curves)
+    datasets = {
+        "omega": model.omega,
+        "t": s.t,
+        "dabs_psi_dt_center": s.dabs_psi_dt[:, ic],  # Fig. 2(a)'s overlay
+        "curves_omega": omega_curves,  # Fig. 2(b)
+        "curves": np.array(list(curves.values())),
+        "center": center,
+        "wire": wire,
+        "period_bounds": bounds,
+        "E_plus": e_plus,
+        "E_minus": e_minus,
+        "E_plus_center": c_plus,
+        "E_minus_center": c_minus,
+        "identity_residual": residual,
+    }
+    attrs = {
+        "T": t_over_tc,
+        "T_over_delta0": T,
+        "gamma": gamma,
+        "variant": variant,
+        "x_center": float(s.x[ic]),
+        "curves_psi": np.array(list(curves)),
+        "omega_show": CURVE_OMEGA_MAX_IN_T * T,
+    }
+    _write_h5(out.spectrum, datasets, attrs)
     return {
-        "temperature": t_over_tc, "T_over_delta0": T, "gamma": gamma, "variant": variant,
-        "period": float(np.mean(np.diff(bounds, axis=1))), "n_periods": len(bounds),
+        "temperature": t_over_tc,
+        "T_over_delta0": T,
+        "gamma": gamma,
+        "variant": variant,
+        "period": float(np.mean(np.diff(bounds, axis=1))),
+        "n_periods": len(bounds),
         "period_bounds": bounds.tolist(),
-        "E_plus": float(np.mean(e_plus)), "E_minus": float(np.mean(e_minus)),
+        "E_plus": float(np.mean(e_plus)),
+        "E_minus": float(np.mean(e_minus)),
         "ratio": float(np.mean(e_plus) / -np.mean(e_minus)),
-        "E_plus_periods": e_plus.tolist(), "E_minus_periods": e_minus.tolist(),
-        "E_plus_center": float(np.mean(c_plus)), "E_minus_center": float(np.mean(c_minus)),
+        "E_plus_periods": e_plus.tolist(),
+        "E_minus_periods": e_minus.tolist(),
+        "E_plus_center": float(np.mean(c_plus)),
+        "E_minus_center": float(np.mean(c_minus)),
         "identity_residual": float(np.max(residual)),
-        "omega_max": float(model.omega[-1]), "n_omega": len(model.omega),
+        "omega_max": float(model.omega[-1]),
+        "n_omega": len(model.omega),
         "spectrum_file": str(out.spectrum),
     }
 
 
-def _write_h5(path, s, omega, wire, center, bounds, e_plus, e_minus, c_plus, c_minus,
-              residual, t_over_tc, T, gamma, variant, ic, omega_curves, curves):
+def _write_h5(path, datasets, attrs):
+    """spectrum.h5 (atomic): the datasets, the parameters and the units of every quantity."""
     from psc_fem.io.atomic import atomic_h5
 
     with atomic_h5(path, create=True) as f:
-        f["omega"], f["t"] = omega, s.t
-        f["dabs_psi_dt_center"] = s.dabs_psi_dt[:, ic]  # Fig. 2(a)'s overlay
-        f["curves_omega"], f["curves"] = omega_curves, np.array(list(curves.values()))  # Fig. 2(b)
-        f.attrs["curves_psi"] = np.array(list(curves))
-        f.attrs["omega_show"] = CURVE_OMEGA_MAX_IN_T * T
-        f["center"], f["wire"] = center, wire
-        f["period_bounds"] = bounds
-        f["E_plus"], f["E_minus"] = e_plus, e_minus
-        f["E_plus_center"], f["E_minus_center"] = c_plus, c_minus
-        f["identity_residual"] = residual
-        f.attrs.update({
-            "T": t_over_tc, "T_over_delta0": T, "gamma": gamma, "variant": variant,
-            "x_center": float(s.x[ic]), "C": 1.0,
-            "units.omega": "Delta0", "units.t": "t0", "units.T": "Tc (T_over_delta0: Delta0)",
-            "units.gamma": "Delta0",
-            "units.center": "K Delta0^6/t0 per unit omega/Delta0, V = A xi (per xi of wire at the core, x_center)",
-            "units.wire": "K Delta0^6/t0 per unit omega/Delta0, V = A xi, integrated over x/xi",
-            "units.E": "K Delta0^6 with V = A xi; K = lambda tau_eps V omega_D/(2 pi u^3 T eps_F)",
-            "definition": "dW = C d|Psi|/dtau N0(omega) eta1(omega; |Psi|, T, gamma) omega^3, Eq. (12)",
-            "E_definition": "E+/E-: positive/negative parts of dW pointwise in (omega, x, t), "
-                            "integrated over omega, x and one period between minima of min_x |Psi(x,t)|",
-            "identity_residual": "max_omega |int_period wire dt| / max_omega int_period |wire| dt",
-        })
+        for name, value in datasets.items():
+            f[name] = value
+        f.attrs.update(attrs)
+        f.attrs.update(
+            {
+                "C": 1.0,
+                "units.omega": "Delta0",
+                "units.t": "t0",
+                "units.T": "Tc (T_over_delta0: Delta0)",
+                "units.gamma": "Delta0",
+                "units.center": "K Delta0^6/t0 per unit omega/Delta0, V = A xi (per xi of wire at the core, x_center)",
+                "units.wire": "K Delta0^6/t0 per unit omega/Delta0, V = A xi, integrated over x/xi",
+                "units.E": "K Delta0^6 with V = A xi; K = lambda tau_eps V omega_D/(2 pi u^3 T eps_F)",
+                "definition": "dW = C d|Psi|/dtau N0(omega) eta1(omega; |Psi|, T, gamma) omega^3, Eq. (12)",
+                "E_definition": "E+/E-: positive/negative parts of dW pointwise in (omega, x, t), "
+                "integrated over omega, x and one period between minima of min_x |Psi(x,t)|",
+                "identity_residual": "max_omega |int_period wire dt| / max_omega int_period |wire| dt",
+            }
+        )

@@ -5,8 +5,8 @@ dipping close to zero once per period, so the phonon post-processing can be
 checked without the solver. d|Psi|/dtau is the exact derivative.
 """
 
-import numpy as np
 import h5py
+import numpy as np
 
 PERIOD = 10.0
 
@@ -19,19 +19,27 @@ def center_modulus(t, period=PERIOD):
     return m, dm
 
 
-def write_series(path, n_x=201, n_frames=2001, n_periods=4.3, length=20.0, width=2.0,
-                 eta=0.1, delta=1 / 0.3, period=PERIOD):
+def write_series(
+    path, n_x=201, n_frames=2001, n_periods=4.3, length=20.0, width=2.0, eta=0.1, delta=1 / 0.3, period=PERIOD
+):
     """Write series.h5 in the solver's layout (frames/... and root time series)."""
     t = np.linspace(0.0, n_periods * period, n_frames)
     x = np.linspace(-length / 2, length / 2, n_x)
     m, dm = center_modulus(t, period)
-    shape = np.exp(-x**2 / (2 * width**2))
+    shape = np.exp(-(x**2) / (2 * width**2))
     abs_psi = 1.0 - (1.0 - m)[:, None] * shape
     dpsi = dm[:, None] * shape
     t_fine = np.linspace(t[0], t[-1], 4 * n_frames)
     with h5py.File(path, "w") as f:
-        f.attrs.update({"model.eta": eta, "model.delta": delta, "wire.length": length,
-                        "drive.current": 1.5, "output.every": t[1] - t[0]})
+        f.attrs.update(
+            {
+                "model.eta": eta,
+                "model.delta": delta,
+                "wire.length": length,
+                "drive.current": 1.5,
+                "output.every": t[1] - t[0],
+            }
+        )
         fr = f.create_group("frames")
         fr["t"], fr["x"], fr["abs_psi"], fr["dabs_psi_dt"] = t, x, abs_psi, dpsi
         f["t"], f["psi_center"] = t_fine, center_modulus(t_fine, period)[0]

@@ -50,8 +50,15 @@ def _stencil(x, x0, step, n):
     s = (np.asarray(x, dtype=float) - x0) / step
     i = np.clip(np.floor(s).astype(int) - 1, 0, n - 4)
     u = s - i
-    w = np.stack([-(u - 1) * (u - 2) * (u - 3) / 6, u * (u - 2) * (u - 3) / 2,
-                  -u * (u - 1) * (u - 3) / 2, u * (u - 1) * (u - 2) / 6], axis=-1)
+    w = np.stack(
+        [
+            -(u - 1) * (u - 2) * (u - 3) / 6,
+            u * (u - 2) * (u - 3) / 2,
+            -u * (u - 1) * (u - 3) / 2,
+            u * (u - 1) * (u - 2) / 6,
+        ],
+        axis=-1,
+    )
     return i[..., None] + np.arange(4), w
 
 
@@ -70,8 +77,10 @@ class Eta1Table:
         psi = np.asarray(psi, dtype=float)
         lo, hi = self.psi[0], self.psi[-1]
         if psi.size and (psi.min() < lo - 1e-12 or psi.max() > hi + 1e-12):
-            raise ValueError(f"|Psi| in [{psi.min():.4g}, {psi.max():.4g}] leaves the table "
-                             f"range [{lo:g}, {hi:g}]; build a table with a larger psi_max")
+            raise ValueError(
+                f"|Psi| in [{psi.min():.4g}, {psi.max():.4g}] leaves the table "
+                f"range [{lo:g}, {hi:g}]; build a table with a larger psi_max"
+            )
         return _stencil(psi, lo, self.psi[1] - self.psi[0], len(self.psi))
 
     def rows(self, psi, values=None):
@@ -98,17 +107,27 @@ def build_table(T, gamma, variant, psi, omega) -> Eta1Table:
 
 
 def table_key(T, gamma, variant, psi, omega) -> str:
-    spec = {"schema": SCHEMA, "T": float(T), "gamma": float(gamma), "variant": variant,
-            "psi": [float(psi[0]), float(psi[-1]), len(psi)],
-            "omega": [float(omega[0]), float(omega[-1]), len(omega)],
-            "quadrature": [quadrature.ORDER, quadrature.TAIL_IN_T,
-                           quadrature.N_UNIFORM_RECOMBINATION, quadrature.N_UNIFORM_SCATTERING]}
+    spec = {
+        "schema": SCHEMA,
+        "T": float(T),
+        "gamma": float(gamma),
+        "variant": variant,
+        "psi": [float(psi[0]), float(psi[-1]), len(psi)],
+        "omega": [float(omega[0]), float(omega[-1]), len(omega)],
+        "quadrature": [
+            quadrature.ORDER,
+            quadrature.TAIL_IN_T,
+            quadrature.N_UNIFORM_RECOMBINATION,
+            quadrature.N_UNIFORM_SCATTERING,
+        ],
+    }
     blob = json.dumps(spec, sort_keys=True).encode()
     return f"eta1-{variant}-{hashlib.sha256(blob).hexdigest()[:16]}"
 
 
-def load_table(T, gamma, variant="consistent", omega_max=None, n_omega=None,
-               psi_max=PSI_MAX, n_psi=None, cache=None) -> Eta1Table:
+def load_table(
+    T, gamma, variant="consistent", omega_max=None, n_omega=None, psi_max=PSI_MAX, n_psi=None, cache=None
+) -> Eta1Table:
     """The cached table for (T, gamma, variant, grid), built and saved if missing.
 
     cache: directory (default `cache_dir()`), or False to skip the disk.
@@ -129,10 +148,16 @@ def cached_table(T, gamma, variant, psi, omega, build, cache=None) -> Eta1Table:
     path = folder / (table_key(T, gamma, variant, psi, omega) + ".npz")
     if path.exists():
         with np.load(path) as data:
-            stored = Eta1Table(float(data["T"]), float(data["gamma"]), str(data["variant"]),
-                               data["psi"], data["omega"], data["values"])
-        if (stored.T == T and stored.gamma == gamma and stored.variant == variant
-                and np.array_equal(stored.psi, psi) and np.array_equal(stored.omega, omega)):
+            stored = Eta1Table(
+                float(data["T"]), float(data["gamma"]), str(data["variant"]), data["psi"], data["omega"], data["values"]
+            )
+        if (
+            stored.T == T
+            and stored.gamma == gamma
+            and stored.variant == variant
+            and np.array_equal(stored.psi, psi)
+            and np.array_equal(stored.omega, omega)
+        ):
             return stored
     table = build(T, gamma, variant, psi, omega)
     save_table(table, path)
@@ -144,8 +169,15 @@ def save_table(table: Eta1Table, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, T=table.T, gamma=table.gamma, variant=table.variant,
-                     psi=table.psi, omega=table.omega, values=table.values)
+            np.savez(
+                f,
+                T=table.T,
+                gamma=table.gamma,
+                variant=table.variant,
+                psi=table.psi,
+                omega=table.omega,
+                values=table.values,
+            )
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -49,7 +49,11 @@ def fig1(sol, path):
             panel.axvline(f["t"][i], color=c, lw=1, ls="--")
     ax[0, 1].set(xlabel=r"$\tau$", ylabel=r"$|\Psi(0,\tau)|$", title="(b) order parameter at the PSC core")
     ax[1, 0].set(xlabel=r"$\tau$", ylabel=r"$V$ [units of $1/(2t_0)$]", title="(c) voltage between the ends")
-    for panel, key, label in ((ax[1, 1], "js", "(d) supercurrent"), (ax[2, 0], "jn", "(e) normal current"), (ax[2, 1], "jint", "(f) interference current")):
+    for panel, key, label in (
+        (ax[1, 1], "js", "(d) supercurrent"),
+        (ax[2, 0], "jn", "(e) normal current"),
+        (ax[2, 1], "jint", "(f) interference current"),
+    ):
         for c, i in zip(colors, idx):
             panel.plot(f["x"], f[key][i], color=c, label=rf"$\tau$={f['t'][i]:.2f}")
         panel.set(xlabel=r"$x/\xi(T)$", ylabel=rf"$j_{{{key[1:]}}}/j_0$", title=label)

@@ -19,8 +19,10 @@ OMEGA_LABEL = r"$\omega$  [$\Delta_0$]"
 
 
 def _title(t_over_tc, T, gamma, variant):
-    return (rf"$T = {t_over_tc:g}\,T_c = {T:.4g}\,\Delta_0$, "
-            rf"$\gamma = {gamma:.4g}\,\Delta_0$, {variant}")
+    return (
+        rf"$T = {t_over_tc:g}\,T_c = {T:.4g}\,\Delta_0$, "
+        rf"$\gamma = {gamma:.4g}\,\Delta_0$, {variant}"
+    )
 
 
 def draw_curves(ax, omega, curves, t_over_tc, T, gamma, variant):
@@ -56,8 +58,7 @@ def curves_figure(path, omega, curves, t_over_tc, T, gamma, variant):
     fig.savefig(path, dpi=150)
 
 
-def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves,
-         t_over_tc, T, gamma, variant, omega_show):
+def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves, t_over_tc, T, gamma, variant, omega_show):
     """(a) center spectrum over one period with d|Psi|/dtau; (b) the Fig. 2(b) curves."""
     fig = Figure(figsize=(12, 4.6), layout="constrained")
     ax_a, ax_b = fig.subplots(1, 2)
@@ -65,20 +66,22 @@ def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves,
     keep = omega <= omega_show
     data = center[np.ix_(sel, keep)].T
     bound = max(float(np.max(np.abs(data))), 1e-300)
-    mesh = ax_a.pcolormesh(t[sel], omega[keep], data, shading="auto", cmap="RdBu_r",
-                           norm=TwoSlopeNorm(0.0, -bound, bound))
+    mesh = ax_a.pcolormesh(
+        t[sel], omega[keep], data, shading="auto", cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -bound, bound)
+    )
     fig.colorbar(mesh, ax=ax_a, label=r"$dW(\omega, x=0, t)$  [$K\Delta_0^6/t_0$, $\mathfrak{V} = A\xi$]")
     ax_a.set_xlabel(r"$t$  [$t_0$]")
     ax_a.set_ylabel(OMEGA_LABEL)
-    ax_a.set_title("(a) spectrum at the PSC center over one period\n" +
-                   _title(t_over_tc, T, gamma, variant), fontsize=9)
+    ax_a.set_title(
+        "(a) spectrum at the PSC center over one period\n" + _title(t_over_tc, T, gamma, variant), fontsize=9
+    )
     twin = ax_a.twinx()
     twin.plot(t[sel], dpsi_center[sel], color="C3", lw=1.5)
     twin.axhline(0.0, color="C3", lw=0.5, ls="--")
     twin.set_ylabel(r"$\partial|\Psi(0,t)|/\partial t$  [$1/t_0$]", color="C3")
     draw_curves(ax_b, curves_omega, curves, t_over_tc, T, gamma, variant)
     ax_b.set_title("(b) " + ax_b.get_title(), fontsize=9)
-    for p in (path if isinstance(path, (list, tuple)) else [path]):  # e.g. fig2.png and fig2.pdf
+    for p in path if isinstance(path, (list, tuple)) else [path]:  # e.g. fig2.png and fig2.pdf
         fig.savefig(p, dpi=150)
 
 
@@ -88,14 +91,33 @@ def plot_spectrum_file(spectrum_h5: str | Path, paths: list[str | Path]) -> list
         a = {k: (v.item() if hasattr(v, "item") and np.ndim(v) == 0 else v) for k, v in f.attrs.items()}
         curves = {float(p): c for p, c in zip(a["curves_psi"], f["curves"][()])}
         variant = a["variant"].decode() if isinstance(a["variant"], bytes) else str(a["variant"])
-        fig2([Path(p) for p in paths], f["t"][()], f["omega"][()], f["center"][()], f["dabs_psi_dt_center"][()],
-             f["period_bounds"][-1], f["curves_omega"][()], curves, float(a["T"]), float(a["T_over_delta0"]),
-             float(a["gamma"]), variant, omega_show=float(a["omega_show"]))
+        fig2(
+            [Path(p) for p in paths],
+            f["t"][()],
+            f["omega"][()],
+            f["center"][()],
+            f["dabs_psi_dt_center"][()],
+            f["period_bounds"][-1],
+            f["curves_omega"][()],
+            curves,
+            float(a["T"]),
+            float(a["T_over_delta0"]),
+            float(a["gamma"]),
+            variant,
+            omega_show=float(a["omega_show"]),
+        )
     return [Path(p) for p in paths]
 
 
-def plot_curves(path: str | Path, psi_values, temperature: float, gamma: float, variant: str,
-                omega_max: float | None = None, n_omega: int | None = None) -> Path:
+def plot_curves(
+    path: str | Path,
+    psi_values,
+    temperature: float,
+    gamma: float,
+    variant: str,
+    omega_max: float | None = None,
+    n_omega: int | None = None,
+) -> Path:
     """Fig. 2(b) alone (fig2b.png next to `psc_fem.phonons.spectrum.write_curves`' fig2b.csv)."""
     from psc_fem.phonons.spectrum import curve_grid, fig2b_curves
     from psc_fem.phonons.units import temperature_in_delta0

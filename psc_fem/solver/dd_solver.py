@@ -48,8 +48,17 @@ class WoodburyPC:
         k = sum(len(c) for c in all_cols)
         every = np.concatenate(all_cols) if k else np.zeros(0, dtype=PETSc.IntType)
         mine = np.flatnonzero((every >= r0) & (every < r1))  # entries of V^T y this rank owns
-        self._pattern = dict(comm=comm, r0=r0, n=r1 - r0, rows=coupled_rows, cols=ghost_cols,
-                             offset=offset, k=k, mine=mine, mine_local=(every[mine] - r0).astype(np.int64))
+        self._pattern = dict(
+            comm=comm,
+            r0=r0,
+            n=r1 - r0,
+            rows=coupled_rows,
+            cols=ghost_cols,
+            offset=offset,
+            k=k,
+            mine=mine,
+            mine_local=(every[mine] - r0).astype(np.int64),
+        )
 
     def _local_ksp(self, Ad):
         ksp = PETSc.KSP().create(PETSc.COMM_SELF)

@@ -22,13 +22,11 @@ chi = (theta_- + theta_+)/2 the mean of the end phases (psc_fem.solver.problem).
 For a symmetric wire c = chi = 0 to round-off.
 """
 
+import dolfinx.fem.petsc
 import numpy as np
 import ufl
-from mpi4py import MPI
-from petsc4py import PETSc
-
-import dolfinx.fem.petsc
 from dolfinx import fem, la, mesh
+from petsc4py import PETSc
 
 from psc_fem.forms import current_parts, transport
 from psc_fem.forms.tdgl import D
@@ -91,7 +89,9 @@ class FieldEvaluator:
         if S is not None:  # S-weighted cell averages (module doc)
             parts = [S * e for e in parts]
         self._cell_forms = {
-            k: fem.form(e * q * problem.dx) for k, e in zip(CELL_FIELDS, parts) if not isinstance(e, ufl.constantvalue.Zero)
+            k: fem.form(e * q * problem.dx)
+            for k, e in zip(CELL_FIELDS, parts)
+            if not isinstance(e, ufl.constantvalue.Zero)
         }
         volume = fem.assemble_vector(fem.form(q * ufl.dx if S is None else S * q * problem.dx))
         volume.scatter_reverse(la.InsertMode.add)
@@ -138,10 +138,21 @@ class FieldEvaluator:
         gauge = mesh.locate_entities(problem.msh, 0, lambda x: np.isclose(x[0], 0.0))
         bc = fem.dirichletbc(0.0, fem.locate_dofs_topological(Q, 0, gauge), Q)
         if problem.comm.size > 1:  # the exact domain decomposition of the Newton solves
-            options = {"ksp_type": "preonly", "pc_type": "python", "pc_python_type": "psc_fem.solver.dd_solver.WoodburyPC"}
+            options = {
+                "ksp_type": "preonly",
+                "pc_type": "python",
+                "pc_python_type": "psc_fem.solver.dd_solver.WoodburyPC",
+            }
         else:
-            options = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "petsc", "pc_factor_mat_ordering_type": "natural"}
-        self._phi_problem = dolfinx.fem.petsc.LinearProblem(a, L, bcs=[bc], petsc_options_prefix="psc_frame_", petsc_options=options)
+            options = {
+                "ksp_type": "preonly",
+                "pc_type": "lu",
+                "pc_factor_mat_solver_type": "petsc",
+                "pc_factor_mat_ordering_type": "natural",
+            }
+        self._phi_problem = dolfinx.fem.petsc.LinearProblem(
+            a, L, bcs=[bc], petsc_options_prefix="psc_frame_", petsc_options=options
+        )
 
     def _solve_phi(self):
         phi = self._phi_problem.solve()
@@ -192,8 +203,13 @@ class FieldEvaluator:
             u1, u2, r1, r2 = st[m1], st[m2], rate[m1], rate[m2]
             cs, sn = self.cos_chi.value, self.sin_chi.value
             s2 = u1 * u1 + u2 * u2
-            values = {"abs_psi": np.sqrt(s2), "re_psi": u1 * cs + u2 * sn, "im_psi": u2 * cs - u1 * sn,
-                      "phi": st[mp] + shift, "dabs_psi_dt": (u1 * r1 + u2 * r2) / np.sqrt(s2 + 1e-300)}
+            values = {
+                "abs_psi": np.sqrt(s2),
+                "re_psi": u1 * cs + u2 * sn,
+                "im_psi": u2 * cs - u1 * sn,
+                "phi": st[mp] + shift,
+                "dabs_psi_dt": (u1 * r1 + u2 * r2) / np.sqrt(s2 + 1e-300),
+            }
             for k, f in self.point.items():
                 f.x.array[:] = values[k]
         for k, f in self.cell.items():
@@ -209,8 +225,12 @@ class FieldEvaluator:
     def gathered(self):
         """(point fields, cell fields) sorted by x on rank 0, else (None, None)."""
         # one gather per kind of field: stacked columns
-        point = self._gather_sorted(np.column_stack([f.x.array[: self._n_vert] for f in self.point.values()]), "node_order")
-        cell = self._gather_sorted(np.column_stack([f.x.array[: self._n_cell] for f in self.cell.values()]), "cell_order")
+        point = self._gather_sorted(
+            np.column_stack([f.x.array[: self._n_vert] for f in self.point.values()]), "node_order"
+        )
+        cell = self._gather_sorted(
+            np.column_stack([f.x.array[: self._n_cell] for f in self.cell.values()]), "cell_order"
+        )
         if self.p.comm.rank != 0:
             return None, None
         return dict(zip(self.point, point.T)), dict(zip(self.cell, cell.T))

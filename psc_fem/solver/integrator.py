@@ -21,7 +21,14 @@ import numpy as np
 from mpi4py import MPI
 
 from psc_fem.errors import StepFailure  # noqa: F401  (raised here)
-from psc_fem.solver.bdf import StepController, bdf_weights, error_factor, extrapolation_weights, interval_weights, link_nodes
+from psc_fem.solver.bdf import (
+    StepController,
+    bdf_weights,
+    error_factor,
+    extrapolation_weights,
+    interval_weights,
+    link_nodes,
+)
 
 
 @dataclass
@@ -170,7 +177,7 @@ class Integrator:
             # phi(0) is not known (algebraic); phi of the first step stands in for the predictor and the frames
             self.history[1][p.nodes.phi] = self.history[0][p.nodes.phi]
         keep = self.order + 1  # the error estimate of BDF-k needs k + 1 states
-        del self.history[keep:], self.steps[keep - 1:], self.links[keep - 1:]
+        del self.history[keep:], self.steps[keep - 1 :], self.links[keep - 1 :]
         self.stats.accepted += 1
         step = Step(
             t=self.t,

@@ -32,21 +32,21 @@ stationary state carries j with phi = 0).
 
 from dataclasses import dataclass
 
-import numpy as np
-import ufl
-from mpi4py import MPI
-from petsc4py import PETSc
-
 import basix.ufl
 import dolfinx.fem.petsc
+import numpy as np
+import ufl
 from dolfinx import cpp as _cpp
 from dolfinx import fem, mesh
+from mpi4py import MPI
+from petsc4py import PETSc
 
 from psc_fem.feedback import p_coefficient
 from psc_fem.forms import ModelCoefficients, covariant_bdf, phi_residual, psi_residual
 from psc_fem.meshes import wire_mesh
 from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profile
 from psc_fem.solver.petsc_options import petsc_options
+
 
 @dataclass
 class EndDofs:
@@ -123,10 +123,14 @@ class WireProblem:
         olds = [ufl.split(f)[0] for f in self.olds]
         links_before = [ufl.split(f)[1] for f in self.links_before]
         v, q = ufl.TestFunctions(self.W)
-        _, psi_t = covariant_bdf(psi, phi, phi_n, olds, self.a, self.dt, (self.b0, self.b1), links_before, self.covariant)
+        _, psi_t = covariant_bdf(
+            psi, phi, phi_n, olds, self.a, self.dt, (self.b0, self.b1), links_before, self.covariant
+        )
         # UFL would estimate a huge degree for sqrt/ln/division integrands.
         self.dx = ufl.Measure("dx", domain=self.msh, metadata={"quadrature_degree": 2 * k + 1})
-        F = psi_residual(psi, psi_t, phi, v, self.coeffs, self.dx) + phi_residual(psi, psi_t, phi, q, self.coeffs, self.dx)
+        F = psi_residual(psi, psi_t, phi, v, self.coeffs, self.dx) + phi_residual(
+            psi, psi_t, phi, q, self.coeffs, self.dx
+        )
         J = ufl.derivative(F, self.w, ufl.TrialFunction(self.W))
 
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
@@ -337,7 +341,9 @@ class WireProblem:
         F_cpp = self._F_cpp
         with b.localForm() as F:
             F.set(0.0)
-            _cpp.fem.assemble_vector(F.array_w, F_cpp, _cpp.fem.pack_constants(F_cpp), _cpp.fem.pack_coefficients(F_cpp))
+            _cpp.fem.assemble_vector(
+                F.array_w, F_cpp, _cpp.fem.pack_constants(F_cpp), _cpp.fem.pack_coefficients(F_cpp)
+            )
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         with b.localForm() as F:
             F[self._bc_rows] = a[self._bc_rows]  # Psi = 0 at free ends, phi(0) = 0
@@ -380,6 +386,5 @@ class WireProblem:
                 A.setValuesLocal([end.u1], cols, [2 * u1, 2 * u2, 0.0], addv=PETSc.InsertMode.INSERT)
                 # d/dphi: both links turn by dtheta, d(exp(-i th) v)/dth = -i exp(-i th) v; stationary: + phi
                 d_phi = 1.0 if self._link is None else -dtheta * (u1 * m[0] + u2 * m[1]) / dt
-                A.setValuesLocal([end.u2], cols, [m[1] / dt, -m[0] / dt, d_phi],
-                                 addv=PETSc.InsertMode.INSERT)
+                A.setValuesLocal([end.u2], cols, [m[1] / dt, -m[0] / dt, d_phi], addv=PETSc.InsertMode.INSERT)
         A.assemble()

@@ -43,7 +43,12 @@ class Recorder:
         # makes the recorder keep it in memory too.
         keys = ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")
         self.series = {k: [] for k in keys} if stop is not None else None
-        self.bar = tqdm(total=t_end, unit="tau", disable=not progress, bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} tau [{elapsed}<{remaining}]")
+        self.bar = tqdm(
+            total=t_end,
+            unit="tau",
+            disable=not progress,
+            bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} tau [{elapsed}<{remaining}]",
+        )
 
     @property
     def theta(self):
@@ -52,16 +57,25 @@ class Recorder:
 
     def __call__(self, integ, step):
         phi_l, phi_r, psi0, link_l, link_r = self.p.end_values(link=integ.links[0])
-        psi_min = self.p.comm.allreduce(float(np.min(np.hypot(*self._psi_pairs()))) if self._psi_pairs()[0].size else 1e300, op=MPI.MIN)
+        psi_min = self.p.comm.allreduce(
+            float(np.min(np.hypot(*self._psi_pairs()))) if self._psi_pairs()[0].size else 1e300, op=MPI.MIN
+        )
         self.theta_m -= link_l
         self.theta_p -= link_r
         V = phi_l - phi_r
         self.recent.insert(0, step.t)
-        del self.recent[len(integ.history):]
+        del self.recent[len(integ.history) :]
         row = dict(
-            t=step.t, dt=step.dt, V=V, psi_center=psi0, psi_min=psi_min,
-            theta_minus=-0.5 * self.theta, theta_plus=0.5 * self.theta,
-            current=step.current, newton_its=step.newton_its, error=step.error,
+            t=step.t,
+            dt=step.dt,
+            V=V,
+            psi_center=psi0,
+            psi_min=psi_min,
+            theta_minus=-0.5 * self.theta,
+            theta_plus=0.5 * self.theta,
+            current=step.current,
+            newton_its=step.newton_its,
+            error=step.error,
         )
         if self.extra is not None:
             row.update(self.extra())

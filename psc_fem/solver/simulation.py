@@ -75,8 +75,10 @@ def simulate(
     stop = _with_settler(config, stop)
     ckpt = prepare_resume(out_dir, config, comm) if resume else None
     if ckpt is not None and feedback.active(config):
-        raise ResumeError(f"cannot resume {out_dir}: a checkpoint does not hold the phonon distribution of "
-                          "[phonons] feedback (docs/feedback.md); run it again from tau = 0")
+        raise ResumeError(
+            f"cannot resume {out_dir}: a checkpoint does not hold the phonon distribution of "
+            "[phonons] feedback (docs/feedback.md); run it again from tau = 0"
+        )
     if resume and ckpt is None and comm.rank == 0 and echo:
         print(f"{out_dir}: no checkpoint to resume from; starting at tau = 0")
     with signals.graceful(), RunLock(out_dir, comm):
@@ -99,8 +101,17 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
         problem.set_initial_state(initial_state["array"])
         theta0 = initial_state["theta"]
     integ = Integrator(problem, config.time, config.drive, gauge=gauge)
-    recorder = Recorder(problem, evaluator, writer, config.output.every, config.time.t_end, progress, theta0, stop,
-                        extra=None if phonons is None else lambda: phonons.row)
+    recorder = Recorder(
+        problem,
+        evaluator,
+        writer,
+        config.output.every,
+        config.time.t_end,
+        progress,
+        theta0,
+        stop,
+        extra=None if phonons is None else lambda: phonons.row,
+    )
     saver = Checkpointer(out_dir, config, problem, integ, recorder, writer, resume=ckpt)
     if ckpt is not None:
         saver.restore(ckpt, problem)
@@ -141,15 +152,19 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     if echo and comm.rank == 0:
         for line in format_summary(stats):
             print(line)
-        print(f"{s.accepted} steps ({s.rejected_error} rejected by error, {s.rejected_newton} by Newton), "
-              f"{run['newton_per_step']:.2f} Newton its/step, wall {run['wall_time']:.2f} s -> {out_dir}")
+        print(
+            f"{s.accepted} steps ({s.rejected_error} rejected by error, {s.rejected_newton} by Newton), "
+            f"{run['newton_per_step']:.2f} Newton its/step, wall {run['wall_time']:.2f} s -> {out_dir}"
+        )
     sol.config = config
     info = sol.rundir.read_run_info() if comm.rank == 0 else None  # as closed by the writer
     sol.run = comm.bcast(info, root=0) if comm.size > 1 else info
     sol.final_state = {"array": problem.w.x.array.copy(), "theta": (recorder.theta_m, recorder.theta_p)}
     if interrupted is not None:
         if echo and comm.rank == 0:
-            print(f"{interrupted}: checkpoint written, {RunDirectory.RUN_INFO} status 'interrupted'; continue with --resume")
+            print(
+                f"{interrupted}: checkpoint written, {RunDirectory.RUN_INFO} status 'interrupted'; continue with --resume"
+            )
         interrupted.result = sol
         raise interrupted
     if error:

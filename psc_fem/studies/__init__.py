@@ -1,1 +1,1 @@
-"""Many runs: MPI batches (batch), I-V sweeps (sweep) and the critical current (critical)."""
+"""Many runs: MPI batches (batch), I-V sweeps (sweep), the critical current (critical) and their tables (tables)."""

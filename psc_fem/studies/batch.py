@@ -125,7 +125,11 @@ class Progress:
             return
         elapsed, eta = self.eta()
         eta_text = f"{eta:.0f} s" if eta == eta else "?"
-        print(f"[{self.done}/{self.total}] {text}  (elapsed {elapsed:.0f} s, ETA {eta_text})", file=self.stream, flush=True)
+        print(
+            f"[{self.done}/{self.total}] {text}  (elapsed {elapsed:.0f} s, ETA {eta_text})",
+            file=self.stream,
+            flush=True,
+        )
 
     def close(self):
         if self.bar is not None:
