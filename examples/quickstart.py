@@ -30,7 +30,9 @@ print(
 # The run directory reloaded (the same Solution): frames are x-sorted arrays (n_frames, n_nodes)
 sol = psc_fem.load_run(out)
 print("frame fields:", sorted(k for k in sol.frames if k not in ("t", "x")))
-print("figure:", sol.plot_fig1())
+fig = sol.plot_fig1(sol.rundir.figure("fig1"))  # a matplotlib Figure, saved as fig1.png
+print("figure:", sol.rundir.figure("fig1"))
+sol.plot_frame(float(sol.frames["t"][-1]), sol.rundir.figure("frame"))  # the fields at one time
 
 # Phonon spectra of Eq. (12) at T = 1 - eta, gamma = 1/delta of the run
 spec = sol.spectrum()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the lazy names below, for type checkers and IDEs
     from psc_fem.config import Config, load_config
     from psc_fem.errors import ConfigError
     from psc_fem.phonons.spectrum import run_spectrum, write_curves
+    from psc_fem.resources import example_config
     from psc_fem.solution import Solution, load_run
     from psc_fem.solver.simulation import simulate
 
@@ -33,6 +34,7 @@ _API = {
     "Solution": "psc_fem.solution",
     "run_spectrum": "psc_fem.phonons.spectrum",
     "write_curves": "psc_fem.phonons.spectrum",
+    "example_config": "psc_fem.resources",
 }
 
 __all__ = sorted(_API)

@@ -6,9 +6,12 @@ suggestion.  `load_config` raises `ConfigError` with messages that name the
 key and the allowed range; the CLI turns it into exit code 2.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_serializer, model_validator
 
@@ -158,17 +161,17 @@ class Wire(Section):
         return data
 
     @property
-    def nonuniform(self):
+    def nonuniform(self) -> bool:
         """True when S(x) enters the equations (a cross-section or banks is configured)."""
         return self.cross_section is not None or self.banks is not None
 
     @property
-    def normal_banks(self):
+    def normal_banks(self) -> bool:
         """True with normal-metal banks: free (normal-reservoir) ends instead of the rigid banks (A.7)-(A.9)."""
         return self.banks is not None and self.banks.normal
 
     @property
-    def cells(self):
+    def cells(self) -> int:
         from psc_fem.meshes.interval import cell_count
 
         h = self.h if self.h is not None else (0.05 if self.elements is None else None)
@@ -189,13 +192,13 @@ class Model(Section):
     interference_coefficient: Literal["A.2", "Eq.2"] = "A.2"
 
     @property
-    def interference_coupling(self):
+    def interference_coupling(self) -> float:
         """The coefficient of the interference term of js (forms/tdgl.interference_coupling)."""
         scale = self.u_value if self.interference_coefficient == "Eq.2" else 1.0 / self.u_value
         return 2.0 * self.delta * math.sqrt(self.eta * scale)
 
     @property
-    def u_value(self):
+    def u_value(self) -> float:
         """u of (A.1): exact pi^4/(14 zeta(3)), the paper's 5.798, or a number."""
         return {"exact": U_EXACT, "seed": U_SEED}.get(self.u, self.u)
 
@@ -213,7 +216,7 @@ class Drive(Section):
             raise ValueError("drive.ramp_to and drive.ramp_time go together")
         return self
 
-    def j(self, t):
+    def j(self, t: float) -> float:
         """j(tau): current, then linearly to ramp_to over ramp_time."""
         if self.ramp_to is None:
             return self.current
@@ -333,7 +336,7 @@ class Config(Section):
             del data["phonons"]
         return data
 
-    def flat(self):
+    def flat(self) -> dict[str, Any]:
         """{"section.key": value} for HDF5 attributes and run.json."""
         out = {}
         for section, values in self.model_dump().items():
@@ -352,7 +355,7 @@ class Config(Section):
             )
         return self
 
-    def replace(self, **sections):
+    def replace(self, **sections: dict[str, Any]) -> Config:
         """A copy with some sections' keys changed: replace(drive={"current": 1.2})."""
         data = self.model_dump()
         for section, values in sections.items():
@@ -360,12 +363,12 @@ class Config(Section):
         return Config.model_validate(data)
 
 
-def validate(data) -> Config:
+def validate(data: dict[str, Any]) -> Config:
     """dict -> Config, or ConfigError naming every bad key."""
     return validate_model(Config, data, "config", ConfigError)
 
 
-def load_config(path=None, overrides=()) -> Config:
+def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Config:
     """Read a TOML file (or defaults), apply --set overrides, validate."""
     data = read_toml(path, ConfigError) if path is not None else {}
     for text in overrides:

@@ -22,6 +22,10 @@ class UsageError(ValueError):
     """Bad command-line input or a missing file: reported without a traceback, exit code 2."""
 
 
+class OutputExists(UsageError):
+    """The output directory already holds results: never overwritten or mixed unless asked (exit code 2)."""
+
+
 class MaterialError(ValueError):
     """A bad materials-table row or override; the message names material and key."""
 

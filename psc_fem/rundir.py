@@ -23,8 +23,39 @@ from typing import Any
 
 import numpy as np
 
+from psc_fem.errors import OutputExists
+
 # The per-step datasets every run writes (docs/cli.md, "series.h5").
 STEP_FIELDS = ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")
+
+# Units of the datasets (Appendix A: x in xi(T), time in t0, phi and V in 1/(2 t0) with hbar = e = 1,
+# j in j0, Psi = Delta/Delta0), written as each dataset's "units" attribute.
+UNITS = {
+    "series": {
+        "t": "t0",
+        "dt": "t0",
+        "V": "hbar/(2 e t0)",
+        "psi_center": "Delta0",
+        "psi_min": "Delta0",
+        "theta_minus": "rad",
+        "theta_plus": "rad",
+        "current": "j0",
+        "newton_its": "1",
+        "error": "1 (local error / tolerance)",
+    },
+    "frames": {
+        "t": "t0",
+        "x": "xi(T)",
+        "abs_psi": "Delta0",
+        "re_psi": "Delta0",
+        "im_psi": "Delta0",
+        "phi": "hbar/(2 e t0)",
+        "dabs_psi_dt": "Delta0/t0",
+        "js": "j0",
+        "jn": "j0",
+        "jint": "j0",
+    },
+}
 
 
 class RunDirectory:
@@ -36,6 +67,23 @@ class RunDirectory:
     CHECKPOINT = "checkpoint.h5"
     SPECTRUM = "spectrum.h5"
     LOCK = ".psc_fem.lock"
+
+    # Files psc_fem writes into a run directory; --overwrite removes exactly these.
+    OWNED = (
+        SERIES,
+        RUN_INFO,
+        FIELDS_XDMF,
+        "fields.h5",
+        CHECKPOINT,
+        SPECTRUM,
+        "fig1.png",
+        "fig1.pdf",
+        "fig2.png",
+        "fig2.pdf",
+        "psi_spacetime.png",
+        "psi.gif",
+        "psi.mp4",
+    )
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -86,6 +134,44 @@ class RunDirectory:
         """FileNotFoundError naming the directory unless it holds a run."""
         if not self.is_run():
             raise FileNotFoundError(f"{self.path} is not a psc_fem run directory (no {self.SERIES})")
+
+    def is_empty(self) -> bool:
+        """No directory yet, or one without entries."""
+        return not self.path.exists() or (self.path.is_dir() and not any(self.path.iterdir()))
+
+    def claim(self, overwrite: bool = False, resume: bool = False) -> None:
+        """Check that a new run may write here (before anything is written).
+
+        A directory that holds anything is refused (`OutputExists`) unless
+        ``resume`` (the run continues there; psc_fem.io.checkpoint checks
+        it) or ``overwrite``, which removes the files psc_fem wrote there
+        (`OWNED`: a previous run and what was derived from it) so that no
+        old spectrum or figure stays beside the new run.  Other files are
+        left alone.
+        """
+        if self.path.exists() and not self.path.is_dir():
+            raise OutputExists(f"{self.path} exists and is not a directory")
+        if resume or self.is_empty():
+            return
+        if not overwrite:
+            held = sorted(p.name for p in self.path.iterdir())
+            shown = ", ".join(held[:4]) + (", ..." if len(held) > 4 else "")
+            raise OutputExists(
+                f"{self.path} is not empty ({shown}): give another --out, or --overwrite to replace the "
+                "run there, or --resume to continue it"
+            )
+        for name in self.OWNED:
+            (self.path / name).unlink(missing_ok=True)
+
+    def identity(self) -> dict[str, Any]:
+        """What identifies the run's current content: its run_id and when it last finished.
+
+        Derived files (spectrum.h5, cool.json) record it; a derived file whose
+        identity differs from the run's is stale (the run was replaced or
+        extended).
+        """
+        info = self.read_run_info()
+        return {"run_id": str(info.get("run_id", "")), "finished": str(info.get("finished", ""))}
 
     def has_spectrum(self) -> bool:
         return self.spectrum.is_file()

@@ -99,16 +99,61 @@ class Solution:
             f"frames={n_frames}, state={s.get('state')!r}{vtext})"
         )
 
+    # ---- fields at a time ----------------------------------------------------------
+
+    def at(self, t: float) -> dict[str, np.ndarray]:
+        """Every frame field at time ``t`` on the node grid, linear in time between the two nearest frames.
+
+        Returns {"x": nodes, "t": t, field: values} for abs_psi, re_psi,
+        im_psi, phi, dabs_psi_dt, js, jn, jint (whatever the run wrote).  At a
+        frame time it is that frame exactly.  ``t`` must lie within the frames.
+        """
+        f = self.frames
+        times = f.get("t")
+        if times is None or times.size == 0:
+            raise ValueError(f"{self.path}: the run has no frames (output.every)")
+        if not times[0] <= t <= times[-1]:
+            raise ValueError(f"t = {t} is outside the frames, [{times[0]:.6g}, {times[-1]:.6g}]")
+        k = int(np.clip(np.searchsorted(times, t, side="right") - 1, 0, times.size - 1))
+        if k == times.size - 1 or times[k] == t:
+            w, k1 = 0.0, k
+        else:
+            k1 = k + 1
+            w = (t - times[k]) / (times[k1] - times[k])
+        out = {"x": f["x"], "t": float(t)}
+        for name, values in f.items():
+            if name not in ("t", "x"):
+                out[name] = (1 - w) * values[k] + w * values[k1]
+        return out
+
     # ---- figures and post-processing (imported when used) -----------------------
 
-    def plot_fig1(self, path: str | Path | None = None) -> Path:
-        """The paper's Fig. 1 (six panels) as PNG (or PDF by the suffix of ``path``)."""
+    def plot_fig1(self, path: str | Path | None = None):
+        """The paper's Fig. 1 (six panels): a matplotlib Figure, also saved to ``path`` if given (PNG/PDF by suffix)."""
         from psc_fem.plotting.fig1 import fig1
 
-        return fig1(self, path or self.rundir.figure("fig1"))
+        fig = fig1(self)
+        if path is not None:
+            fig.savefig(path, dpi=120)
+        return fig
+
+    def plot_frame(self, t: float, path: str | Path | None = None):
+        """|Psi|, phi and the current parts at time ``t`` (`at`): a matplotlib Figure, saved to ``path`` if given."""
+        from psc_fem.plotting.fig1 import frame_figure
+
+        fig = frame_figure(self, t)
+        if path is not None:
+            fig.savefig(path, dpi=120)
+        return fig
+
+    def animate(self, path: str | Path | None = None, field: str = "abs_psi", fps: int = 20, stride: int = 1) -> Path:
+        """An animation of a frame field along the wire: GIF (default DIR/psi.gif) or MP4 (needs ffmpeg)."""
+        from psc_fem.plotting.fig1 import animate
+
+        return animate(self, path or self.rundir.figure("psi", ".gif"), field=field, fps=fps, stride=stride)
 
     def plot_spacetime(self, path: str | Path | None = None) -> Path:
-        """|Psi(x, tau)|^2 as a 3D surface over (x, tau), rendered off-screen with pyvista."""
+        """|Psi(x, tau)|^2 as a 3D surface over (x, tau), rendered off-screen with pyvista; returns the PNG's path."""
         from psc_fem.plotting.fig1 import spacetime_render
 
         return spacetime_render(self, path or self.rundir.figure("psi_spacetime"))

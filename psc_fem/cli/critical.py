@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from psc_fem.analysis.stationary import stationary_branch_max
-from psc_fem.cli.common import world
+from psc_fem.cli.common import claim_output, world
 from psc_fem.errors import UsageError
 from psc_fem.studies.critical import critical_current, critical_grid, format_current
 from psc_fem.studies.tables import write_critical_json
@@ -60,7 +60,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ramp-time", type=float, default=50.0, help="current ramp 0 -> j before the hold (default 50 tau)")
     p.add_argument("--t-max", type=float, default=3000.0, help="longest hold of a probe (default 3000 tau)")
     p.add_argument("--gl", action="store_true", help="also print the GL stationary-branch maximum (scipy solve_bvp)")
-    p.add_argument("--out", help="output directory (default: <output.dir>_critical)")
+    p.add_argument("--out", help="output directory (default: <output.dir>_critical); must be new or empty")
+    p.add_argument("--overwrite", action="store_true", help="replace the results of an earlier search in --out")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config key")
     p.add_argument("--quiet", action="store_true", help="only the result")
 
@@ -100,6 +101,7 @@ def main(args: argparse.Namespace) -> int:
     if k < 1 or comm.size % k:
         raise UsageError(f"--ranks-per-run {k} must divide the number of MPI ranks ({comm.size})")
     out = Path(args.out) if args.out else Path(f"{config.output.dir}_critical")
+    claim_output(out, comm, overwrite=args.overwrite)
     rank0 = comm.rank == 0
     say = (lambda text: print(text, flush=True)) if rank0 and not args.quiet else (lambda text: None)
     groups = batch.split(comm, k)

@@ -18,6 +18,9 @@ def build_parser(argv: list[str] | None = None, full: bool = False) -> argparse.
     p = argparse.ArgumentParser(
         prog="psc-fem", description="Phase-slip centers in 1D superconducting wires (finite-gap TDGL, DOLFINx)."
     )
+    from psc_fem import __version__
+
+    p.add_argument("--version", action="version", version=f"psc-fem {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     # One module per command, each with add_arguments(parser) and

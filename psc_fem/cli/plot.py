@@ -14,23 +14,25 @@ from psc_fem.rundir import RunDirectory
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("dir")
+    p.add_argument("dir", help="a run directory (psc-fem run) or a sweep directory (psc-fem sweep)")
     p.add_argument("--pdf", action="store_true", help="also write fig1.pdf / fig2.pdf / iv.pdf")
     p.add_argument("--render", action="store_true", help="pyvista rendering of |Psi(x,t)|^2 (psi_spacetime.png)")
 
 
 def _fig2(rd: RunDirectory, sol, formats: tuple[str, ...]) -> list[str]:
-    """Fig. 2 from spectrum.h5; a spectrum.h5 of an older psc_fem (without the figure's data) is recomputed."""
+    """Fig. 2 from spectrum.h5; recomputed (and said so) if it is stale or from an older psc_fem."""
     import h5py
 
+    from psc_fem.phonons.spectrum import is_current
     from psc_fem.plotting.fig2 import plot_spectrum_file
 
     paths = [rd.figure("fig2", f".{ext}") for ext in formats]
     with h5py.File(rd.spectrum, "r") as f:
         complete = "dabs_psi_dt_center" in f
         a = dict(f.attrs)
-    if complete:
+    if complete and is_current(rd.spectrum, rd):
         return [str(p) for p in plot_spectrum_file(rd.spectrum, paths)]
+    print(f"{rd.spectrum}: computed from an earlier run in this directory (or an older psc_fem); recomputing it")
     sol.spectrum(temperature=float(a["T"]), gamma=float(a["gamma"]), variant=str(a["variant"]), formats=formats)
     return [str(p) for p in paths]
 
@@ -51,6 +53,8 @@ def _plot_sweep(d, pdf):
 def main(args: argparse.Namespace) -> int:
     d = Path(args.dir)
     rd = RunDirectory(d)
+    if not d.is_dir():
+        raise UsageError(f"{d}: no such directory")
     if world().rank != 0:
         return 0
     made = []
@@ -58,9 +62,9 @@ def main(args: argparse.Namespace) -> int:
         from psc_fem.solution import load_run
 
         sol = load_run(rd)
-        made.append(sol.plot_fig1())
-        if args.pdf:
-            made.append(sol.plot_fig1(rd.figure("fig1", ".pdf")))
+        for suffix in (".png", ".pdf") if args.pdf else (".png",):
+            sol.plot_fig1(rd.figure("fig1", suffix))
+            made.append(rd.figure("fig1", suffix))
         if args.render:
             made.append(sol.plot_spacetime())
         if rd.has_spectrum():

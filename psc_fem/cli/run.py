@@ -10,7 +10,8 @@ from psc_fem.rundir import RunDirectory
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", help="TOML config file")
-    p.add_argument("--out", help="run directory (default: output.dir)")
+    p.add_argument("--out", help="run directory (default: output.dir); must be new or empty")
+    p.add_argument("--overwrite", action="store_true", help="replace the run (and its spectra, figures) in --out")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config key")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
@@ -38,7 +39,13 @@ def main(args: argparse.Namespace) -> int:
     comm = world()
     try:
         sol = simulate(
-            config, out, comm=comm, progress=None if not args.quiet else False, echo=True, resume=args.resume
+            config,
+            out,
+            comm=comm,
+            progress=None if not args.quiet else False,
+            echo=True,
+            resume=args.resume,
+            overwrite=args.overwrite,
         )
     except Interrupted as exc:  # checkpoint written, run.json "interrupted": 143 (SIGTERM) / 130 (SIGINT)
         return exc.exit_code
@@ -49,5 +56,7 @@ def main(args: argparse.Namespace) -> int:
     if comm.rank == 0 and config.output.fields:
         frame_t = sol.frames.get("t")
         if frame_t is not None and frame_t.size > 1:
-            print(f"figure: {sol.plot_fig1()}")
+            path = sol.rundir.figure("fig1")
+            sol.plot_fig1(path)
+            print(f"figure: {path}")
     return 0 if sol.run["status"] == "completed" else 1

@@ -9,7 +9,7 @@ from psc_fem.rundir import RunDirectory
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("dir", nargs="?")
+    p.add_argument("dir", nargs="?", help="the run directory (omit with --curves)")
     p.add_argument("--temperature", type=float, help="T/Tc (default: 1 - eta of the run; 0.9 with --curves)")
     p.add_argument(
         "--gamma", type=float, help="gamma in units of Delta0 (default: 1/delta of the run; 0.3 with --curves)"
@@ -17,8 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--variant",
         default="consistent",
-        choices=("consistent", "printed", "literal"),
-        help="eta1 variant (default: consistent)",
+        choices=("consistent", "printed", "printed-eq8", "literal"),
+        help="eta1 variant: consistent (default), printed, printed-eq8 (printed with the relaxation sign of Eq. 8), literal (as typeset: the paper's Fig. 2(b) sign change); docs/reproduce.md",
     )
     p.add_argument("--curves", action="store_true", help="Fig. 2(b) curves without a run")
     p.add_argument("--psi", default="0.2,0.5,0.8,1.0", help="|Psi| values for --curves")

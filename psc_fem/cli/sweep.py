@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from psc_fem.cli.common import world
+from psc_fem.cli.common import claim_output, world
 from psc_fem.errors import UsageError
 from psc_fem.studies.sweep import run_sweep
 
@@ -106,7 +106,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="independent mode: keep completed runs in DIR/runs, continue interrupted ones",
     )
-    p.add_argument("--out", help="output directory (default: <output.dir>_sweep)")
+    p.add_argument("--out", help="output directory (default: <output.dir>_sweep); must be new or empty")
+    p.add_argument("--overwrite", action="store_true", help="replace the results of an earlier sweep in --out")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config key")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
@@ -136,6 +137,7 @@ def main(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     out = Path(args.out) if args.out else Path(f"{config.output.dir}_sweep")
+    claim_output(out, comm, overwrite=args.overwrite, resume=args.resume)
     t0 = time.perf_counter()
     rows = run_sweep(
         config,

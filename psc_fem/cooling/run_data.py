@@ -91,9 +91,11 @@ def _spectrum(run_dir, t_over_tc, gamma, variant, out_dir):
     """(E+, E-, identity residual): from an existing matching spectrum file, else computed."""
     import h5py
 
+    from psc_fem.phonons.spectrum import is_current
+
     for d in (run_dir, out_dir):
-        if d is None or not RunDirectory(d).has_spectrum():
-            continue
+        if d is None or not RunDirectory(d).has_spectrum() or not is_current(RunDirectory(d).spectrum, run_dir):
+            continue  # none, or computed from an earlier content of the run directory
         with h5py.File(RunDirectory(d).spectrum, "r") as f:
             a = f.attrs
             v = a.get("variant")

@@ -44,7 +44,7 @@ def _simulate_missing_run(cfg: CoolConfig, run_dir: Path, comm) -> None:
     from psc_fem.solver.simulation import simulate
 
     run_cfg = load_run_config(c.simulate, c.simulate_set)  # validated before anything is written
-    simulate(run_cfg, run_dir, comm=comm, progress=False, echo=False)
+    simulate(run_cfg, run_dir, comm=comm, progress=False, echo=False, overwrite=True)  # no run there yet
 
 
 def analyse(
@@ -109,6 +109,7 @@ def analyse(
             for r, m in mats.items()
         },
         "run": run.__dict__ | {"josephson_ratio": run.josephson},
+        "source": RunDirectory(run_dir).identity(),  # which content of the run directory this judges
         "nominal": _clean(nom),
         "critical_angles_deg": _critical_angles(mats),
         "monte_carlo": stats,

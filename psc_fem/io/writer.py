@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import platform
 import time
+import uuid
 
 import h5py
 import numpy as np
 
 from psc_fem.io.atomic import atomic_h5, remove_stale_tmp, write_json
 from psc_fem.io.xdmf import XdmfSeries
-from psc_fem.rundir import STEP_FIELDS, as_rundir
+from psc_fem.rundir import STEP_FIELDS, UNITS, as_rundir
 
 __all__ = ["RunWriter", "truncate_series", "versions"]
 
@@ -75,6 +76,7 @@ class RunWriter:
         # atomically (psc_fem.io.atomic.atomic_h5), so a kill leaves them readable.
         self.auto_flush = True  # False: a psc_fem.io.checkpoint.Checkpointer decides when
         self.run_info = {
+            "run_id": uuid.uuid4().hex,  # kept by a resume; derived files record it (RunDirectory.identity)
             "status": "running",
             "parameters": config.model_dump(),
             "versions": versions(),
@@ -109,6 +111,7 @@ class RunWriter:
                     nx = evaluator.x_nodes.size
                     for k in (*evaluator.point, *evaluator.cell):
                         frames.create_dataset(k, shape=(0, nx), maxshape=(None, nx), dtype="f8", chunks=(16, nx))
+                    _label_units(h5)
                 write_json(self.rundir.run_info, self.run_info)
             if write_fields:
                 self.xdmf = XdmfSeries(self.rundir.fields_xdmf, evaluator.x_nodes, centers, resume_times=frame_times)
@@ -203,6 +206,14 @@ class RunWriter:
             self.run_info.update(info, status=status, finished=time.strftime("%Y-%m-%dT%H:%M:%S"))
             write_json(self.rundir.run_info, self.run_info)
         self.comm.Barrier()
+
+
+def _label_units(h5):
+    """A "units" attribute on every dataset whose unit psc_fem.rundir.UNITS knows (Appendix A units)."""
+    for group, names in ((h5, UNITS["series"]), (h5["frames"], UNITS["frames"])):
+        for name, unit in names.items():
+            if name in group:
+                group[name].attrs["units"] = unit
 
 
 def _parameter_attrs(config):

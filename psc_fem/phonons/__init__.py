@@ -5,7 +5,7 @@ Energies are in units of Delta0 (`units`), so |Delta| = |Psi|.
 * `bcs`: broadened BCS functions N1, R2 (retarded branch), n0, N0.
 * `collision`: the phonon-electron collision integral, Eq. (8).
 * `spectral`: eta1 of Eq. (13), variants "consistent" (default; the exact
-  linearisation of Eq. 8), "printed" and "literal".
+  linearisation of Eq. 8), "printed", "printed-eq8" and "literal".
 * `table`: eta1 on a (|Psi|, omega) grid, interpolated and cached on disk.
 * `flux`: the flux spectrum of Eq. (12), E+ and E- per PSC period.
 * `periods`, `quadrature`, `figures`, `synthetic`, `report`: helpers.

@@ -1,6 +1,6 @@
 """Spectral function eta1(omega; |Psi|, T, gamma) of Eqs. (12)-(13).
 
-Two variants (energies in Delta0, psi = |Psi| = |Delta|/Delta0):
+Four variants (energies in Delta0, psi = |Psi| = |Delta|/Delta0):
 
 "consistent" (default): Eq. (8) linearised in delta n = tau_eps alpha d|Delta|/dt,
 alpha from Eq. (11). With r = R2/N1 and the identities (T = 1 for brevity)
@@ -22,6 +22,12 @@ read with the retarded branch of N1, R2 and the recombination integral
 restricted to 0 < e < w by the delta function of Eq. (8). Its relaxation term
 has the opposite sign to the linearisation, and its thermal factors are the
 T >> omega, eps limit of the consistent ones at half their size.
+
+"printed-eq8": Eq. (13) as printed (as "printed") but with the sign of its
+relaxation term taken from Eq. (8), i.e. + 1/4 int Q [g(e+w) - g(e)]: the
+fourth reading of Eq. (13).  Its spectrum changes sign once, at omega =
+0.677/1.056/1.511/1.828 Delta0 for |Psi| = 0.2/0.5/0.8/1.0 (T = 0.9 Tc,
+gamma = 0.3 Delta0).
 
 "literal": Eq. (13) exactly as typeset, for comparison with the paper only:
 principal root of (e + i gamma)^2 - psi^2 (wrong branch for the negative
@@ -92,6 +98,17 @@ def eta1_printed(omega, psi, T, gamma):
     return 0.25 * np.sum(rec * wt, axis=1) - 0.25 * np.sum(rel * ws, axis=1)
 
 
+def eta1_printed_eq8(omega, psi, T, gamma):
+    """eta1 of Eq. (13) as printed, with the relaxation term's sign of Eq. (8) (module docstring)."""
+    omega = np.atleast_1d(np.asarray(omega, dtype=float))
+    w = omega[:, None]
+    eps, wt, p, r = _recombination_terms(omega, psi, gamma)
+    rec = p * r * _sech2(eps, T)
+    eps, ws, q, r_lo, r_hi = _scattering_terms(omega, psi, T, gamma)
+    rel = q * (r_hi * _sech2(eps + w, T) - r_lo * _sech2(eps, T))
+    return 0.25 * np.sum(rec * wt, axis=1) + 0.25 * np.sum(rel * ws, axis=1)
+
+
 def eta1_literal(omega, psi, T, gamma):
     """eta1 of Eq. (13) as typeset: naive root, recombination integral to infinity."""
     omega = np.atleast_1d(np.asarray(omega, dtype=float))
@@ -112,7 +129,12 @@ def eta1_literal(omega, psi, T, gamma):
     return 0.25 * np.sum(rec * wt, axis=1) - 0.25 * np.sum(rel * ws, axis=1)
 
 
-VARIANTS = {"consistent": eta1_consistent, "printed": eta1_printed, "literal": eta1_literal}
+VARIANTS = {
+    "consistent": eta1_consistent,
+    "printed": eta1_printed,
+    "printed-eq8": eta1_printed_eq8,
+    "literal": eta1_literal,
+}
 
 
 def eta1(omega, psi, T, gamma, variant="consistent"):

@@ -167,7 +167,11 @@ def run_spectrum(
         "E_minus_center": c_minus,
         "identity_residual": residual,
     }
+    source = rd.identity()
     attrs = {
+        "source_run": str(rd.path.resolve()),  # the run this spectrum belongs to (stale if it changes)
+        "source_run_id": source["run_id"],
+        "source_finished": source["finished"],
         "T": t_over_tc,
         "T_over_delta0": T,
         "gamma": gamma,
@@ -223,3 +227,21 @@ def _write_h5(path, datasets, attrs):
                 "identity_residual": "max_omega |int_period wire dt| / max_omega int_period |wire| dt",
             }
         )
+
+
+def is_current(spectrum_h5: str | Path, run_dir: str | Path | RunDirectory) -> bool:
+    """The spectrum file was computed from the run as it is now (same run_id, same end: not replaced or extended)."""
+    rd = as_rundir(run_dir)
+    try:
+        with h5py.File(spectrum_h5, "r") as f:
+            a = {
+                k: (v.decode() if isinstance(v, bytes) else str(v))
+                for k, v in f.attrs.items()
+                if k.startswith("source_")
+            }
+    except OSError:
+        return False
+    now = rd.identity()
+    return (
+        a.get("source_run_id") == now["run_id"] and a.get("source_finished") == now["finished"] and bool(now["run_id"])
+    )

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 from mpi4py import MPI
-from tqdm import tqdm
 
 from psc_fem.solver.bdf import dense_weights, interval_weights
+from psc_fem.solver.progress import RunProgress
 
 
 class StopRun(Exception):
@@ -43,12 +43,7 @@ class Recorder:
         # makes the recorder keep it in memory too.
         keys = ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")
         self.series = {k: [] for k in keys} if stop is not None else None
-        self.bar = tqdm(
-            total=t_end,
-            unit="tau",
-            disable=not progress,
-            bar_format="{l_bar}{bar}| {n:.4g}/{total:.4g} tau [{elapsed}<{remaining}]",
-        )
+        self.bar = RunProgress(progress, t_end)  # progress: "bar", "lines" or "off" (RunProgress.choose)
 
     @property
     def theta(self):

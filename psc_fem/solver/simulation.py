@@ -7,7 +7,6 @@ the run as a `psc_fem.solution.Solution`.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,7 @@ from mpi4py import MPI
 from psc_fem import feedback, signals
 from psc_fem.analysis.periods import Settler, format_summary
 from psc_fem.config import Config, load_config
-from psc_fem.errors import ResumeError, StepFailure
+from psc_fem.errors import OutputExists, ResumeError, StepFailure
 from psc_fem.io.checkpoint import Checkpointer, prepare_resume
 from psc_fem.io.lock import RunLock
 from psc_fem.io.writer import RunWriter
@@ -26,6 +25,7 @@ from psc_fem.solution import Solution
 from psc_fem.solver.fields import FieldEvaluator
 from psc_fem.solver.integrator import Integrator
 from psc_fem.solver.problem import WireProblem
+from psc_fem.solver.progress import RunProgress
 from psc_fem.solver.recorder import Recorder, StopRun
 
 
@@ -38,6 +38,7 @@ def simulate(
     initial_state: dict | None = None,
     stop: Callable[[dict], str | bool | None] | None = None,
     resume: bool = False,
+    overwrite: bool = False,
     gauge: Callable[[float], float] | None = None,
 ) -> Solution:
     """Run one wire and return it as a `psc_fem.solution.Solution` (on every rank).
@@ -58,6 +59,9 @@ def simulate(
     that time.t_end may grow (else `psc_fem.io.checkpoint.ResumeError`, a
     ConfigError, before anything is written); without run.json or
     checkpoint the run starts from tau = 0.  ``initial_state`` is then ignored.
+    ``overwrite``: replace what a previous run left in ``out_dir``; without
+    it (and without ``resume``) a non-empty ``out_dir`` raises
+    `psc_fem.errors.OutputExists` before anything is written.
     ``gauge``: optional callable c(tau); the solver then fixes phi(0) = c(tau)
     instead of 0, a gauge shift that changes no output (the verification of
     gauge invariance, tests/test_symmetry.py).
@@ -73,6 +77,7 @@ def simulate(
         config = load_config(config)
     out_dir = Path(out_dir if out_dir is not None else config.output.dir)
     stop = _with_settler(config, stop)
+    _claim(RunDirectory(out_dir), comm, overwrite=overwrite, resume=resume)
     ckpt = prepare_resume(out_dir, config, comm) if resume else None
     if ckpt is not None and feedback.active(config):
         raise ResumeError(
@@ -86,9 +91,7 @@ def simulate(
 
 
 def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge=None):
-    if progress is None:
-        progress = sys.stderr.isatty()
-    progress = progress and comm.rank == 0
+    progress = RunProgress.choose(progress, comm.rank)
     wall0 = time.perf_counter()
     problem = WireProblem(config, comm)
     evaluator = FieldEvaluator(problem)
@@ -170,6 +173,20 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     if error:
         raise StepFailure(error)
     return sol
+
+
+def _claim(rd: RunDirectory, comm, overwrite: bool, resume: bool) -> None:
+    """`RunDirectory.claim` on rank 0; the same error on every rank."""
+    error = None
+    if comm.rank == 0:
+        try:
+            rd.claim(overwrite=overwrite, resume=resume)
+        except OutputExists as exc:
+            error = str(exc)
+    if comm.size > 1:
+        error = comm.bcast(error, root=0)
+    if error:
+        raise OutputExists(error)
 
 
 def _with_settler(config, stop):

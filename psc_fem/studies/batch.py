@@ -90,12 +90,12 @@ def lpt_assign(costs, n_groups):
 class Progress:
     """Runs done / total with elapsed time and ETA, on world rank 0 only.
 
-    A tqdm bar on stderr when it is a terminal; silent otherwise (batch
-    logs get the final table) and with ``quiet``.  ``lines=True`` prints
-    one line per finished run instead when stderr is not a terminal.
+    A tqdm bar on stderr when it is a terminal; otherwise (a batch log) one
+    line per finished run with elapsed time and ETA, unless ``lines=False``;
+    nothing with ``quiet``.
     """
 
-    def __init__(self, total, enabled, quiet=False, describe=None, stream=None, lines=False):
+    def __init__(self, total, enabled, quiet=False, describe=None, stream=None, lines=True):
         self.total, self.done = total, 0
         self.stream = stream or sys.stderr
         tty = self.stream.isatty()

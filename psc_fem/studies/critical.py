@@ -87,7 +87,7 @@ def probe(config, current, run_dir, comm, ramp_time=50.0, t_max=3000.0, v_tol=V_
     stop = ProbeStop(ramp_time, v_tol, poll)
     t0 = time.perf_counter()
     try:
-        res = simulate(cfg, run_dir, comm=comm, progress=False, echo=False, stop=stop)
+        res = simulate(cfg, run_dir, comm=comm, progress=False, echo=False, stop=stop, overwrite=True)
     except StepFailure as exc:  # a collapsing order parameter that the stepper cannot follow: not stationary
         return {
             "current": j,

@@ -180,7 +180,8 @@ def run_point(
                 echo=False,
                 initial_state=initial_state,
                 stop=stop,
-                **({"resume": True} if resume else {}),
+                resume=resume,
+                overwrite=not resume,  # the sweep owns its point directories
             )
             status, series, final, run = "completed", res.series, res.final_state, res.run
         except StepFailure as exc:
