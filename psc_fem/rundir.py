@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from psc_fem.errors import OutputExists
+from psc_fem.errors import OutputExists, ResumeError
 
 # The per-step datasets every run writes (docs/cli.md, "series.h5").
 STEP_FIELDS = ("t", "dt", "V", "psi_center", "psi_min", "theta_minus", "theta_plus", "current", "newton_its", "error")
@@ -149,8 +149,13 @@ class RunDirectory:
         old spectrum or figure stays beside the new run.  Other files are
         left alone.
         """
+        from psc_fem.io.lock import lock_holder
+
         if self.path.exists() and not self.path.is_dir():
             raise OutputExists(f"{self.path} exists and is not a directory")
+        holder = lock_holder(self.lock)
+        if holder is not None:
+            raise ResumeError(f"{self.path} is in use by another running psc-fem process (pid {holder})")
         if resume or self.is_empty():
             return
         if not overwrite:

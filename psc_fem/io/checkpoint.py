@@ -63,7 +63,7 @@ from psc_fem.io.atomic import atomic_h5
 from psc_fem.io.lock import lock_holder
 from psc_fem.rundir import as_rundir
 
-FORMAT = 2  # 2: links and both end phases of the gauge-covariant scheme (format 1 runs cannot be resumed)
+FORMAT = 3  # 2: links and end phases of the gauge-covariant scheme; 3: node currents in fields.xdmf (older runs cannot be resumed)
 THROTTLE = 20.0
 PARTS = ("u1", "u2", "phi")
 # config keys that may differ between a run and its resume (they do not change results)

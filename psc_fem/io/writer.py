@@ -85,7 +85,12 @@ class RunWriter:
         }
         if self.rank0:
             self.dir.mkdir(parents=True, exist_ok=True)
-            centers = {**{n: "Node" for n in evaluator.point}, **{n: "Cell" for n in evaluator.cell}}
+            # The current parts go to ParaView as the node values series.h5 holds (the same numbers in
+            # Python and ParaView) and as the exact cell averages, NAME_cell.
+            centers = {
+                **{n: "Node" for n in (*evaluator.point, *evaluator.cell)},
+                **{f"{n}_cell": "Cell" for n in evaluator.cell},
+            }
             if resume is not None:
                 frame_times = self._reopen(config, resume)
             else:
@@ -191,9 +196,10 @@ class RunWriter:
         """Record the evaluator's current fields as the frame at time t."""
         point, cell = self.evaluator.gathered()
         if self.rank0:
+            nodal = {k: self.evaluator.at_nodes(v) for k, v in cell.items()}
             if self.xdmf is not None:
-                self.xdmf.write(t, point, cell)
-            self.frames.append({"t": t, **point, **{k: self.evaluator.at_nodes(v) for k, v in cell.items()}})
+                self.xdmf.write(t, {**point, **nodal}, {f"{k}_cell": v for k, v in cell.items()})
+            self.frames.append({"t": t, **point, **nodal})
             if self.auto_flush and len(self.frames) >= self.BLOCK_FRAMES:
                 self.flush()
         else:

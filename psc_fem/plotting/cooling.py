@@ -34,8 +34,8 @@ def plot_balance(path, nom: dict, bands: dict | None, cfg, title: str) -> Path:
     a.semilogy(T, cv["pump_ideal"], "C0--", label="P_c, ideal diode p = 1")
     if nom["p"] > 0:
         a.semilogy(T, cv["pump"], "C0", label=f"P_c, p = {nom['p']:.3g} ({c.diode})")
-    else:
-        a.plot([], [], "C0", label=f"P_c = 0 (p = {nom['p']:.3g}, {c.diode})")
+    else:  # nothing to draw on a log axis: say so in the panel, not as a legend line
+        a.text(0.03, 0.03, f"P_c = 0: p = {nom['p']:.3g} ({c.diode})", transform=a.transAxes, color="C0", fontsize=8)
     a.semilogy(T, cv["joule"], "C1:", label="Joule I V (not in Eq. 14)")
     a.set_xlabel("T_cold (K)")
     a.set_ylabel(f"power (W), N = {c.n_series}")

@@ -67,10 +67,11 @@ def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves, t_ov
     data = center[np.ix_(sel, keep)].T
     bound = max(float(np.max(np.abs(data))), 1e-300)
     mesh = ax_a.pcolormesh(
-        t[sel], omega[keep], data, shading="auto", cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -bound, bound)
+        t[sel], omega[keep], data, shading="gouraud", cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -bound, bound)
     )
-    fig.colorbar(mesh, ax=ax_a, label=r"$dW(\omega, x=0, t)$  [$K\Delta_0^6/t_0$, $\mathfrak{V} = A\xi$]")
-    ax_a.set_xlabel(r"$t$  [$t_0$]")
+    # Eq. (12) with C = 1: dW per unit omega/Delta0 and per xi of wire, in K Delta0^6/t0 (docs/phonons.md)
+    fig.colorbar(mesh, ax=ax_a, label=r"$dW(\omega, x{=}0, \tau)\,/\,K$  [$\Delta_0^6/t_0$ per $\xi$ of wire]")
+    ax_a.set_xlabel(r"$\tau = t/t_0$")
     ax_a.set_ylabel(OMEGA_LABEL)
     ax_a.set_title(
         "(a) spectrum at the PSC center over one period\n" + _title(t_over_tc, T, gamma, variant), fontsize=9
@@ -78,7 +79,7 @@ def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves, t_ov
     twin = ax_a.twinx()
     twin.plot(t[sel], dpsi_center[sel], color="C3", lw=1.5)
     twin.axhline(0.0, color="C3", lw=0.5, ls="--")
-    twin.set_ylabel(r"$\partial|\Psi(0,t)|/\partial t$  [$1/t_0$]", color="C3")
+    twin.set_ylabel(r"$\partial|\Psi(0,\tau)|/\partial\tau$", color="C3")
     draw_curves(ax_b, curves_omega, curves, t_over_tc, T, gamma, variant)
     ax_b.set_title("(b) " + ax_b.get_title(), fontsize=9)
     for p in path if isinstance(path, (list, tuple)) else [path]:  # e.g. fig2.png and fig2.pdf

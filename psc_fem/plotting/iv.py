@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 STATE_STYLE = {
     "superconducting": ("tab:blue", "o"),
@@ -22,7 +23,7 @@ STATE_STYLE = {
 
 def iv_title(config: dict[str, Any], mode: str) -> str:
     """Title of iv.png from a config dump (run.json / sweep.json layout)."""
-    return f"L = {config['wire']['length']:g} xi, delta = {config['model']['delta']:.4g}, {mode}"
+    return rf"$L = {config['wire']['length']:g}\,\xi$, $\delta = {config['model']['delta']:.4g}$, {mode}"
 
 
 def plot_iv(rows: list[dict[str, Any]], path: str | Path, title: str = "") -> str | Path:
@@ -33,10 +34,11 @@ def plot_iv(rows: list[dict[str, Any]], path: str | Path, title: str = "") -> st
         rs = [r for r in rows if r["branch"] == branch]
         if not rs:
             continue
-        js = [r["current"] for r in rs]
-        vs = [r["V_mean"] for r in rs]
-        ax.plot(js, vs, ls, color="0.5", lw=1, zorder=1, label=f"{branch} branch")
-        bx.plot(js, [r["n_psc"] for r in rs], ls, color="0.5", lw=1)
+        # the line joins settled points only: a "not periodic" or failed point has no mean V to join
+        joined = [r for r in rs if r["state"] not in ("not periodic", "failed")]
+        js = [r["current"] for r in joined]
+        ax.plot(js, [r["V_mean"] for r in joined], ls, color="0.5", lw=1, zorder=1, label=f"{branch} branch")
+        bx.plot(js, [r["n_psc"] for r in joined], ls, color="0.5", lw=1)
         for r in rs:
             color, marker = STATE_STYLE.get(r["state"], ("k", "."))
             if marker in ("x", "+", "."):  # unfilled markers take a plain color
@@ -51,6 +53,7 @@ def plot_iv(rows: list[dict[str, Any]], path: str | Path, title: str = "") -> st
     ax.set(ylabel=r"mean $V$ [units of $1/(2t_0)$]", title=title or "I-V curve")
     ax.legend(fontsize=8)
     bx.set(xlabel=r"$j/j_0$", ylabel="PSC count")
+    bx.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count: no ticks at 0.25
     fig.savefig(path, dpi=120)
     return path
 

@@ -181,12 +181,12 @@ def _claim(rd: RunDirectory, comm, overwrite: bool, resume: bool) -> None:
     if comm.rank == 0:
         try:
             rd.claim(overwrite=overwrite, resume=resume)
-        except OutputExists as exc:
-            error = str(exc)
+        except (OutputExists, ResumeError) as exc:
+            error = (type(exc), str(exc))
     if comm.size > 1:
         error = comm.bcast(error, root=0)
     if error:
-        raise OutputExists(error)
+        raise error[0](error[1])
 
 
 def _with_settler(config, stop):
