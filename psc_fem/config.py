@@ -23,6 +23,9 @@ U_SEED = 5.798  # the paper's value: zeta(3) rounded to 1.2
 
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+MAX_CELLS = 10_000_000  # cells of a wire (the elements' own bound; h and length must respect it too)
+MAX_FRAMES = 1_000_000  # field frames of a run (time.t_end / output.every)
+MAX_FRAME_VALUES = 2e9  # frames x nodes: ~130 GB of frames on disk
 
 
 class CrossSection(Section):
@@ -112,6 +115,11 @@ class Wire(Section):
     def _one_size(self):
         if self.elements is not None and self.h is not None:
             raise ValueError("give either wire.elements or wire.h, not both")
+        if self.cells > MAX_CELLS:  # refused before anything is allocated
+            raise ValueError(
+                f"wire.length / wire.h gives {self.cells:.4g} cells ({3 * (self.cells + 1):.4g} unknowns), "
+                f"more than the limit of {MAX_CELLS:.0e}: raise wire.h or shorten the wire"
+            )
         return self
 
     @model_validator(mode="after")
@@ -268,6 +276,12 @@ class Output(Section):
     checkpoint_every: PositiveFloat = 50.0
     checkpoint_wall: PositiveFloat = 300.0
 
+    @model_validator(mode="after")
+    def _a_directory(self):
+        if not self.dir.strip():  # "" would be the working directory, whose files are not psc_fem's
+            raise ValueError("output.dir must name a directory (got an empty name)")
+        return self
+
 
 class Phonons(Section):
     """[phonons]: phonon feedback, Eqs. (3)-(6) (psc_fem.feedback, docs/feedback.md).
@@ -318,6 +332,25 @@ class Config(Section):
     output: Output = Output()
     petsc: dict[str, PetscValue] = {}
     phonons: Phonons | None = None
+
+    @model_validator(mode="after")
+    def _frames_fit(self):
+        frames = self.time.t_end / self.output.every
+        if frames > MAX_FRAMES or frames * (self.wire.cells + 1) > MAX_FRAME_VALUES:
+            raise ValueError(
+                f"time.t_end / output.every = {frames:.4g} frames of {self.wire.cells + 1} nodes: more than the "
+                f"limit of {MAX_FRAMES:.0e} frames or {MAX_FRAME_VALUES:.0e} values; raise output.every"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _petsc_allowed(self):
+        from psc_fem.petsc_policy import check
+
+        problems = check(self.petsc)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _feedback_needs_tau_eps(self):

@@ -109,6 +109,10 @@ class RunDirectory:
         return self.path / self.FIELDS_XDMF
 
     @property
+    def fields_h5(self) -> Path:
+        return self.fields_xdmf.with_suffix(".h5")
+
+    @property
     def checkpoint(self) -> Path:
         return self.path / self.CHECKPOINT
 

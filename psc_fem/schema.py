@@ -64,6 +64,8 @@ def describe(error: dict, root: type[BaseModel], lowercase: bool = True) -> str:
             model = table_model(model, part)
         allowed = list(getattr(model, "model_fields", {}).keys())
         return f"unknown key '{name}'{suggest(loc[-1], allowed)}; allowed: {', '.join(allowed)}"
+    if kind == "value_error":  # a validator's own sentence: it names its keys, keep its case
+        return str(error.get("ctx", {}).get("error", msg))
     value = error.get("input")
     got = "" if isinstance(value, dict) else f" (got {value!r})"
     return f"{name or 'config'}: {msg.lower() if lowercase else msg}{got}"
@@ -85,12 +87,18 @@ def validate_model(
 def read_toml(path: str | Path, error: type[Exception] = ConfigError) -> dict:
     """The tables of a TOML file, or ``error`` if it is missing or not valid TOML."""
     path = Path(path)
+    if path.is_dir():
+        raise error(f"{path} is a directory, not a config file")
     if not path.is_file():
         raise error(f"config file not found: {path}")
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read the config ({exc.strerror})") from None
 
 
 def parse_assignment(text: str) -> tuple[str, str, Any]:

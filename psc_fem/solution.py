@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from psc_fem.analysis.periods import SETTLE_PERIODS, SETTLE_RTOL, periodic_stats
+from psc_fem.io.atomic import save_figure
 from psc_fem.rundir import RunDirectory, as_rundir
 
 
@@ -134,7 +135,7 @@ class Solution:
 
         fig = fig1(self)
         if path is not None:
-            fig.savefig(path, dpi=120)
+            save_figure(fig, path, dpi=120)
         return fig
 
     def plot_frame(self, t: float, path: str | Path | None = None):
@@ -143,7 +144,7 @@ class Solution:
 
         fig = frame_figure(self, t)
         if path is not None:
-            fig.savefig(path, dpi=120)
+            save_figure(fig, path, dpi=120)
         return fig
 
     def animate(self, path: str | Path | None = None, field: str = "abs_psi", fps: int = 20, stride: int = 1) -> Path:

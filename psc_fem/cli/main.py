@@ -6,12 +6,14 @@ module of this package.
 """
 
 import argparse
+import errno
 import importlib
 import sys
 
 from psc_fem.errors import ConfigError, UsageError
 
 EXIT_USAGE = 2
+EXIT_RUNTIME = 1
 
 
 def build_parser(argv: list[str] | None = None, full: bool = False) -> argparse.ArgumentParser:
@@ -59,6 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, UsageError, FileNotFoundError) as exc:
         print(f"psc-fem: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (PermissionError, NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
+        print(f"psc-fem: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)  # a path the user gave
+        return EXIT_USAGE
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            print(f"psc-fem: error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+            return EXIT_USAGE
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # the files are complete up to the last flush
+            print(f"psc-fem: error: {exc.strerror} while writing {exc.filename or 'the output'}", file=sys.stderr)
+            return EXIT_RUNTIME
+        raise
 
 
 if __name__ == "__main__":

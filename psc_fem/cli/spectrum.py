@@ -28,8 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _check_t_gamma(args: argparse.Namespace) -> None:
     if args.temperature is not None and not 0 < args.temperature < 1:
         raise UsageError(f"--temperature is T/Tc and must lie in (0, 1), got {args.temperature}")
-    if args.gamma is not None and not args.gamma > 0:
-        raise UsageError(f"--gamma must be > 0 (units of Delta0), got {args.gamma}")
+    if args.gamma is not None and not 0 < args.gamma <= 1e3:  # (also refuses nan and inf)
+        raise UsageError(f"--gamma must lie in (0, 1000] (units of Delta0), got {args.gamma}")
 
 
 def _curves(args: argparse.Namespace) -> None:

@@ -36,6 +36,7 @@ class atomic_h5:  # noqa: N801  (used like open())
 
     def __enter__(self) -> h5py.File:
         t0 = time.perf_counter()
+        self.tmp.unlink(missing_ok=True)  # a stray NAME.tmp, or a symlink planted there: never written through
         if not self.create:
             shutil.copyfile(self.path, self.tmp)
         self.file = h5py.File(self.tmp, "w" if self.create else "r+", libver=self.libver)
@@ -58,6 +59,7 @@ def write_text(path: str | Path, text: str) -> None:
     """Write a text file atomically (tmp + rename)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)  # never write through a symlink planted at NAME.tmp
     tmp.write_text(text)
     os.replace(tmp, path)
 
@@ -75,7 +77,25 @@ def _jsonable(x):
     return str(x)
 
 
-def remove_stale_tmp(directory: str | Path) -> None:
-    """Delete NAME.tmp files a killed run left behind (never read by anyone)."""
-    for p in Path(directory).glob("*.tmp"):
-        p.unlink(missing_ok=True)
+def save_figure(fig, path: str | Path, **kwargs) -> Path:
+    """``fig.savefig`` to NAME.tmp, then rename: never a truncated figure, never through a symlink at NAME."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")  # the suffix tells matplotlib the format
+    tmp.unlink(missing_ok=True)
+    try:
+        fig.savefig(tmp, **kwargs)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def remove_stale_tmp(directory: str | Path, names: tuple[str, ...]) -> None:
+    """Delete the NAME.tmp a killed writer left behind, for the given NAMEs only (psc_fem's own files).
+
+    Never a glob: a user's own notes.tmp in the directory is not ours to delete.
+    """
+    for name in names:
+        path = Path(directory) / f"{name}.tmp"
+        if path.is_file() and not path.is_symlink():
+            path.unlink()

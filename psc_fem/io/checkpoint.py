@@ -228,6 +228,15 @@ def _read_resume(run_dir, config):
             f"cannot resume {run_dir}: {rd.series.name} holds {n_steps} steps and {n_frames} frames, "
             f"fewer than the checkpoint's {ckpt['n_steps']} and {ckpt['n_frames']}"
         )
+    if config.output.fields and ckpt["n_frames"] > 0:
+        from psc_fem.io.xdmf import frames_on_disk
+
+        have = frames_on_disk(rd.fields_h5)
+        if have < ckpt["n_frames"]:
+            raise ResumeError(
+                f"cannot resume {run_dir}: {rd.fields_h5.name} holds {have} frames, fewer than the checkpoint's "
+                f"{ckpt['n_frames']} (run it again from tau = 0, or with output.fields = false)"
+            )
     ckpt["previous_status"] = info.get("status")
     return ckpt
 

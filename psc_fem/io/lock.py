@@ -48,7 +48,12 @@ class RunLock:
         error = None
         if comm.rank == 0:
             rd.path.mkdir(parents=True, exist_ok=True)
-            fd = os.open(rd.lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:  # O_NOFOLLOW: a symlink planted at the lock's name is refused, not written through
+                fd = os.open(rd.lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            except OSError as exc:
+                raise ResumeError(
+                    f"{rd.lock}: cannot create the run lock ({exc.strerror}); is it a symbolic link?"
+                ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 os.ftruncate(fd, 0)

@@ -26,7 +26,7 @@ import numpy as np
 
 from psc_fem.io.atomic import atomic_h5, remove_stale_tmp, write_json
 from psc_fem.io.xdmf import XdmfSeries
-from psc_fem.rundir import STEP_FIELDS, UNITS, as_rundir
+from psc_fem.rundir import STEP_FIELDS, UNITS, RunDirectory, as_rundir
 
 __all__ = ["RunWriter", "truncate_series", "versions"]
 
@@ -96,7 +96,7 @@ class RunWriter:
             else:
                 frame_times = None
                 self.rundir.checkpoint.unlink(missing_ok=True)  # a fresh run: no resuming someone else's state
-                remove_stale_tmp(self.dir)
+                remove_stale_tmp(self.dir, RunDirectory.OWNED)
                 with atomic_h5(self.rundir.series, create=True) as h5:
                     for key, value in {**_parameter_attrs(config), "status": "running"}.items():
                         h5.attrs[key] = value
@@ -124,7 +124,7 @@ class RunWriter:
 
     def _reopen(self, config, ckpt):
         """Continue a run directory: files cut back to the checkpoint, run.json "running" again."""
-        remove_stale_tmp(self.dir)
+        remove_stale_tmp(self.dir, RunDirectory.OWNED)
         old = self.rundir.read_run_info(missing_ok=False)
         attrs = {**_parameter_attrs(config), "status": "running"}
         frame_times = truncate_series(self.rundir.series, ckpt["n_steps"], ckpt["n_frames"], attrs)

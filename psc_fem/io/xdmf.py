@@ -39,6 +39,15 @@ _FOOTER = "</Grid>\n</Domain>\n</Xdmf>\n"
 _MESH = "<xi:include xpointer=\"xpointer(/Xdmf/Domain/Grid[@GridType='Uniform'][1]/*[self::Topology or self::Geometry])\" />"
 
 
+def frames_on_disk(h5_path, name: str = "abs_psi") -> int:
+    """Frames of field ``name`` in a fields.h5 (0 if the file or the field is missing or unreadable)."""
+    try:
+        with h5py.File(h5_path, "r") as h5:
+            return len(h5[f"Function/{name}"]) if f"Function/{name}" in h5 else 0
+    except OSError:
+        return 0
+
+
 class XdmfSeries:
     """fields.xdmf + fields.h5 of one run (rank 0).
 
@@ -128,6 +137,7 @@ class XdmfSeries:
     def _write_xml(self, times):
         """The whole XML for frames 0..len(times)-1, streamed to a tmp file and renamed."""
         tmp = self.xml_path.with_name(self.xml_path.name + ".tmp")
+        tmp.unlink(missing_ok=True)  # never write through a symlink planted at NAME.tmp
         with open(tmp, "w") as f:
             f.write(self._header())
             for k, t in enumerate(times):
@@ -138,6 +148,7 @@ class XdmfSeries:
     def _append_xml(self, frames):
         """Copy the XML, put the new grids before its closing tags, rename."""
         tmp = self.xml_path.with_name(self.xml_path.name + ".tmp")
+        tmp.unlink(missing_ok=True)
         shutil.copyfile(self.xml_path, tmp)
         text = ("".join(self._grid(k, t) for k, t, _ in frames) + _FOOTER).encode()
         with open(tmp, "r+b") as f:

@@ -9,6 +9,7 @@ Tc; omega and gamma in Delta0 (see `phonons.units`).
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,7 +113,11 @@ def write_curves(
     path = out / "fig2b.csv"
     labels = [f"{p:g}" for p in psi_values] if labels is None else list(labels)
     header = ",".join(["omega"] + [f"psi={label}" for label in labels])
-    np.savetxt(path, np.column_stack([omega, *curves.values()]), delimiter=",", header=header, comments="", fmt="%.10g")
+    from psc_fem.io.atomic import write_text
+
+    text = io.StringIO()
+    np.savetxt(text, np.column_stack([omega, *curves.values()]), delimiter=",", header=header, comments="", fmt="%.10g")
+    write_text(path, text.getvalue())
     return path
 
 
@@ -150,6 +155,10 @@ def run_spectrum(
     gross = window_integrals(s.t, np.abs(wire), bounds).max(axis=1)
     residual = net / gross
 
+    if not (np.all(np.isfinite(wire)) and np.all(np.isfinite(center))):
+        raise ValueError(
+            f"the spectrum is not finite at T = {t_over_tc:g} Tc, gamma = {gamma:g} Delta0; nothing written"
+        )
     omega_curves = curve_grid(T, None, None)
     curves = fig2b_curves(FIG2B_PSI, T, gamma, variant, omega_curves)
     datasets = {

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from psc_fem.io.atomic import save_figure
+
 FIGURE_NAME = "cool.png"
 
 
@@ -65,5 +67,5 @@ def plot_balance(path, nom: dict, bands: dict | None, cfg, title: str) -> Path:
     b.set_title("full balance (Joule share, Kapitza, plates): > 0 cools")
     b.legend(fontsize=8)
     fig.suptitle(title, fontsize=10)
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     return Path(path)

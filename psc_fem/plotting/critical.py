@@ -11,6 +11,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from psc_fem.analysis.stationary import DEPAIRING
+from psc_fem.io.atomic import save_figure
 
 
 def plot_grid(rows: list[dict[str, Any]], path: str | Path) -> str | Path:
@@ -52,5 +53,5 @@ def plot_grid(rows: list[dict[str, Any]], path: str | Path) -> str | Path:
             )
         ax.set(xlabel=r"$\delta = 2\tau_\epsilon\Delta_0$", ylabel=r"$J_0/j_0$", title="critical current versus delta")
     ax.legend(fontsize=8)
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     return path

@@ -14,6 +14,8 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from psc_fem.io.atomic import save_figure
+
 CURVE_LABEL = r"$N_0(\omega)\,\eta_1(\omega)\,\omega^3$  [$\Delta_0^4$]"
 OMEGA_LABEL = r"$\omega$  [$\Delta_0$]"
 
@@ -55,7 +57,7 @@ def draw_curves(ax, omega, curves, t_over_tc, T, gamma, variant):
 def curves_figure(path, omega, curves, t_over_tc, T, gamma, variant):
     fig = Figure(figsize=(6.4, 4.4), layout="constrained")
     draw_curves(fig.add_subplot(), omega, curves, t_over_tc, T, gamma, variant)
-    fig.savefig(path, dpi=150)
+    save_figure(fig, path, dpi=150)
 
 
 def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves, t_over_tc, T, gamma, variant, omega_show):
@@ -83,7 +85,7 @@ def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves, t_ov
     draw_curves(ax_b, curves_omega, curves, t_over_tc, T, gamma, variant)
     ax_b.set_title("(b) " + ax_b.get_title(), fontsize=9)
     for p in path if isinstance(path, (list, tuple)) else [path]:  # e.g. fig2.png and fig2.pdf
-        fig.savefig(p, dpi=150)
+        save_figure(fig, p, dpi=150)
 
 
 def plot_spectrum_file(spectrum_h5: str | Path, paths: list[str | Path]) -> list[Path]:

@@ -11,6 +11,8 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from psc_fem.io.atomic import save_figure
+
 STATE_STYLE = {
     "superconducting": ("tab:blue", "o"),
     "one PSC": ("tab:red", "s"),
@@ -54,7 +56,7 @@ def plot_iv(rows: list[dict[str, Any]], path: str | Path, title: str = "") -> st
     ax.legend(fontsize=8)
     bx.set(xlabel=r"$j/j_0$", ylabel="PSC count")
     bx.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count: no ticks at 0.25
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     return path
 
 
@@ -82,5 +84,5 @@ def plot_loops(tables: list[tuple[str, str | Path]], path: str | Path, title: st
             )
     ax.set(xlabel=r"$j/j_0$", ylabel=r"mean $V$ [units of $1/(2t_0)$]", title=title)
     ax.legend(fontsize=7, ncol=2)
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     return path

@@ -10,6 +10,7 @@ The figures drawn from these tables are plotting/iv.py and plotting/critical.py.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -61,13 +62,20 @@ def _csv_value(key, value):
     return value
 
 
+def _write_text(path, text):
+    from psc_fem.io.atomic import write_text  # tmp + rename: a kill never leaves a half-written table
+
+    write_text(path, text)
+
+
 def write_csv(rows: list[dict[str, Any]], path: str | Path) -> str | Path:
     """iv.csv: the COLUMNS of every row (floats to 10 digits, PSC positions ';'-separated)."""
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(COLUMNS)
-        for r in rows:
-            w.writerow([_csv_value(c, r[c]) for c in COLUMNS])
+    fh = io.StringIO(newline="")
+    w = csv.writer(fh)
+    w.writerow(COLUMNS)
+    for r in rows:
+        w.writerow([_csv_value(c, r[c]) for c in COLUMNS])
+    _write_text(path, fh.getvalue())
     return path
 
 
@@ -89,7 +97,9 @@ def write_h5(rows: list[dict[str, Any]], path: str | Path, config, meta: dict[st
     """iv.h5: group iv with one dataset per column; the config and the sweep's ``meta`` as attributes."""
     import h5py
 
-    with h5py.File(path, "w") as f:
+    from psc_fem.io.atomic import atomic_h5
+
+    with atomic_h5(path, create=True) as f:
         g = f.create_group("iv")
         for c in COLUMNS:
             vals = [r[c] for r in rows]
@@ -119,11 +129,12 @@ def write_critical_json(path: str | Path, result: dict[str, Any]) -> str | Path:
 
 def write_grid_csv(rows: list[dict[str, Any]], path: str | Path) -> str | Path:
     """critical_grid.csv: the GRID_COLUMNS of every grid point."""
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(GRID_COLUMNS)
-        for r in rows:
-            w.writerow([f"{r[c]:.10g}" if isinstance(r[c], float) else r[c] for c in GRID_COLUMNS])
+    fh = io.StringIO(newline="")
+    w = csv.writer(fh)
+    w.writerow(GRID_COLUMNS)
+    for r in rows:
+        w.writerow([f"{r[c]:.10g}" if isinstance(r[c], float) else r[c] for c in GRID_COLUMNS])
+    _write_text(path, fh.getvalue())
     return path
 
 

@@ -1,0 +1,46 @@
+"""What a config's [petsc] table may say: a config is data, not a program (docs/reliability.md).
+
+PETSc options can write files (viewers such as ``snes_view = "ascii:FILE"``)
+and import code (``pc_type = "python"`` with any ``pc_python_type``).  A
+config received from someone else must do neither, so `check` admits only
+the solver families of the Newton solve (SNES, KSP, PC, the LU packages),
+viewers and monitors that print to the terminal, and psc_fem's own Python
+preconditioner.  Everything else is refused with the key named (exit 2).
+"""
+
+from typing import Any
+
+PREFIXES = ("snes_", "ksp_", "pc_", "sub_ksp_", "sub_pc_", "mat_mumps_", "mat_superlu_dist_")
+PYTHON_PCS = ("psc_fem.solver.dd_solver.WoodburyPC",)
+# option-name pieces that make PETSc open a viewer (which may be a file)
+VIEWERS = ("view", "monitor", "draw", "log")
+TERMINAL_VIEWERS = ("", "ascii", "stdout", "ascii::ascii_info", "ascii::ascii_info_detail", "::ascii_info")
+ENUMS = {
+    "snes_type": ("newtonls", "newtontr", "nrichardson", "ksponly", "vinewtonrsls", "vinewtonssls", "qn", "ngmres"),
+    "snes_linesearch_type": ("basic", "bt", "l2", "cp", "nleqerr", "none"),
+    "ksp_type": ("preonly", "gmres", "fgmres", "bcgs", "cg", "richardson", "lgmres", "tfqmr"),
+    "pc_type": ("lu", "ilu", "none", "jacobi", "bjacobi", "asm", "python", "cholesky", "sor", "gamg", "hypre"),
+    "pc_factor_mat_solver_type": ("petsc", "mumps", "superlu", "superlu_dist", "umfpack", "klu"),
+}
+
+
+def check(options: dict[str, Any]) -> list[str]:
+    """Reasons why [petsc] ``options`` are refused (empty: accepted)."""
+    problems = []
+    for key, value in options.items():
+        name = f"petsc.{key}"
+        if key.startswith("-") or not key.startswith(PREFIXES):
+            problems.append(
+                f"{name}: only options of the Newton solve are accepted ({', '.join(p + '*' for p in PREFIXES)})"
+            )
+            continue
+        if any(piece in key for piece in VIEWERS):
+            text = value if isinstance(value, str) else ""
+            if text not in TERMINAL_VIEWERS:
+                problems.append(f"{name} = {value!r}: viewers and monitors may only print to the terminal (no files)")
+            continue
+        if key == "pc_python_type" and value not in PYTHON_PCS:
+            problems.append(f"{name} = {value!r}: only psc_fem's own preconditioners ({', '.join(PYTHON_PCS)})")
+        if key in ENUMS and value not in ENUMS[key]:
+            problems.append(f"{name} = {value!r}: allowed {', '.join(ENUMS[key])}")
+    return problems
