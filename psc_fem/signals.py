@@ -12,12 +12,15 @@ A second signal of the same kind while the first is still pending restores
 the previous handler and delivers the signal again: a hard stop (the output
 files stay readable, up to the last block; psc_fem.io.checkpoint).
 
-`graceful()` nests (a sweep may hold it around many runs) and does nothing
-outside the main thread, where Python cannot install signal handlers.
+`graceful()` nests (the command line holds it around every command, a
+sweep's runs inside it) and does nothing outside the main thread, where
+Python cannot install signal handlers.  A signal recorded after the last
+check is not lost: the outermost block then ends with `Interrupted`.
 """
 
 import os
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 
@@ -52,6 +55,9 @@ def graceful(signals=SIGNALS):
         _pending.clear()
         for s in signals:
             _previous[s] = signal.signal(s, _handler)
+    else:  # PETSc's initialisation (after the outer block began) installs C-level handlers: ours again
+        for s in signals:
+            signal.signal(s, _handler)
     _depth += 1
     try:
         yield
@@ -61,6 +67,12 @@ def graceful(signals=SIGNALS):
             for s, h in _previous.items():
                 signal.signal(s, h if h is not None else signal.SIG_DFL)
             _previous.clear()
+            # A signal that came after the last check is never lost: the block ends with
+            # Interrupted (unless it already ends with an exception, which wins).
+            if _pending and sys.exc_info()[0] is None:
+                signum = _pending[0]
+                _pending.clear()
+                raise Interrupted(signum)
 
 
 def pending():

@@ -10,7 +10,7 @@ import errno
 import importlib
 import sys
 
-from psc_fem.errors import ConfigError, UsageError
+from psc_fem.errors import ConfigError, Interrupted, UsageError
 
 EXIT_USAGE = 2
 EXIT_RUNTIME = 1
@@ -56,8 +56,14 @@ PLUGGED = (
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    from psc_fem import signals
+
     try:
-        return args.func(args)
+        with signals.graceful():  # SIGTERM/SIGINT: the command stops cleanly, exit 128 + signal
+            return args.func(args)
+    except Interrupted as exc:
+        print(f"psc-fem: {exc}; the output is consistent (psc-fem run/sweep --resume continues)", file=sys.stderr)
+        return exc.exit_code
     except (ConfigError, UsageError, FileNotFoundError) as exc:
         print(f"psc-fem: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -313,6 +313,7 @@ class Checkpointer:
         if due or signum:
             self.save()
         if signum:
+            signals.clear()  # acted on: the stop it asked for happens now
             raise signals.Interrupted(signum, integ.t)
 
     def save(self):
