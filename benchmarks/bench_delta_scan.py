@@ -3,7 +3,7 @@
     python benchmarks/bench_delta_scan.py [--deltas 3,10,30] [--h 0.05] [--fd-t-end 1500]
 
 The 10 xi wire at j = 1.5 J0 = 0.589035, eta = 0.1.  For each delta: the FD
-solver of tests/fd_reference.py (antisymmetric gauge, exact elimination,
+solver of tests/helpers/fd_reference.py (antisymmetric gauge, exact elimination,
 scipy BDF at rtol = 1e-6) on the same grid, its mean V over the last five
 windings of the end-phase difference at t_end, and whether those had
 settled (psc_fem.analysis.periods.settle_check); psc_fem with `--until periodic`
@@ -22,10 +22,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent / "tests"))  # the tests' helpers package
 from _common import emit, fmt, machine, table  # noqa: E402
 from bench_settle import settle  # noqa: E402
-from fd_reference import solve_fd  # noqa: E402
+from helpers.fd_reference import solve_fd  # noqa: E402
 
 from psc_fem.analysis.periods import settle_check, winding_times  # noqa: E402
 

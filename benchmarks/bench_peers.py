@@ -1,6 +1,6 @@
 """psc_fem against its peers, at equal accuracy in mean V (issue 8).
 
-    python benchmarks/bench_peers.py fd       [--repeats 3]   # Fig. 1 wire vs tests/fd_reference.py
+    python benchmarks/bench_peers.py fd       [--repeats 3]   # Fig. 1 wire vs tests/helpers/fd_reference.py
     python benchmarks/bench_peers.py fd-large [--cap 600]     # long wires, 1e3..1e4 DOFs, vs the FD solver
     python benchmarks/bench_peers.py pytdgl   [--repeats 3]   # Fig. 1 wire vs py-tdgl (needs .venv-bench)
 
@@ -41,7 +41,7 @@ from psc_fem.config import validate  # noqa: E402
 from psc_fem.solver.simulation import simulate  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the tests' helpers package
 from _common import BENCH_PY, ROOT, emit, fmt, fmt_spread, machine, run_json, spread, table  # noqa: E402
 
 # ---- the Fig. 1 wire ------------------------------------------------------
@@ -76,7 +76,7 @@ FEM_LADDER = [  # (h, degree, rtol); atol = rtol / 10
     (0.05, 2, 1e-5),
     (0.025, 1, 1e-6),
 ]
-FD_LADDER = [  # (cells, rtol); atol = rtol / 100 (tests/fd_reference.py's ratio)
+FD_LADDER = [  # (cells, rtol); atol = rtol / 100 (tests/helpers/fd_reference.py's ratio)
     (22, 1e-4),
     (22, 1e-6),
     (44, 1e-5),
@@ -140,7 +140,7 @@ def run_fd(
     delta=FIG1["delta"],
     eta=FIG1["eta"],
 ):
-    from fd_reference import periodic_stats, solve_fd
+    from helpers.fd_reference import periodic_stats, solve_fd
 
     t0 = time.perf_counter()
     r = solve_fd(length, cells, current, delta=delta, eta=eta, t_end=t_end, rtol=rtol, atol=rtol / 100, dt_out=0.05)
@@ -328,7 +328,7 @@ class WallCap(Exception):
 def run_fd_large(cells, banded, cap):
     """FD solver on a long wire; stops at `cap` seconds and reports how far it got."""
     import scipy.sparse as sp
-    from fd_reference import U_EXACT, FDModel
+    from helpers.fd_reference import U_EXACT, FDModel
     from scipy.integrate import solve_ivp
 
     length = cells * LARGE["h"]

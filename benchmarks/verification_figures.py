@@ -2,7 +2,7 @@
 
     python benchmarks/verification_figures.py [--out docs/img/convergence.png]
 
-The same studies as tests/test_convergence.py (which asserts the orders):
+The same studies as tests/system/test_convergence.py (which asserts the orders):
 mean V over whole periods under mesh refinement (P1, P2; gapless Fig. 1
 wire, t_end = 40, rtol 1e-6) and V(tau = 8) at fixed steps (BDF1, BDF2;
 delta = 10/3).  Prints a JSON record (BENCH_JSON line) with the errors and
@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests"))  # the tests' helpers package
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(ROOT / "docs" / "img" / "convergence.png"))
     args = ap.parse_args(argv)
-    from conftest import run  # the tests' Fig. 1 wire and quiet simulate()
+    from helpers.configs import run  # the tests' Fig. 1 wire and quiet simulate()
 
     record = {"benchmark": "verification-figures", "mesh": {}, "time": {}}
     with tempfile.TemporaryDirectory(prefix="psc_verif_") as tmp:

@@ -82,7 +82,9 @@ class Decider:
     def __call__(self, s):
         if self.poll is not None:
             self.poll()
-        self.k += 1
+        # keyed to the series' length (not a call count): a resumed run, whose stop hook sees the
+        # whole series again, checks at the same steps and stops at the same step
+        self.k = len(s["t"])
         if self.k % self.every:
             return None
         from psc_fem.analysis.psc_count import relaxed, slip_events
