@@ -88,7 +88,7 @@ def check_writer_files(out):
         assert listed <= in_h5 and listed % 8 == 0
         for k in range(listed):
             t, point, cell = reader.read_data(k)
-            assert t == 0.5 * k and point["phi"][0] == k and cell["js"][0][0] == k
+            assert t == 0.5 * k and point["phi"][0] == k and cell["js_cell"][0][0] == k and point["js"][0] == k
     json.loads((out / "run.json").read_text())
     return n, m, listed
 

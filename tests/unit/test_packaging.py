@@ -15,6 +15,11 @@ def test_every_subpackage_is_listed():
         else "psc_fem"
         for p in (ROOT / "psc_fem").rglob("__init__.py")
     }
-    on_disk |= {f"psc_fem.{name}" for name in ("forms", "meshes")}  # installed from forms/ and meshes/
+    on_disk |= {f"psc_fem.{name}" for name in ("forms", "meshes", "examples")}  # from forms/, meshes/, examples/
     assert on_disk <= listed, sorted(on_disk - listed)
-    assert setup["package-dir"] == {"psc_fem": "psc_fem", "psc_fem.forms": "forms", "psc_fem.meshes": "meshes"}
+    assert setup["package-dir"] == {
+        "psc_fem": "psc_fem",
+        "psc_fem.forms": "forms",
+        "psc_fem.meshes": "meshes",
+        "psc_fem.examples": "examples",
+    }

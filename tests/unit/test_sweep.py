@@ -135,11 +135,11 @@ def test_slip_events_need_deep_dips():
 def test_progress_reports_done_total_and_eta():
     import io
 
-    log = io.StringIO()  # not a terminal: silent unless asked for lines
-    quiet = batch.Progress(2, enabled=True, stream=log)
-    quiet.update({})
+    log = io.StringIO()  # not a terminal (a batch log): a line per finished run unless lines=False
+    off = batch.Progress(2, enabled=True, stream=log, lines=False)
+    off.update({})
     assert log.getvalue() == ""
-    p = batch.Progress(2, enabled=True, stream=log, lines=True, describe=lambda r: f"j={r['j']}")
+    p = batch.Progress(2, enabled=True, stream=log, describe=lambda r: f"j={r['j']}")
     p.update({"j": 1.0})
     p.update({"j": 1.1})
     lines = log.getvalue().splitlines()

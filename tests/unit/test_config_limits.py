@@ -1,0 +1,52 @@
+"""A config is data (issue 18): the [petsc] allow-list, resource limits before allocating, no empty output.dir."""
+
+import pytest
+from helpers.configs import ROOT
+
+from psc_fem.config import MAX_CELLS, load_config
+from psc_fem.errors import ConfigError
+from psc_fem.petsc_policy import check
+
+FIG1 = ROOT / "examples" / "fig1.toml"
+
+
+@pytest.mark.parametrize(
+    "overrides, named",
+    [
+        (['petsc.snes_view="ascii:/tmp/psc_fem_victim"'], "petsc.snes_view"),  # a viewer writing a file
+        (['petsc.ksp_view_mat="binary:/tmp/psc_fem_victim"'], "petsc.ksp_view_mat"),
+        (['petsc.pc_type="python"', 'petsc.pc_python_type="os.system"'], "petsc.pc_python_type"),  # code import
+        (["petsc.options_left=true"], "petsc.options_left"),  # not an option of the Newton solve
+        (['petsc.snes_type="bogus"'], "petsc.snes_type"),  # PETSc error 86 before
+        (["wire.h=1e-9"], "wire.length / wire.h"),  # 1.1e9 cells, refused before allocating
+        (["wire.length=1e9"], "wire.length / wire.h"),
+        (["output.every=1e-9"], "output.every"),  # 1e11 frames
+        (['output.dir=""'], "output.dir"),  # would be the working directory
+        (['output.dir="  "'], "output.dir"),
+    ],
+)
+def test_refused_with_the_key_named(overrides, named):
+    with pytest.raises(ConfigError, match=named.replace(".", r"\.").replace("/", "/")):
+        load_config(FIG1, overrides)
+
+
+def test_the_solver_options_users_need_pass():
+    ok = {
+        "snes_rtol": 1e-10,
+        "snes_max_it": 20,
+        "pc_factor_mat_solver_type": "mumps",
+        "ksp_type": "gmres",
+        "pc_type": "bjacobi",
+        "sub_pc_type": "lu",
+        "snes_monitor": "",
+        "ksp_converged_reason": True,
+        "pc_python_type": "psc_fem.solver.dd_solver.WoodburyPC",
+    }
+    assert check(ok) == []
+    load_config(FIG1, ["petsc.snes_rtol=1e-10", 'petsc.pc_factor_mat_solver_type="mumps"'])
+
+
+def test_cell_limit_is_the_elements_limit():
+    load_config(FIG1, [f"wire.h={1.1 / (MAX_CELLS - 2):.12g}", "output.every=100"])  # just inside
+    with pytest.raises(ConfigError, match="cells"):
+        load_config(FIG1, [f"wire.h={1.1 / (MAX_CELLS + 10):.12g}"])
