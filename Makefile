@@ -10,7 +10,7 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MPLBACKEND := Agg
 
-.PHONY: venv demo test test-fast lint test-serial test-mpi bench clean
+.PHONY: venv demo test test-fast lint test-serial test-mpi bench kernel clean
 
 venv: $(STAMP)
 
@@ -41,6 +41,10 @@ test-serial: venv
 # The parallel part: -m mpi4py makes a failure on one rank abort all ranks.
 test-mpi: venv
 	$(BIN)/mpirun -n 2 $(BIN)/python -m mpi4py -m pytest -q -m mpi -p no:cacheprovider tests
+
+# The venv as a Jupyter kernel named psc_fem (for examples/quickstart.ipynb in JupyterLab or VS Code).
+kernel: venv
+	$(BIN)/python -m ipykernel install --user --name psc_fem --display-name "psc_fem (.venv)"
 
 # py-tdgl, the optional peer of the benchmarks, in its own venv (.venv-bench):
 # it brings numba, meshpy, pint and IPython; --no-deps skips its jupyter and

@@ -64,7 +64,7 @@ def simulate(
     `psc_fem.errors.OutputExists` before anything is written.
     ``gauge``: optional callable c(tau); the solver then fixes phi(0) = c(tau)
     instead of 0, a gauge shift that changes no output (the verification of
-    gauge invariance, tests/test_symmetry.py).
+    gauge invariance, tests/system/test_symmetry.py).
 
     Checkpoints are written as the run goes (``[output] checkpoint_every``,
     ``checkpoint_wall``).  SIGTERM/SIGINT end the run after the current
