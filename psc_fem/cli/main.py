@@ -77,7 +77,24 @@ def main(argv: list[str] | None = None) -> int:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # the files are complete up to the last flush
             print(f"psc-fem: error: {exc.strerror} while writing {exc.filename or 'the output'}", file=sys.stderr)
             return EXIT_RUNTIME
+        _abort_other_ranks()
         raise
+    except Exception:
+        _abort_other_ranks()
+        raise
+
+
+def _abort_other_ranks() -> None:
+    """An unexpected error on one rank of an mpirun job: print it and abort every rank (else the others
+    wait in their next collective forever)."""
+    from mpi4py import MPI
+
+    if MPI.Is_initialized() and MPI.COMM_WORLD.size > 1:
+        import traceback
+
+        traceback.print_exc()
+        sys.stderr.flush()
+        MPI.COMM_WORLD.Abort(EXIT_RUNTIME)
 
 
 if __name__ == "__main__":

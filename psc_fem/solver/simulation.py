@@ -7,6 +7,7 @@ the run as a `psc_fem.solution.Solution`.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +95,7 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     progress = RunProgress.choose(progress, comm.rank)
     wall0 = time.perf_counter()
     problem = WireProblem(config, comm)
+    _warn_if_ranks_are_wasted(problem, comm, echo)
     evaluator = FieldEvaluator(problem)
     phonons = feedback.PhononFeedback(config, problem) if feedback.observed(config) else None
     extra = {} if phonons is None else {"extra_steps": phonons.fields, "extra_data": {"phonon_omega": phonons.omega}}
@@ -173,6 +175,22 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     if error:
         raise StepFailure(error)
     return sol
+
+
+# Below this many unknowns per rank a domain-decomposed run is slower than one rank (docs/cluster.md:
+# 69 DOFs 4.9 vs 3.4 ms/step on 2 vs 1 rank; 3e3 DOFs even; 1.2e4 1.3x, 4.8e4 1.6x, 1.9e5 2.0x faster).
+MIN_DOFS_PER_RANK = 2000
+
+
+def _warn_if_ranks_are_wasted(problem, comm, echo: bool) -> None:
+    dofs = problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs
+    if comm.size > 1 and dofs / comm.size < MIN_DOFS_PER_RANK and comm.rank == 0 and echo:
+        print(
+            f"psc-fem: warning: {dofs} unknowns on {comm.size} ranks ({dofs // comm.size} per rank): below "
+            f"~{MIN_DOFS_PER_RANK} per rank one rank is faster; run on one rank, or spread many runs over the "
+            "ranks (psc-fem sweep --ranks-per-run 1)",
+            file=sys.stderr,
+        )
 
 
 def _claim(rd: RunDirectory, comm, overwrite: bool, resume: bool) -> None:
