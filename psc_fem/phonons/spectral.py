@@ -87,26 +87,27 @@ def eta1_consistent(omega, psi, T, gamma):
     return 2.0 * np.sum(rec * wt, axis=1) + 2.0 * np.sum(rel * ws, axis=1)
 
 
-def eta1_printed(omega, psi, T, gamma):
-    """eta1 of Eq. (13) as printed (retarded branch, 0 < eps < omega in P)."""
+def _printed_terms(omega, psi, T, gamma):
+    """The two integrals of Eq. (13) as printed: 1/4 int P g (recombination), 1/4 int Q [g(e+w) - g(e)] (relaxation)."""
     omega = np.atleast_1d(np.asarray(omega, dtype=float))
     w = omega[:, None]
     eps, wt, p, r = _recombination_terms(omega, psi, gamma)
     rec = p * r * _sech2(eps, T)
     eps, ws, q, r_lo, r_hi = _scattering_terms(omega, psi, T, gamma)
     rel = q * (r_hi * _sech2(eps + w, T) - r_lo * _sech2(eps, T))
-    return 0.25 * np.sum(rec * wt, axis=1) - 0.25 * np.sum(rel * ws, axis=1)
+    return 0.25 * np.sum(rec * wt, axis=1), 0.25 * np.sum(rel * ws, axis=1)
+
+
+def eta1_printed(omega, psi, T, gamma):
+    """eta1 of Eq. (13) as printed (retarded branch, 0 < eps < omega in P): recombination - relaxation."""
+    recombination, relaxation = _printed_terms(omega, psi, T, gamma)
+    return recombination - relaxation
 
 
 def eta1_printed_eq8(omega, psi, T, gamma):
     """eta1 of Eq. (13) as printed, with the relaxation term's sign of Eq. (8) (module docstring)."""
-    omega = np.atleast_1d(np.asarray(omega, dtype=float))
-    w = omega[:, None]
-    eps, wt, p, r = _recombination_terms(omega, psi, gamma)
-    rec = p * r * _sech2(eps, T)
-    eps, ws, q, r_lo, r_hi = _scattering_terms(omega, psi, T, gamma)
-    rel = q * (r_hi * _sech2(eps + w, T) - r_lo * _sech2(eps, T))
-    return 0.25 * np.sum(rec * wt, axis=1) + 0.25 * np.sum(rel * ws, axis=1)
+    recombination, relaxation = _printed_terms(omega, psi, T, gamma)
+    return recombination + relaxation
 
 
 def eta1_literal(omega, psi, T, gamma):

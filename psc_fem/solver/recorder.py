@@ -52,9 +52,8 @@ class Recorder:
 
     def __call__(self, integ, step):
         phi_l, phi_r, psi0, link_l, link_r = self.p.end_values(link=integ.links[0])
-        psi_min = self.p.comm.allreduce(
-            float(np.min(np.hypot(*self._psi_pairs()))) if self._psi_pairs()[0].size else 1e300, op=MPI.MIN
-        )
+        u1, u2 = self.p.superconducting_psi()  # gathered once per step
+        psi_min = self.p.comm.allreduce(float(np.min(np.hypot(u1, u2))) if u1.size else 1e300, op=MPI.MIN)
         self.theta_m -= link_l
         self.theta_p -= link_r
         V = phi_l - phi_r
@@ -93,10 +92,6 @@ class Recorder:
         self.recent = list(recent)
         self.next_frame = next_frame
         self.bar.update(t)
-
-    def _psi_pairs(self):
-        """Psi on the superconducting part (the whole wire unless it has normal banks)."""
-        return self.p.superconducting_psi()
 
     def _frame(self, integ, tf, nodes):
         """Fields at tf in the last step: dense output of Psi carried along the links (forms/covariant.py).

@@ -30,7 +30,7 @@ import numpy as np
 from psc_fem.analysis.stationary import DEPAIRING, stationary_branch_max
 from psc_fem.errors import UsageError
 from psc_fem.rundir import RunDirectory
-from psc_fem.studies.tables import COLUMNS
+from psc_fem.studies.tables import COLUMNS, POINT_COLUMNS
 
 # Heavy imports (dolfinx, simulate) stay inside functions: the CLI loads
 # this module to build its parser.
@@ -200,21 +200,7 @@ def run_point(
         point["state"] = "failed"
     row = {
         "current": float(current),
-        **{
-            k: point[k]
-            for k in (
-                "V_mean",
-                "period",
-                "n_psc",
-                "state",
-                "josephson_ratio",
-                "slips_per_period",
-                "period_spread",
-                "n_periods",
-                "n_slips",
-                "psc_positions",
-            )
-        },
+        **{k: point[k] for k in POINT_COLUMNS},
         "t_run": float(series["t"][-1]) if len(series["t"]) else 0.0,
         "steps": int(run.get("steps", len(series["t"]))),
         "wall_time": wall,

@@ -19,9 +19,8 @@ import numpy as np
 
 from psc_fem.analysis.stationary import DEPAIRING
 
-COLUMNS = (
-    "branch",
-    "current",
+# the columns that come from the analysis of one point (psc_fem.analysis.psc_count.iv_point)
+POINT_COLUMNS = (
     "V_mean",
     "period",
     "n_psc",
@@ -32,6 +31,11 @@ COLUMNS = (
     "n_periods",
     "n_slips",
     "psc_positions",
+)
+COLUMNS = (
+    "branch",
+    "current",
+    *POINT_COLUMNS,
     "t_run",
     "steps",
     "wall_time",
