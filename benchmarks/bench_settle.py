@@ -1,6 +1,12 @@
 """Wall time to the settled state against delta (issue 13).
 
     python benchmarks/bench_settle.py [--deltas 0,3,10,30] [--h 0.05] [--cap 4000]
+                                      [--until periodic|orbit] [--continuation]
+
+`--until orbit` finds the periodic orbit first (psc_fem.solver.orbit);
+`--continuation` starts each delta from the previous delta's run
+(`psc-fem run --from`), the way to reach delta >= 300.  Orbit rows also
+give the search's windings and steps (recorded steps are separate).
 
 The 10 xi wire at j = 1.5 J0 = 0.589035, eta = 0.1, default tolerances,
 `psc-fem run --until periodic` in a subprocess (what a user types), no
@@ -33,20 +39,28 @@ eta = 0.1
 current = 0.589035
 [time]
 t_end = {cap}
-until = "periodic"
+until = "{until}"
 [output]
 fields = false
 every = 2.0
 """
 
 
-def settle(delta, h, cap, work):
+def settle(delta, h, cap, work, until="periodic", start=None):
     cfg = work / f"delta{delta}.toml"
-    cfg.write_text(CONFIG.format(h=h, delta=float(delta), cap=float(cap)))
+    cfg.write_text(CONFIG.format(h=h, delta=float(delta), cap=float(cap), until=until))
     out = work / f"run{delta}"
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [str(BIN / "psc-fem"), "run", str(cfg), "--out", str(out), "--quiet"],
+        [
+            str(BIN / "psc-fem"),
+            "run",
+            str(cfg),
+            "--out",
+            str(out),
+            "--quiet",
+            *(["--from", str(start)] if start else []),
+        ],
         capture_output=True,
         text=True,
         env=ENV,
@@ -60,8 +74,15 @@ def settle(delta, h, cap, work):
     steps = int(run["steps"])
     tau = float((run.get("stopped") or {}).get("t") or run["checkpoint"]["t"])  # settled here, or the cap
     period = a.get("winding_period", float("nan"))
+    orbit = run.get("orbit") or {}
     return {
         "delta": float(delta),
+        "until": until,
+        "start": str(start) if start else "Psi = 1",
+        "run_dir": str(out),
+        "search_windings": orbit.get("windings"),
+        "search_steps": orbit.get("steps"),
+        "search_converged": orbit.get("converged"),
         "wall_s": wall,
         "state": a["state"],
         "tau_settled": tau,
@@ -78,18 +99,37 @@ def main(argv=None):
     ap.add_argument("--deltas", default="0,3,10,30")
     ap.add_argument("--h", type=float, default=0.05)
     ap.add_argument("--cap", type=float, default=4000.0)
+    ap.add_argument("--until", choices=("periodic", "orbit"), default="periodic")
+    ap.add_argument("--continuation", action="store_true", help="start each delta from the previous one's run")
     args = ap.parse_args(argv)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        start = None
         for d in (float(x) for x in args.deltas.split(",")):
-            rows.append(settle(d, args.h, args.cap, Path(tmp)))
-    record = {"benchmark": "settle-vs-delta", "machine": machine(), "h": args.h, "rows": rows}
+            rows.append(settle(d, args.h, args.cap, Path(tmp), args.until, start))
+            start = rows[-1]["run_dir"] if args.continuation else None
+    record = {"benchmark": "settle-vs-delta", "machine": machine(), "h": args.h, "until": args.until, "rows": rows}
     text = table(
-        ["delta", "state", "tau settled", "steps", "steps/period", "wall s", "mean V", "period"],
+        [
+            "delta",
+            "start",
+            "state",
+            "search windings",
+            "search steps",
+            "tau recorded",
+            "steps",
+            "steps/period",
+            "wall s",
+            "mean V",
+            "period",
+        ],
         [
             [
                 fmt(r["delta"]),
+                r["start"] if r["start"] == "Psi = 1" else "previous",
                 r["state"],
+                fmt(r["search_windings"]),
+                fmt(r["search_steps"]),
                 fmt(r["tau_settled"], ".4g"),
                 r["steps"],
                 fmt(r["steps_per_period"], ".3g"),

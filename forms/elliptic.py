@@ -5,8 +5,8 @@ UFL has no elliptic integrals.  Two flavours (docs/design.md section 2):
 * ``"exact"``: K - E from the arithmetic-geometric mean, unrolled for a
   fixed number of iterations (A&S 17.6).  Only +, *, / and sqrt, so UFL can
   differentiate it for Newton.  With the cancellation-free recurrence
-  c_{n+1} = c_n^2 / (4 a_{n+1}) it is accurate to ~1e-15 for
-  delta |Psi| < 100 (tests compare with scipy).
+  c_{n+1} = c_n^2 / (4 a_{n+1}) it is accurate to ~1e-10 or better for
+  delta |Psi| up to 1e5, aluminium's range (tests compare with scipy).
 * ``"seed"``: the COMSOL model's Z(z) = ln(1 - z^2)/(2z) - ln(1 - z) (B.11),
   which is ~35% low for small z (Z ~ z/2 against pi z/4).  Kept to
   reproduce the paper's runs side by side.

@@ -166,14 +166,21 @@ class Time(Section):
     ``settle_periods`` windings of the end-phase difference agree to
     ``settle_rtol`` with the ones before and with those a quarter of the
     run earlier; or V = 0 and |Psi| steady); t_end is then a cap.
+    ``until = "orbit"``: first find the periodic orbit directly (an
+    Anderson-accelerated Poincare map of one winding, until max |P(x) - x|
+    <= ``orbit_tol``; psc_fem.solver.orbit), then record from it as with
+    "periodic".  For large delta, whose transients last ~u delta tau.
+    t_end caps the search and the recorded run each.
     ``until = "t_end"``: run to t_end.  Either way the summary says
     whether the run settled (psc_fem.analysis).
     """
 
     t_end: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
-    until: Literal["t_end", "periodic"] = "t_end"
+    until: Literal["t_end", "periodic", "orbit"] = "t_end"
     settle_periods: Annotated[int, Field(ge=2, le=10_000)] = 5
     settle_rtol: Annotated[float, Field(gt=0, le=0.1, allow_inf_nan=False)] = 1e-3
+    orbit_tol: Annotated[float, Field(gt=0, le=1e-2, allow_inf_nan=False)] = 1e-7
+    orbit_memory: Annotated[int, Field(ge=0, le=100)] = 10
     dt_initial: PositiveFloat = 1e-3
     dt_min: PositiveFloat = 1e-9
     dt_max: PositiveFloat = 2.0
@@ -278,6 +285,21 @@ class Config(Section):
         problems = check(self.petsc)
         if problems:
             raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _orbit_is_defined(self):
+        if self.time.until != "orbit":
+            return self
+        why = None
+        if self.wire.normal_banks:
+            why = "normal-metal banks have no end phase to define one winding by"
+        elif self.drive.ramp_to is not None:
+            why = "a ramped current has no periodic orbit"
+        elif self.phonons is not None and self.phonons.feedback:
+            why = "[phonons] feedback adds the phonon distribution to the state"
+        if why:
+            raise ValueError(f'time.until = "orbit" is not available here ({why}); use until = "periodic"')
         return self
 
     @model_validator(mode="after")

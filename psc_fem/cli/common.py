@@ -32,3 +32,23 @@ def claim_output(path, comm, overwrite: bool = False, resume: bool = False) -> N
         error = comm.bcast(error, root=0)
     if error:
         raise OutputExists(error)
+
+
+def ranks_per_run(text: str | None, config, size: int) -> int:
+    """--ranks-per-run: a number, or "auto" (the default): as many ranks per run as pay off.
+
+    A run is split over k ranks only while each keeps MIN_DOFS_PER_RANK
+    unknowns (below that one rank is faster, docs/cluster.md); k divides
+    the number of ranks.  Small wires: k = 1, one run per rank.
+    """
+    from psc_fem.errors import UsageError
+
+    if text is not None and text != "auto":
+        try:
+            return int(text)
+        except ValueError:
+            raise UsageError(f"--ranks-per-run expects a number or auto, got {text!r}") from None
+    from psc_fem.solver.simulation import MIN_DOFS_PER_RANK
+
+    dofs = 3 * (config.wire.cells * config.wire.degree + 1)
+    return max(k for k in range(1, size + 1) if size % k == 0 and (k == 1 or dofs / k >= MIN_DOFS_PER_RANK))

@@ -1,7 +1,7 @@
 """`psc-fem critical`: the critical current J0 by bisection (docs/sweeps.md).
 
     psc-fem critical CONFIG.toml [--tolerance 0.005] [--bracket LO:HI]
-        [--lengths L1,L2,...] [--deltas D1,D2,...] [--ranks-per-run K]
+        [--lengths L1,L2,...] [--deltas D1,D2,...] [--ranks-per-run K|auto]
         [--ramp-time T] [--t-max T] [--gl] [--out DIR] [--set ...] [--quiet]
 
 One wire: probes (psc_fem.studies.critical) narrow the bracket until its
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from psc_fem.analysis.stationary import stationary_branch_max
-from psc_fem.cli.common import claim_output, world
+from psc_fem.cli.common import claim_output, ranks_per_run, world
 from psc_fem.errors import UsageError
 from psc_fem.studies.critical import critical_current, critical_grid, format_current
 from psc_fem.studies.tables import write_critical_json
@@ -56,7 +56,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bracket", metavar="LO:HI", help="initial bracket (LO stationary, HI slipping; checked)")
     p.add_argument("--lengths", metavar="L1,L2,...", help="grid: J0 for each wire length (xi)")
     p.add_argument("--deltas", metavar="D1,D2,...", help="grid: J0 for each delta")
-    p.add_argument("--ranks-per-run", type=int, metavar="K", help="MPI ranks per probe (default 1)")
+    p.add_argument(
+        "--ranks-per-run",
+        metavar="K|auto",
+        default="auto",
+        help="MPI ranks per probe; auto (default): split a run only while each rank keeps >= 2000 unknowns",
+    )
     p.add_argument("--ramp-time", type=float, default=50.0, help="current ramp 0 -> j before the hold (default 50 tau)")
     p.add_argument("--t-max", type=float, default=3000.0, help="longest hold of a probe (default 3000 tau)")
     p.add_argument("--gl", action="store_true", help="also print the GL stationary-branch maximum (scipy solve_bvp)")
@@ -97,7 +102,7 @@ def main(args: argparse.Namespace) -> int:
     from psc_fem.studies import batch
 
     comm = world()
-    k = args.ranks_per_run or 1
+    k = ranks_per_run(args.ranks_per_run, config, comm.size)
     if k < 1 or comm.size % k:
         raise UsageError(f"--ranks-per-run {k} must divide the number of MPI ranks ({comm.size})")
     out = Path(args.out) if args.out else Path(f"{config.output.dir}_critical")

@@ -16,9 +16,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--until",
-        choices=("periodic", "t_end"),
+        choices=("periodic", "orbit", "t_end"),
         help="periodic: stop once the last time.settle_periods periods agree (t_end is a cap); "
+        "orbit: find the periodic orbit first (fast at large delta), then record from it; "
         "the same as --set time.until=...",
+    )
+    p.add_argument(
+        "--from",
+        dest="start_from",
+        metavar="RUN_DIR",
+        help="start from the last state of another run (the same wire length; mesh, delta, current, ... may differ), "
+        "e.g. to continue a settled orbit to a larger delta",
     )
     p.add_argument(
         "--resume",
@@ -37,6 +45,14 @@ def main(args: argparse.Namespace) -> int:
     config = load_config(args.config, [*args.set, *until])
     out = Path(args.out) if args.out else Path(config.output.dir)
     comm = world()
+    start = None
+    if args.start_from:
+        from psc_fem.errors import UsageError
+        from psc_fem.io.checkpoint import read_start_state
+
+        if args.resume:
+            raise UsageError("--from and --resume exclude each other: --resume continues the run in --out itself")
+        start = read_start_state(args.start_from, comm, length=config.wire.length)
     try:
         sol = simulate(
             config,
@@ -46,6 +62,7 @@ def main(args: argparse.Namespace) -> int:
             echo=True,
             resume=args.resume,
             overwrite=args.overwrite,
+            initial_state=start,
         )
     except Interrupted as exc:  # checkpoint written, run.json "interrupted": 143 (SIGTERM) / 130 (SIGINT)
         return exc.exit_code

@@ -1,7 +1,7 @@
 """`psc-fem sweep`: I-V curves as MPI batch jobs (docs/sweeps.md).
 
-    psc-fem sweep CONFIG.toml --currents START:STOP:STEP [--down]
-        [--mode independent|continuation] [--ranks-per-run K] [--out DIR]
+    psc-fem sweep CONFIG.toml --currents START:STOP:STEP|A,B,... [--down]
+        [--mode independent|continuation] [--ranks-per-run K|auto] [--out DIR]
         [--periods N] [--schedule dynamic|static] [--set section.key=value] [--quiet]
 
 independent   every current from the uniform state Psi = 1, the runs spread
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from psc_fem.cli.common import claim_output, world
+from psc_fem.cli.common import claim_output, ranks_per_run, world
 from psc_fem.errors import UsageError
 from psc_fem.studies.sweep import run_sweep
 
@@ -30,11 +30,14 @@ MAX_RUNS = 10_000
 
 
 def parse_currents(text: str) -> list[float]:
-    """'START:STOP:STEP' -> currents from START to STOP (inclusive) by STEP.
+    """'START:STOP:STEP' -> currents from START to STOP (inclusive) by STEP; 'A,B,C' -> that list.
 
     STEP may be negative for a descending list; STOP is included when it
-    lies on the grid (to 1e-9 of a step).  UsageError on anything else.
+    lies on the grid (to 1e-9 of a step).  A list is taken in its order
+    (a continuation follows it).  UsageError on anything else.
     """
+    if ":" not in text:
+        return _current_list(text)
     parts = text.split(":")
     if len(parts) != 3:
         raise UsageError(f"--currents expects START:STOP:STEP, got {text!r}")
@@ -52,6 +55,22 @@ def parse_currents(text: str) -> list[float]:
     if n > MAX_RUNS:
         raise UsageError(f"--currents gives {n} runs (more than {MAX_RUNS})")
     currents = [round(start + i * step, 12) for i in range(n)]
+    if any(abs(j) > 100 for j in currents):
+        raise UsageError("--currents: |j| must stay <= 100 (drive.current's range)")
+    return currents
+
+
+def _current_list(text: str) -> list[float]:
+    try:
+        currents = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise UsageError(f"--currents expects START:STOP:STEP or a list A,B,C, got {text!r}") from None
+    if not all(math.isfinite(j) for j in currents):
+        raise UsageError(f"--currents: values must be finite, got {text!r}")
+    if len(set(currents)) != len(currents):
+        raise UsageError(f"--currents: a current appears twice in {text!r}")
+    if len(currents) > MAX_RUNS:
+        raise UsageError(f"--currents gives {len(currents)} runs (more than {MAX_RUNS})")
     if any(abs(j) > 100 for j in currents):
         raise UsageError("--currents: |j| must stay <= 100 (drive.current's range)")
     return currents
@@ -85,14 +104,24 @@ def summary_lines(rows: list[dict[str, Any]]) -> list[str]:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", help="TOML config file")
-    p.add_argument("--currents", required=True, metavar="START:STOP:STEP", help="currents j/j0 (STOP included)")
+    p.add_argument(
+        "--currents",
+        required=True,
+        metavar="START:STOP:STEP|A,B,...",
+        help="currents j/j0: a range (STOP included) or a comma-separated list",
+    )
     p.add_argument(
         "--down", action="store_true", help="continuation back down after the up branch (implies --mode continuation)"
     )
     p.add_argument(
         "--mode", choices=("independent", "continuation"), help="independent runs (default) or a continuation staircase"
     )
-    p.add_argument("--ranks-per-run", type=int, metavar="K", help="MPI ranks per run (default: 1; continuation: all)")
+    p.add_argument(
+        "--ranks-per-run",
+        metavar="K|auto",
+        default="auto",
+        help="MPI ranks per run; auto (default): split a run only while each rank keeps >= 2000 unknowns",
+    )
     p.add_argument(
         "--schedule",
         choices=("dynamic", "static"),
@@ -127,13 +156,14 @@ def main(args: argparse.Namespace) -> int:
     if args.resume and mode != "independent":
         raise UsageError("--resume works with --mode independent (a continuation branch is one chain of states)")
     comm = world()
-    k = args.ranks_per_run or (comm.size if mode == "continuation" else 1)
+    k = ranks_per_run(args.ranks_per_run, config, comm.size)
     if k < 1 or comm.size % k:
         raise UsageError(f"--ranks-per-run {k} must divide the number of MPI ranks ({comm.size})")
     if mode == "continuation" and comm.size // k > 1 and comm.rank == 0:
         print(
-            f"psc-fem sweep: continuation runs on one group of {k} ranks; {comm.size - k} ranks stay idle "
-            f"(use --ranks-per-run {comm.size})",
+            f"psc-fem sweep: continuation is one chain of runs, on one group of {k} rank(s); "
+            f"{comm.size - k} ranks stay idle (--ranks-per-run {comm.size} splits each run over all of them, "
+            "which pays off only above ~2000 unknowns per rank)",
             file=sys.stderr,
         )
     out = Path(args.out) if args.out else Path(f"{config.output.dir}_sweep")

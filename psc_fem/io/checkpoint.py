@@ -122,6 +122,22 @@ class StateLayout:
                 a[dofs] = v[idx]
         return arrays
 
+    def interpolate(self, saved):
+        """Rank-local arrays from x-keyed values of another mesh of the same wire (linear in x; ``--from``)."""
+        n = next(iter(saved.values()))[1].shape[0]
+        arrays = [np.zeros(self.size) for _ in range(n)]
+        for name, (dofs, x) in zip(PARTS, self.parts):
+            xs, values = saved[name]
+            lo, hi = float(xs[0]), float(xs[-1])
+            if max(abs(lo + 0.5 * self.span), abs(hi - 0.5 * self.span)) > 1e-9 * self.span:
+                raise ResumeError(
+                    f"initial state: its wire spans [{lo:g}, {hi:g}], this config's "
+                    f"[{-0.5 * self.span:g}, {0.5 * self.span:g}]"
+                )
+            for a, v in zip(arrays, values):
+                a[dofs] = np.interp(x, xs, v)
+        return arrays
+
     def _match(self, xs, x, name):
         """Index in xs of the entry equal to each x (to round-off)."""
         if xs.size < 2 or np.any(np.diff(xs) <= 0):
@@ -163,6 +179,38 @@ def read_checkpoint(path):
             "psc_fem with another time discretisation); run it again from tau = 0"
         )
     return out
+
+
+def read_start_state(run_dir, comm, length=None):
+    """The last state of another run, to start a new run from (``psc-fem run --from``), collective.
+
+    Returns {"by_x": {part: (x, values)}, "theta": (theta_-, theta_+)}: the
+    newest state of run_dir's checkpoint keyed by x, so it fits any
+    partition of the same wire (`StateLayout.scatter`); `simulate` maps it
+    onto its own mesh and refuses another mesh.  Raises `ResumeError` (exit
+    2) when run_dir has no readable checkpoint or (with ``length``) its
+    wire has another length: checked here, before a run directory is made.
+    """
+    result, error = None, None
+    if comm.rank == 0:
+        rd = as_rundir(run_dir)
+        if not rd.checkpoint.is_file():
+            error = f"--from {rd.path}: no {rd.checkpoint.name} there (a run directory holds one once it has run)"
+        else:
+            try:
+                ckpt = read_checkpoint(rd.checkpoint)
+                newest = {name: (x, values[:1]) for name, (x, values) in ckpt["state"].items()}
+                result = {"by_x": newest, "theta": (ckpt["theta_minus"], ckpt["theta_plus"])}
+                span = float(newest["u1"][0][-1] - newest["u1"][0][0])
+                if length is not None and abs(span - length) > 1e-9 * length:
+                    error = f"--from {rd.path}: its wire is {span:g} long, this config's wire.length is {length:g}"
+            except (OSError, KeyError, ResumeError) as exc:
+                error = f"--from {rd.path}: {rd.checkpoint.name} unreadable ({exc})"
+    if comm.size > 1:
+        result, error = comm.bcast((result, error), root=0)
+    if error:
+        raise ResumeError(error)
+    return result
 
 
 # ---- resume -----------------------------------------------------------------

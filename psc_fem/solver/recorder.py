@@ -8,11 +8,52 @@ in step size.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from mpi4py import MPI
 
 from psc_fem.solver.bdf import dense_weights, interval_weights
 from psc_fem.solver.progress import RunProgress
+
+
+@dataclass
+class Dense:
+    """`dense_state`'s result: Psi (and phi) at tf, its covariant rate, and the pieces the field evaluator re-uses."""
+
+    state: np.ndarray
+    rate: np.ndarray
+    back: np.ndarray  # phi slots: int_tf^t_{n+1} phi dtau (carries t_{n+1} back to tf)
+    turns: list
+    value: np.ndarray
+    deriv: np.ndarray
+
+
+def dense_state(p, integ, times, tf, nodes):
+    """State at tf in the last step: dense output of Psi carried along the links (forms/covariant.py).
+
+    ``times``: the times of ``integ.history``, newest first.  The history is
+    carried to the newest time t_{n+1}, interpolated by the BDF polynomial
+    there (value and covariant rate), and carried back to tf along
+    int_tf^t_{n+1} phi dtau, phi interpolated as in the step's link
+    (``nodes``, psc_fem.solver.bdf.link_nodes).  Frames and the orbit
+    search's Poincare section (psc_fem.solver.orbit) both use it.
+    """
+    value, deriv = dense_weights(times, tf)
+    phi = p.nodes.phi
+    turns = [np.zeros_like(integ.history[0])]
+    for link in integ.links[: len(times) - 1]:
+        turns.append(turns[-1] + link)  # phi slots: Theta_{n+1,k}
+    state = rate = 0.0
+    for wv, wd, y, turn in zip(value, deriv, integ.history, turns):
+        carried = p.transport(y, turn[phi])
+        state, rate = state + wv * carried, rate + wd * carried
+    back = np.zeros_like(integ.history[0])
+    if len(times) > 1:
+        h = times[0] - times[1]
+        weights = interval_weights(nodes, tf - times[1], h)
+        back[phi] = sum(w * y[phi] for w, y in zip(weights, integ.history))
+    return Dense(p.transport(state, -back[phi]), p.transport(rate, -back[phi]), back, turns, value, deriv)
 
 
 class StopRun(Exception):
@@ -94,32 +135,13 @@ class Recorder:
         self.bar.update(t)
 
     def _frame(self, integ, tf, nodes):
-        """Fields at tf in the last step: dense output of Psi carried along the links (forms/covariant.py).
-
-        The history is carried to the newest time t_{n+1}, interpolated by
-        the BDF polynomial there (value and covariant rate), and carried back
-        to tf along int_tf^t_{n+1} phi dtau, phi interpolated as in the
-        step's link (``nodes``, psc_fem.solver.bdf.link_nodes).
-        """
-        p, times = self.p, self.recent
-        value, deriv = dense_weights(times, tf)
-        phi = p.nodes.phi
-        turns = [np.zeros_like(integ.history[0])]
-        for link in integ.links[: len(times) - 1]:
-            turns.append(turns[-1] + link)  # phi slots: Theta_{n+1,k}
-        state = rate = 0.0
-        for wv, wd, y, turn in zip(value, deriv, integ.history, turns):
-            carried = p.transport(y, turn[phi])
-            state, rate = state + wv * carried, rate + wd * carried
-        back = np.zeros_like(integ.history[0])
-        if len(times) > 1:
-            h = times[0] - times[1]
-            weights = interval_weights(nodes, tf - times[1], h)
-            back[phi] = sum(w * y[phi] for w, y in zip(weights, integ.history))
-        state, rate = p.transport(state, -back[phi]), p.transport(rate, -back[phi])
-        *_, back_l, back_r = p.end_values(link=back)
+        """Fields at tf in the last step (`dense_state`), evaluated and handed to the writer."""
+        d = dense_state(self.p, integ, self.recent, tf, nodes)
+        *_, back_l, back_r = self.p.end_values(link=d.back)
         chi = 0.5 * (self.theta_m + back_l + self.theta_p + back_r)  # output gauge (psc_fem.solver.fields)
-        self.ev.evaluate(state, rate, chi, dense=(integ.history[: len(times)], turns, back, value, deriv))
+        self.ev.evaluate(
+            d.state, d.rate, chi, dense=(integ.history[: len(self.recent)], d.turns, d.back, d.value, d.deriv)
+        )
         self.writer.add_frame(tf)
 
     def close(self):

@@ -18,13 +18,14 @@ from psc_fem import feedback, signals
 from psc_fem.analysis.periods import Settler, format_summary
 from psc_fem.config import Config, load_config
 from psc_fem.errors import OutputExists, ResumeError, StepFailure
-from psc_fem.io.checkpoint import Checkpointer, prepare_resume
+from psc_fem.io.checkpoint import Checkpointer, StateLayout, prepare_resume
 from psc_fem.io.lock import RunLock
 from psc_fem.io.writer import RunWriter
 from psc_fem.rundir import RunDirectory
 from psc_fem.solution import Solution
 from psc_fem.solver.fields import FieldEvaluator
 from psc_fem.solver.integrator import Integrator
+from psc_fem.solver.orbit import find_orbit
 from psc_fem.solver.problem import WireProblem
 from psc_fem.solver.progress import RunProgress
 from psc_fem.solver.recorder import Recorder, StopRun
@@ -49,7 +50,10 @@ def simulate(
     show a progress bar (default: when stderr is a terminal, rank 0 only).
     ``initial_state``: a previous Solution's ``final_state`` (same wire, same
     communicator) to start from instead of Psi = 1, e.g. for continuation
-    in current; time restarts at 0, the end phases carry on.
+    in current or delta; time restarts at 0, the end phases carry on.  Or
+    `psc_fem.io.checkpoint.read_start_state` of a run directory (any number
+    of ranks; interpolated linearly onto this mesh; another wire length is
+    a ResumeError).
     ``stop``: optional callable ``stop(series) -> reason or None``, called
     after every accepted step with the series so far (dict of lists); a
     truthy return ends the run early (status "completed", ``run["stopped"]``
@@ -95,6 +99,8 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     progress = RunProgress.choose(progress, comm.rank)
     wall0 = time.perf_counter()
     problem = WireProblem(config, comm)
+    if initial_state is not None and "by_x" in initial_state:  # another run's checkpoint, before any file is written
+        initial_state = {**initial_state, "array": StateLayout(problem).interpolate(initial_state["by_x"])[0]}
     _warn_if_ranks_are_wasted(problem, comm, echo)
     evaluator = FieldEvaluator(problem)
     phonons = feedback.PhononFeedback(config, problem) if feedback.observed(config) else None
@@ -105,6 +111,13 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     if initial_state is not None and ckpt is None:
         problem.set_initial_state(initial_state["array"])
         theta0 = initial_state["theta"]
+    orbit = None
+    if config.time.until == "orbit" and ckpt is None:
+        # the search turns Psi by a constant phase only: the end phases theta0 still hold
+        orbit = find_orbit(problem, config, problem.w.x.array.copy(), echo=echo)
+        problem.set_initial_state(orbit.state)
+        if echo and comm.rank == 0:
+            print(_orbit_line(orbit), file=sys.stderr)
     integ = Integrator(problem, config.time, config.drive, gauge=gauge)
     recorder = Recorder(
         problem,
@@ -151,6 +164,8 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     if stopped:
         run["stopped"] = stopped
     run["checkpoint"] = saver.saved
+    if orbit is not None:
+        run["orbit"] = orbit.summary()
     if interrupted is not None:
         run["interrupted"] = {"signal": interrupted.name, "t": integ.t}
     writer.close(status, **run)
@@ -207,9 +222,21 @@ def _claim(rd: RunDirectory, comm, overwrite: bool, resume: bool) -> None:
         raise error[0](error[1])
 
 
+def _orbit_line(orbit) -> str:
+    if orbit.converged:
+        return (
+            f"psc-fem: orbit found after {orbit.windings} windings (period {orbit.period:.8g}, |P(x) - x| = "
+            f"{orbit.residual:.3g}; {orbit.steps} steps, {orbit.wall:.1f} s); recording from it"
+        )
+    return (
+        f"psc-fem: warning: orbit search stopped, {orbit.reason} ({orbit.windings} windings, |P(x) - x| = "
+        f"{orbit.residual:.3g}); integrating on from its last state, the summary says whether that settled"
+    )
+
+
 def _with_settler(config, stop):
-    """The stop hook: the caller's, and with time.until = "periodic" the Settler."""
-    if config.time.until != "periodic":
+    """The stop hook: the caller's, and with time.until = "periodic" or "orbit" the Settler."""
+    if config.time.until not in ("periodic", "orbit"):
         return stop
     settler = Settler(config.time.settle_periods, config.time.settle_rtol, josephson=not config.wire.normal_banks)
     if stop is None:

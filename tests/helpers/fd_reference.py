@@ -245,6 +245,104 @@ def solve_fd(
     )
 
 
+@dataclass
+class FDOrbit:
+    """The periodic orbit of the FD model: Psi on the grid at the section, period, windings used."""
+
+    x: np.ndarray
+    psi: np.ndarray
+    period: float
+    mean_V: float  # 2 pi / period (the end-phase difference winds by 2 pi per period)
+    windings: int
+    residual: float
+    runtime: float
+
+
+def fd_orbit(
+    length,
+    n_cells,
+    current,
+    delta=0.0,
+    eta=0.1,
+    u="exact",
+    elliptic="exact",
+    psi0=None,
+    rtol=1e-8,
+    atol=1e-10,
+    eps_q=1e-3,
+    tol=1e-8,
+    memory=10,
+    max_windings=1000,
+    t_cap=1e5,
+) -> FDOrbit:
+    """The settled periodic state as a fixed point of the map of one winding, by Anderson mixing.
+
+    Written separately from psc_fem.solver.orbit (independent check): from
+    y (interior Psi and the end phases), integrate with solve_ivp (BDF)
+    until theta_+ - theta_- has grown by 2 pi (a terminal event, located
+    on BDF's dense output), turn Psi by the constant phase that returns
+    theta_- to its start, and mix: x_new = x + g - (dX + dG) gamma with
+    gamma the least-squares fit of g = P(x) - x by the last ``memory``
+    differences (cleared when the residual more than doubles).  ``psi0``:
+    complex Psi at the grid nodes to start from (default Psi = 1).
+    """
+    uval = _u_value(u)
+    model = FDModel(length, n_cells, current, delta, eta, uval, elliptic, eps_q)
+    n = n_cells - 1
+    psi = np.ones(n_cells + 1, complex) if psi0 is None else np.asarray(psi0, complex)
+    th = np.unwrap(np.angle(psi))
+    y = np.concatenate([psi[1:-1].real, psi[1:-1].imag, [th[0], th[-1]]])
+
+    def one_winding(y):
+        target = y[-1] - y[-2] + 2.0 * np.pi
+
+        def crossed(t, yy):
+            return (yy[-1] - yy[-2]) - target
+
+        crossed.terminal, crossed.direction = True, 1.0
+        sol = solve_ivp(model.rhs, (0.0, t_cap), y, method="BDF", rtol=rtol, atol=atol, events=crossed, vectorized=True)
+        if not sol.t_events[0].size:
+            raise RuntimeError(f"no winding within t_cap = {t_cap}")
+        ye = sol.y_events[0][0]
+        turn = np.exp(-1j * (ye[-2] - y[-2]))
+        p = (ye[:n] + 1j * ye[n : 2 * n]) * turn
+        return np.concatenate([p.real, p.imag, y[-2:]]), float(sol.t_events[0][0])
+
+    tic = time.perf_counter()
+    xs, gs, last, windings = [], [], np.inf, 0
+    while windings < max_windings:
+        windings += 1
+        py, period = one_winding(y)
+        g = py - y
+        res = float(np.max(np.abs(g[: 2 * n])))
+        if res <= tol:
+            y = py
+            break
+        if res > 2.0 * last:
+            xs, gs = [], []
+        last = res
+        xs.append(y.copy())
+        gs.append(g.copy())
+        del xs[: -(memory + 1)], gs[: -(memory + 1)]
+        if len(xs) < 2:
+            y = y + g
+            continue
+        dX = np.array([b - a for a, b in zip(xs, xs[1:])])
+        dG = np.array([b - a for a, b in zip(gs, gs[1:])])
+        gamma = np.linalg.lstsq(dG.T, g, rcond=None)[0]
+        y = y + g - (dX + dG).T @ gamma
+    psi = np.concatenate([np.exp(1j * y[-2:-1]), y[:n] + 1j * y[n : 2 * n], np.exp(1j * y[-1:])])
+    return FDOrbit(
+        x=np.linspace(-length / 2, length / 2, n_cells + 1),
+        psi=psi,
+        period=period,
+        mean_V=2.0 * np.pi / period,
+        windings=windings,
+        residual=res,
+        runtime=time.perf_counter() - tic,
+    )
+
+
 def minima_times(t, psi_center, threshold=0.5):
     """Times of the phase slips: local minima of |Psi(0,t)| below threshold.
 

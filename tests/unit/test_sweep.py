@@ -28,6 +28,49 @@ def test_parse_currents():
     assert parse_currents("0:1:0.3") == pytest.approx([0.0, 0.3, 0.6, 0.9])  # STOP off the grid: not included
 
 
+def test_parse_current_lists():
+    assert parse_currents("1.1,1.2,1.35") == [1.1, 1.2, 1.35]
+    assert parse_currents("1.35,1.1") == [1.35, 1.1]  # taken in its order (a continuation follows it)
+    assert parse_currents("0.7") == [0.7]
+
+
+@pytest.mark.parametrize("text", ["1,x", "1,,2", "1,1", "1,inf", "1,200"])
+def test_parse_current_lists_rejects(text):
+    with pytest.raises(UsageError, match="--currents"):
+        parse_currents(text)
+
+
+@pytest.mark.parametrize(
+    "length, size, expected",
+    [
+        (1.1, 2, 1),  # the Fig. 1 wire: 69 unknowns, one run per rank
+        (10.0, 2, 1),  # 603 unknowns
+        (800.0, 2, 2),  # 48003 unknowns: split (1.6x on 2 ranks, docs/cluster.md)
+        (800.0, 8, 8),  # 6000 per rank
+        (200.0, 8, 4),  # 12003 unknowns: 4 ranks keep >= 2000 each, 8 would not
+        (200.0, 6, 6),  # 2000.5 per rank
+        (200.0, 7, 1),  # k must divide 7, and 7 ranks would keep 1715 unknowns each
+    ],
+)
+def test_ranks_per_run_auto(length, size, expected):
+    from psc_fem.cli.common import ranks_per_run
+    from psc_fem.config import validate
+
+    cfg = validate(
+        {
+            "wire": {"length": length, "h": 0.05},
+            "model": {"delta": 0.0, "eta": 0.1},
+            "drive": {"current": 1.0},
+            "time": {"t_end": 1.0},
+        }
+    )
+    assert ranks_per_run("auto", cfg, size) == expected
+    assert ranks_per_run(None, cfg, size) == expected
+    assert ranks_per_run("3", cfg, size) == 3  # a number is taken as given (checked against the ranks later)
+    with pytest.raises(UsageError, match="--ranks-per-run expects a number or auto"):
+        ranks_per_run("many", cfg, size)
+
+
 @pytest.mark.parametrize("text", ["1:2", "a:b:c", "0:1:0", "1:0:0.1", "0:1e9:1e-9", "0:nan:0.1", "0:200:50"])
 def test_parse_currents_rejects(text):
     with pytest.raises(UsageError):

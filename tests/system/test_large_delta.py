@@ -1,0 +1,27 @@
+"""Aluminium's delta (1e4): Newton converges where the residual has a round-off floor.
+
+At delta = 1e4 the damping d_a (B.4) is ~u delta |Psi| ~ 6e4, so a step's
+residual cannot fall below ~1e-8 .. 1e-5 in floating point.  With the former
+snes_stol = 1e-12 Newton never declared convergence there, the step shrank
+to dt_min and the run died at tau = 0; the update-size test (snes_stol =
+1e-8, PETSc's default) stops Newton once its update is at round-off.
+"""
+
+import numpy as np
+from helpers.configs import make_config, run
+
+from psc_fem.solver.simulation import simulate
+
+WIRE = {"length": 10.0, "h": 0.05}
+J = {"current": 0.589035}
+
+
+def test_delta_1e4_steps_from_a_slipping_state(tmp_path):
+    # a state with a PSC core (|Psi| ~ 0.01 at the centre), then aluminium's delta
+    base = run(tmp_path / "core", wire=WIRE, model={"delta": 10.0}, drive=J, time={"t_end": 95.0})
+    assert base.series["psi_min"][-1] < 0.05
+    cfg = make_config(wire=WIRE, model={"delta": 1e4}, drive=J, time={"t_end": 0.1})
+    sol = simulate(cfg, tmp_path / "al", initial_state=base.final_state, progress=False, echo=False)
+    assert sol.run["steps"] > 0 and np.isclose(sol.series["t"][-1], 0.1)
+    assert sol.run["rejected_newton"] <= 0.01 * sol.run["steps"]
+    assert np.all(np.isfinite(sol.series["V"]))
