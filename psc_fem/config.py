@@ -230,6 +230,7 @@ class Phonons(Section):
     mode: Literal["kinetic", "local-equilibrium"] = "kinetic"
     phonon_electron_rate: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] | None = None
     pair_breaking: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] | None = None
+    material: str | None = None  # a superconductor of the materials table: fills the two above (explicit values win)
     temperature: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] | None = None
     gamma: Annotated[float, Field(gt=0, le=1e3, allow_inf_nan=False)] | None = None
     omega_max: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] | None = None
@@ -237,10 +238,13 @@ class Phonons(Section):
 
     @model_validator(mode="after")
     def _couplings(self):
-        if self.feedback:
+        if self.feedback and self.material is None:
             for key in ("phonon_electron_rate", "pair_breaking"):
                 if getattr(self, key) is None:
-                    raise ValueError(f"phonons.{key} is required when phonons.feedback = true (a number >= 0)")
+                    raise ValueError(
+                        f"phonons.{key} is required when phonons.feedback = true (a number >= 0), "
+                        'or phonons.material = "Al" (a superconductor of the materials table) to fill it'
+                    )
         return self
 
     @property
@@ -301,6 +305,37 @@ class Config(Section):
         if why:
             raise ValueError(f'time.until = "orbit" is not available here ({why}); use until = "periodic"')
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _phonon_material(cls, data):
+        """[phonons] material: g and c_P from the table at [model] eta (psc_fem.feedback.presets).
+
+        Filled into the raw table before validation, so run.json records the
+        numbers used (explicit values win); a bad eta or u is left for the
+        field checks to report.
+        """
+        ph = data.get("phonons") if isinstance(data, dict) else None
+        if not isinstance(ph, dict) or not isinstance(ph.get("material"), str):
+            return data
+        model = data.get("model") if isinstance(data.get("model"), dict) else {}
+        try:
+            eta = float(model["eta"])
+            u = model.get("u", "exact")
+            u = U_EXACT if u == "exact" else U_SEED if u == "seed" else float(u)
+        except (KeyError, TypeError, ValueError):
+            return data
+        if not (0 < eta < 1 and u > 0):
+            return data
+        from psc_fem.errors import MaterialError
+        from psc_fem.feedback.presets import phonon_couplings
+
+        try:
+            preset = phonon_couplings(ph["material"], eta, u)
+        except MaterialError as exc:
+            raise ValueError(str(exc)) from None
+        filled = {k: preset[k] for k in ("phonon_electron_rate", "pair_breaking") if ph.get(k) is None}
+        return {**data, "phonons": {**ph, **filled}}
 
     @model_validator(mode="after")
     def _feedback_needs_tau_eps(self):

@@ -13,9 +13,11 @@ flush appends the block to a copy and renames it over fields.h5, then
 the XML is extended the same way (copy, append the new grids before the
 closing tags, rename).  The XML lists only frames already in fields.h5.
 Nothing of the series is kept in memory, so memory stays flat however many
-frames a run writes.  Like DOLFINx's XDMFFile, the mesh is one Uniform
-grid of the Domain and every frame includes its Topology and Geometry by
-XPointer (meshio's TimeSeriesReader and ParaView read that layout).
+frames a run writes.  The first frame holds the mesh's Topology and
+Geometry and every later frame includes them by XPointer; unlike
+DOLFINx's XDMFFile there is no separate mesh grid, which ParaView showed
+as an empty second block (meshio's TimeSeriesReader takes the first
+frame's mesh; both read this layout, tests/system/test_cli.py).
 Datasets are created with the low-level h5py API: 4x faster than
 `create_dataset` for these small arrays.  fields.h5 uses the HDF5 1.8 file
 format (`LIBVER`, readable by HDF5 >= 1.8, ParaView included): its
@@ -36,7 +38,11 @@ from psc_fem.io.atomic import atomic_h5
 
 LIBVER = ("v108", "v108")
 _FOOTER = "</Grid>\n</Domain>\n</Xdmf>\n"
-_MESH = "<xi:include xpointer=\"xpointer(/Xdmf/Domain/Grid[@GridType='Uniform'][1]/*[self::Topology or self::Geometry])\" />"
+# frames after the first take the first frame's mesh (one block in ParaView; meshio reads the first frame's)
+_MESH = (
+    "<xi:include xpointer=\"xpointer(/Xdmf/Domain/Grid[@CollectionType='Temporal']/Grid[1]"
+    '/*[self::Topology or self::Geometry])" />'
+)
 
 
 def frames_on_disk(h5_path, name: str = "abs_psi") -> int:
@@ -113,26 +119,29 @@ class XdmfSeries:
 
     # ---- XML ---------------------------------------------------------------
     def _header(self):
-        h5 = self.h5_path.name
         return (
             '<?xml version="1.0"?>\n<Xdmf Version="3.0" xmlns:xi="http://www.w3.org/2001/XInclude">\n<Domain>\n'
-            '<Grid Name="mesh" GridType="Uniform">'
+            '<Grid Name="wire" GridType="Collection" CollectionType="Temporal">\n'
+        )
+
+    def _mesh(self):
+        h5 = self.h5_path.name
+        return (
             f'<Topology TopologyType="Polyline" NumberOfElements="{self.nc}" NodesPerElement="2">'
             f'<DataItem Dimensions="{self.nc} 2" NumberType="Int" Precision="8" Format="HDF">{h5}:/Mesh/topology</DataItem></Topology>'
-            f'<Geometry GeometryType="XY"><DataItem Dimensions="{self.nx} 2" Format="HDF">{h5}:/Mesh/geometry</DataItem></Geometry>'
-            "</Grid>\n"
-            '<Grid Name="wire" GridType="Collection" CollectionType="Temporal">\n'
+            f'<Geometry GeometryType="XY"><DataItem Dimensions="{self.nx} 2" NumberType="Float" Precision="8" Format="HDF">{h5}:/Mesh/geometry</DataItem></Geometry>'
         )
 
     def _grid(self, k, t):
         h5 = self.h5_path.name
         attrs = "".join(
             f'<Attribute Name="{n}" AttributeType="Scalar" Center="{c}">'
-            f'<DataItem Dimensions="{self.nx if c == "Node" else self.nc}" Format="HDF">{h5}:/Function/{n}/{k}</DataItem>'
+            f'<DataItem Dimensions="{self.nx if c == "Node" else self.nc}" NumberType="Float" Precision="8" Format="HDF">{h5}:/Function/{n}/{k}</DataItem>'
             "</Attribute>"
             for n, c in self.centers.items()
         )
-        return f'<Grid Name="frame_{k}" GridType="Uniform">{_MESH}<Time Value="{float(t)!r}" />{attrs}</Grid>\n'
+        mesh = self._mesh() if k == 0 else _MESH
+        return f'<Grid Name="frame_{k}" GridType="Uniform">{mesh}<Time Value="{float(t)!r}" />{attrs}</Grid>\n'
 
     def _write_xml(self, times):
         """The whole XML for frames 0..len(times)-1, streamed to a tmp file and renamed."""

@@ -102,6 +102,7 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     if initial_state is not None and "by_x" in initial_state:  # another run's checkpoint, before any file is written
         initial_state = {**initial_state, "array": StateLayout(problem).interpolate(initial_state["by_x"])[0]}
     _warn_if_ranks_are_wasted(problem, comm, echo)
+    _say_phonon_material(config, comm, echo)
     evaluator = FieldEvaluator(problem)
     phonons = feedback.PhononFeedback(config, problem) if feedback.observed(config) else None
     extra = {} if phonons is None else {"extra_steps": phonons.fields, "extra_data": {"phonon_omega": phonons.omega}}
@@ -206,6 +207,22 @@ def _warn_if_ranks_are_wasted(problem, comm, echo: bool) -> None:
             "ranks (psc-fem sweep --ranks-per-run 1)",
             file=sys.stderr,
         )
+
+
+def _say_phonon_material(config, comm, echo: bool) -> None:
+    """Where [phonons] material took its couplings from (psc_fem.feedback.presets)."""
+    ph = config.phonons
+    if ph is None or ph.material is None or not echo or comm.rank != 0:
+        return
+    from psc_fem.feedback.presets import phonon_couplings
+
+    preset = phonon_couplings(ph.material, config.model.eta, config.model.u_value)
+    used = ", ".join(f"{k} = {v:.4g} [{src}]" for k, (v, src) in preset["sources"].items())
+    print(
+        f"psc-fem: phonons.material = {ph.material}: phonon_electron_rate = {ph.phonon_electron_rate:.4g}, "
+        f"pair_breaking = {ph.pair_breaking:.4g} at eta = {config.model.eta:g} (from {used}; explicit values win)",
+        file=sys.stderr,
+    )
 
 
 def _claim(rd: RunDirectory, comm, overwrite: bool, resume: bool) -> None:

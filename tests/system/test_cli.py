@@ -71,6 +71,31 @@ def test_xdmf_read_by_an_independent_reader(run_dir):
             np.testing.assert_allclose(total, 1.5, rtol=1e-8)
 
 
+def test_xdmf_is_one_dataset_in_vtk_at_double_precision(run_dir):
+    """VTK's XDMF reader (ParaView's family) sees one grid, not an empty "mesh" block beside it, in doubles."""
+    vtk = pytest.importorskip("vtk")
+    out, _ = run_dir
+    with h5py.File(out / "series.h5") as f:
+        frames = {k: f["frames"][k][:] for k in ("t", "x", "abs_psi", "js")}
+    reader = vtk.vtkXdmfReader()
+    reader.SetFileName(str(out / "fields.xdmf"))
+    reader.UpdateInformation()
+    times = reader.GetOutputInformation(0).Get(vtk.vtkStreamingDemandDrivenPipeline.TIME_STEPS())
+    np.testing.assert_allclose(times, frames["t"], rtol=1e-12)
+    k = len(times) - 1
+    reader.UpdateTimeStep(times[k])
+    grid = reader.GetOutputDataObject(0)
+    assert grid.IsA("vtkUnstructuredGrid")  # a vtkMultiBlockDataSet was the two-block layout
+    x = np.array([grid.GetPoint(i)[0] for i in range(grid.GetNumberOfPoints())])
+    order = np.argsort(x)
+    np.testing.assert_allclose(x[order], frames["x"], atol=1e-14)
+    for name in ("abs_psi", "js"):
+        array = grid.GetPointData().GetArray(name)
+        assert array.GetDataTypeAsString() == "double"
+        values = np.array([array.GetValue(i) for i in range(array.GetNumberOfTuples())])[order]
+        np.testing.assert_allclose(values, frames[name][k], rtol=1e-14, atol=1e-15)
+
+
 def test_fields_are_in_the_antisymmetric_gauge(run_dir):
     """(A.6): phi(-L/2) = -phi(L/2) = V/2 at every frame; |Psi| = 1 at both banks."""
     out, _ = run_dir
