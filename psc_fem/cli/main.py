@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         if exc.errno == errno.ENAMETOOLONG:
             print(f"psc-fem: error: {exc.strerror}: {exc.filename}", file=sys.stderr)
             return EXIT_USAGE
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # the files are complete up to the last flush
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # the files are complete up to the last flush
             print(f"psc-fem: error: {exc.strerror} while writing {exc.filename or 'the output'}", file=sys.stderr)
             return EXIT_RUNTIME
         _abort_other_ranks()

@@ -7,6 +7,7 @@ next run or --resume removes (docs/reliability.md).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -16,6 +17,26 @@ from typing import Any
 
 import h5py
 import numpy as np
+
+RESERVE = 32 * 2**20  # bytes kept free beyond the copy: a flush appends at most 16 MB (RunWriter.MAX_BUFFER)
+
+
+def ensure_room(path: Path, copy_bytes: int) -> None:
+    """Raise ENOSPC before HDF5 writes anything if the disk cannot take the copy and its new block.
+
+    HDF5 does not survive a write that fails half-way (it crashed in H5Fclose
+    when a file hit a size limit), so a full disk must be refused before
+    the copy starts: then every file stays closed and whole, and --resume
+    continues (tests/system/test_hardening.py).
+    """
+    free = shutil.disk_usage(path.parent).free
+    need = copy_bytes + RESERVE + copy_bytes // 10
+    if free < need:
+        raise OSError(
+            errno.ENOSPC,
+            f"No space left on device ({free / 2**20:.0f} MB free; writing {path.name} safely needs {need / 2**20:.0f} MB)",
+            str(path),
+        )
 
 
 class atomic_h5:  # noqa: N801  (used like open())
@@ -37,6 +58,7 @@ class atomic_h5:  # noqa: N801  (used like open())
     def __enter__(self) -> h5py.File:
         t0 = time.perf_counter()
         self.tmp.unlink(missing_ok=True)  # a stray NAME.tmp, or a symlink planted there: never written through
+        ensure_room(self.path, 0 if self.create else self.path.stat().st_size)
         if not self.create:
             shutil.copyfile(self.path, self.tmp)
         self.file = h5py.File(self.tmp, "w" if self.create else "r+", libver=self.libver)

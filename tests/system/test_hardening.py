@@ -156,3 +156,36 @@ def test_sweep_decider_is_keyed_to_the_series_length():
             resumed(series)
             checked_resumed.append(resumed.k % 5 == 0)
     assert checked_resumed == checked_fresh[12:] and any(checked_resumed)
+
+
+def test_a_full_disk_ends_the_run_cleanly_and_resume_finishes_it(tmp_path, fig1_checkpointed, monkeypatch, capsys):
+    """Fault injection: the disk fills up after a few flushes.  The write is refused before HDF5 starts it
+    (HDF5 crashed when a write failed half-way), exit 1 with the reason, every file whole; --resume on a
+    disk with room again gives the uninterrupted run bit for bit."""
+    import shutil
+
+    from helpers.runs import assert_same_run
+    from mpi4py import MPI
+
+    from psc_fem.cli import main
+    from psc_fem.config import load_config
+    from psc_fem.io import atomic
+    from psc_fem.solver.simulation import simulate
+
+    cfg_path, ref_dir, _ = fig1_checkpointed
+    real, calls = shutil.disk_usage, []
+
+    def filling_up(path):
+        calls.append(path)
+        usage = real(path)
+        return usage._replace(free=usage.free if len(calls) < 12 else 5 * 2**20)  # 5 MB left after 11 writes
+
+    monkeypatch.setattr(atomic.shutil, "disk_usage", filling_up)
+    run = tmp_path / "run"
+    assert main(["run", str(cfg_path), "--out", str(run), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device (5 MB free" in err and "Traceback" not in err
+    assert not list(run.glob("*.tmp"))  # refused before a copy was made
+    monkeypatch.setattr(atomic.shutil, "disk_usage", real)
+    simulate(load_config(cfg_path), run, comm=MPI.COMM_SELF, progress=False, echo=False, resume=True)
+    assert_same_run(run, ref_dir)

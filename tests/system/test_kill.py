@@ -147,3 +147,36 @@ def test_sigkill_at_random_moments_then_resume(tmp_path, fig1_checkpointed):
     assert info["status"] == "completed" and len(info["resumed"]) >= 1, info.get("resumed")
     assert_same_run(run, ref_dir)
     assert_frames_readable(run, 301, 0.1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["spectrum", "plot"])
+def test_sigkill_during_spectrum_or_plot_leaves_the_old_file_or_none(tmp_path, fig1_run, command):
+    """Derived files are written tmp + rename: a SIGKILL leaves either no file or a whole one (before:
+    a 4.5 MB truncated spectrum.h5, then a traceback from plot), and the next plot works."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(fig1_run, run)
+    for f in run.glob("spectrum.h5"):
+        f.unlink()
+    cmd = [sys.executable, "-m", "psc_fem.cli", command, str(run)]
+    rng = random.Random(SEED)
+    for delay in sorted(rng.uniform(0.6, 3.6) for _ in range(5)):
+        proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.kill()
+        proc.wait()
+        for name in ("spectrum.h5",):
+            if (run / name).exists():
+                with h5py.File(run / name, "r") as f:  # whole: opens, and says which run it came from
+                    assert f.attrs["source_run_id"]
+        for png in run.glob("[!.]*.png"):  # (.NAME.tmp.png: the killed writer's own, never read)
+            assert png.read_bytes().endswith(b"IEND\xaeB`\x82"), png  # a complete PNG
+    done = subprocess.run(
+        [sys.executable, "-m", "psc_fem.cli", "plot", str(run)], env=ENV, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (run / "fig1.png").exists()
+    assert (run / "fig2.png").exists() == (run / "spectrum.h5").exists()  # plot draws Fig. 2 from spectrum.h5 only
+    assert not list(run.glob(".*.tmp.png"))  # the next save of a figure removes its stray tmp

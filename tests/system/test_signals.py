@@ -121,3 +121,36 @@ def test_sigterm_to_mpirun_two_ranks_then_resume(tmp_path):
             np.interp(grid, t, got), np.interp(grid, ref.series["t"], want), atol=1e-5, rtol=1e-5
         )
     assert_frames_readable(run, 151, 0.1)
+
+
+def test_sigterm_during_a_sweep_keeps_finished_runs_and_resume_completes_it(tmp_path):
+    """SIGTERM once the first point has finished: exit 143, no table yet (iv.csv appears only for a
+    whole sweep), finished runs kept, the running one checkpointed; --resume then completes the sweep."""
+    gapless = Path(__file__).resolve().parents[2] / "examples" / "fig1_gapless.toml"
+    out = tmp_path / "iv"
+    cmd = [sys.executable, "-m", "psc_fem.cli", "sweep", str(gapless), "--currents", "1.1,1.2,1.3,1.4"]
+    cmd += ["--out", str(out), "--set", "time.t_end=300", "--set", "output.fields=false", "--quiet"]
+    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def finished():
+        runs = list((out / "runs").glob("*/run.json")) if (out / "runs").is_dir() else []
+        return [r for r in runs if '"completed"' in r.read_text()]
+
+    t0 = time.monotonic()
+    while not finished():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() - t0 < 300
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    text = "".join(proc.communicate(timeout=300))
+    assert proc.returncode == 143, text
+    assert "Traceback" not in text
+    assert not any((out / name).exists() for name in ("iv.csv", "iv.h5", "iv.png", "sweep.json"))
+    assert not list(out.rglob("*.tmp"))
+    states = [json.loads(r.read_text())["status"] for r in (out / "runs").glob("*/run.json")]
+    assert "completed" in states and len(states) < 4 + 1
+    assert set(states) <= {"completed", "interrupted"}
+    done = subprocess.run([*cmd, "--resume"], env=ENV, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    rows = (out / "iv.csv").read_text().splitlines()
+    assert len(rows) == 1 + 4 and all(",completed," in r for r in rows[1:])
