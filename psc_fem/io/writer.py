@@ -205,6 +205,16 @@ class RunWriter:
         else:
             self.frames.append(None)  # only counted: every rank knows how many frames are on disk
 
+    def mark_failed(self, error: str) -> None:
+        """run.json "failed" without flushing (the disk is full: the files stay as the last flush left them)."""
+        if self.rank0:
+            self.run_info.update(status="failed", error=error, finished=time.strftime("%Y-%m-%dT%H:%M:%S"))
+            try:
+                write_json(self.rundir.run_info, self.run_info)
+            except OSError:
+                pass  # not even run.json fits: it keeps "running", which --resume treats the same
+        self.comm.Barrier()
+
     def close(self, status, **info):
         """Flush everything and record the final status in run.json."""
         self.flush(attrs={"status": status})

@@ -186,6 +186,8 @@ def test_a_full_disk_ends_the_run_cleanly_and_resume_finishes_it(tmp_path, fig1_
     err = capsys.readouterr().err
     assert "No space left on device (5 MB free" in err and "Traceback" not in err
     assert not list(run.glob("*.tmp"))  # refused before a copy was made
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "failed" and info["error"].startswith("disk full at tau = ")
     monkeypatch.setattr(atomic.shutil, "disk_usage", real)
     simulate(load_config(cfg_path), run, comm=MPI.COMM_SELF, progress=False, echo=False, resume=True)
     assert_same_run(run, ref_dir)
