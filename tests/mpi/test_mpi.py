@@ -51,3 +51,16 @@ def test_two_ranks_match_one(tmp_path, delta):
                 np.testing.assert_allclose(
                     fp[f"frames/{key}"][:], fs[f"frames/{key}"][:], atol=1e-9, rtol=1e-9, err_msg=key
                 )
+
+
+def test_wasted_ranks_are_warned_about(tmp_path, capsys):
+    """69 unknowns on 2 ranks: slower than 1 rank (docs/cluster.md), and the run says so on rank 0."""
+    comm = MPI.COMM_WORLD
+    cfg = make_config(time={"t_end": 0.5})
+    simulate(cfg, f"{shared_dir(tmp_path)}/fig1", comm=comm, progress=False, echo=True)
+    err = capsys.readouterr().err
+    if comm.size > 1 and comm.rank == 0:
+        assert f"warning: 69 unknowns on {comm.size} ranks" in err
+        assert "psc-fem sweep --ranks-per-run 1" in err
+    else:
+        assert "warning" not in err
