@@ -336,7 +336,7 @@ def format_summary(stats):
             )
         else:
             why = f"too few windings to judge (quoting the last {stats['n_periods']})"
-        lines.append(f'state: NOT SETTLED: {why}; raise time.t_end, or use time.until = "periodic"')
+        lines.append(f'state: NOT SETTLED: {why}; raise time.t_end, or use time.until = "periodic" or "orbit"')
     else:
         lines.append(
             f"state: periodic phase slips, settled (last {stats['n_periods']} windings, tau = {a:.6g} .. {b:.6g})"
