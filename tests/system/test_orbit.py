@@ -145,3 +145,15 @@ def test_from_refuses_what_it_cannot_use(orbit_run, tmp_path, args, message):
     assert done.returncode == 2
     assert message in done.stderr
     assert not out.exists()  # refused before a directory was made
+
+
+def test_orbit_agrees_with_the_independent_solvers_orbit(orbit_run):
+    """The FD solver (tests/helpers/fd_reference.py: antisymmetric gauge, exact elimination, scipy BDF)
+    with its own Poincare iteration, on the same grid: measured 2.04345 against the FEM's 2.03832 (0.25%;
+    the FD's long run gave 2.04349).  Issue 13 asks for 0.5%."""
+    from helpers.fd_reference import fd_orbit
+
+    fd = fd_orbit(10.0, 100, 0.589035, delta=10.0, rtol=1e-6, atol=1e-8, tol=1e-7)
+    assert fd.residual <= 1e-7
+    assert orbit_run.stats["mean_V"] == pytest.approx(fd.mean_V, rel=5e-3)
+    assert orbit_run.stats["period"] == pytest.approx(fd.period, rel=5e-3)
