@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -157,3 +158,17 @@ def test_orbit_agrees_with_the_independent_solvers_orbit(orbit_run):
     assert fd.residual <= 1e-7
     assert orbit_run.stats["mean_V"] == pytest.approx(fd.mean_V, rel=5e-3)
     assert orbit_run.stats["period"] == pytest.approx(fd.period, rel=5e-3)
+
+
+def test_a_continuation_sweep_searches_each_orbit_from_the_last(tmp_path):
+    """sweep with time.until = "orbit": every I-V point is an orbit, not a transient; in continuation the
+    search of a point starts from the previous point's orbit (measured: 31 windings from Psi = 1, then 19)."""
+    from psc_fem.studies.sweep import run_sweep
+
+    cfg = make_config(**case(until="orbit"))
+    rows = run_sweep(cfg, [0.55, 0.6], tmp_path / "iv", mode="continuation", progress=False)
+    assert [r["state"] for r in rows] == ["one PSC", "one PSC"]
+    orbits = [json.loads((Path(r["run_dir"]) / "run.json").read_text())["orbit"] for r in rows]
+    assert all(o["converged"] for o in orbits)
+    assert orbits[1]["windings"] < orbits[0]["windings"]
+    assert all(abs(r["josephson_ratio"] - 1) < 1e-5 and r["period_spread"] < 1e-4 for r in rows)
