@@ -1,8 +1,8 @@
-"""The settled state as a periodic orbit: ``time.until = "orbit"`` (docs/model.md, "Finding the settled state").
+"""The settled state as a periodic orbit: ``time.until = "orbit"`` (docs/model.md, "Finding the settled state directly").
 
 Why: at large delta the radial dynamics between slips relax like
 exp(-2 tau / (u delta)) (e-folding ~290 tau at delta = 100), so time
-integration needs ~delta^2 steps to settle.  The settled state is a fixed
+integration needs ~delta^1.9 steps to settle (docs/model.md).  The settled state is a fixed
 point of the Poincare map of one winding, and Anderson mixing finds it in
 tens of windings instead of thousands.
 
@@ -18,14 +18,14 @@ restarting with the last step size biased mean V by 0.9% (delta = 10).
 
 Anderson mixing (type II, memory ``time.orbit_memory``) on g = P(x) - x:
 x_new = x + g - (dX + dG) gamma, gamma the least-squares fit of g by the
-last differences dG.  Convex combinations keep the end values of Psi
+last differences dG.  Affine combinations (weights summing to 1) keep the end values of Psi
 (all iterates share them), so every iterate satisfies the bank rows (A.7).
 If an extrapolated state fails to integrate, the plain iterate P(x) is
 taken and the memory cleared; so is the memory when the residual grows
 by more than `RESTART_GROWTH` (far from the orbit the map is not linear,
 and without this the search wandered for 200+ windings at delta = 100;
-with it, it converged from Psi = 1 in 115).  Inner products run over owned nodes and are
-summed over ranks: every rank takes the same decision.
+with it, it converged from Psi = 1 in 111).  Inner products run over
+owned nodes and are summed over ranks: every rank takes the same decision.
 """
 
 from __future__ import annotations
