@@ -140,8 +140,15 @@ class RunDirectory:
             raise FileNotFoundError(f"{self.path} is not a psc_fem run directory (no {self.SERIES})")
 
     def is_empty(self) -> bool:
-        """No directory yet, or one without entries."""
-        return not self.path.exists() or (self.path.is_dir() and not any(self.path.iterdir()))
+        """No directory yet, or one without entries but (at most) psc_fem's own lock file.
+
+        A run stopped before it wrote anything (e.g. during an orbit search,
+        or refused input) leaves only the lock; the caller has checked that
+        no live process holds it.
+        """
+        if not self.path.exists():
+            return True
+        return self.path.is_dir() and all(p == self.lock and not p.is_symlink() for p in self.path.iterdir())
 
     def claim(self, overwrite: bool = False, resume: bool = False) -> None:
         """Check that a new run may write here (before anything is written).

@@ -114,10 +114,8 @@ class PoincareMap:
             if theta_p - theta_m >= 2.0 * np.pi:
                 raise _Crossed(*self._section(integ, step, track["times"], theta_m, theta_p))
             track["m"], track["p"] = theta_m, theta_p
-            if step.index % SIGNAL_POLL == 0:
-                signum, _ = signals.requested(p.comm)
-                if signum:
-                    raise signals.Interrupted(signum)
+            if step.index % SIGNAL_POLL == 0:  # (long windings; `find_orbit` also checks after each one)
+                _stop_on_signal(p.comm)
 
         try:
             integ.run([observe], t_end=t_left, h=self.opts.dt_initial)
@@ -159,6 +157,13 @@ class PoincareMap:
     def max_abs(self, a):
         local = float(np.max(np.abs(a[self.psi]))) if self.psi.size else 0.0
         return self.p.comm.allreduce(local, op=MPI.MAX)
+
+
+def _stop_on_signal(comm):
+    """SIGTERM/SIGINT during the search: stop (collective; nothing has been written yet)."""
+    signum, _ = signals.requested(comm)
+    if signum:
+        raise signals.Interrupted(signum)
 
 
 class Anderson:
@@ -213,6 +218,7 @@ def find_orbit(problem, config, start, echo=True) -> OrbitResult:
             continue
         out.steps += w.steps
         out.t_used += w.t_used
+        _stop_on_signal(problem.comm)
         if w.state is None:
             out.state, out.reason = problem.w.x.array.copy(), f"no whole winding within time.t_end = {t_opts.t_end:g}"
             break

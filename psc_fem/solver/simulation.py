@@ -104,6 +104,13 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
         initial_state = {**initial_state, "array": StateLayout(problem).interpolate(initial_state["by_x"])[0]}
     _warn_if_ranks_are_wasted(problem, comm, echo)
     _say_phonon_material(config, comm, echo)
+    orbit = None
+    if config.time.until == "orbit" and ckpt is None:  # before any file is written: a stop here leaves none
+        if initial_state is not None:
+            problem.set_initial_state(initial_state["array"])
+        orbit = find_orbit(problem, config, problem.w.x.array.copy(), echo=echo)
+        if echo and comm.rank == 0:
+            print(_orbit_line(orbit), file=sys.stderr)
     evaluator = FieldEvaluator(problem)
     phonons = feedback.PhononFeedback(config, problem) if feedback.observed(config) else None
     extra = {} if phonons is None else {"extra_steps": phonons.fields, "extra_data": {"phonon_omega": phonons.omega}}
@@ -113,13 +120,8 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     if initial_state is not None and ckpt is None:
         problem.set_initial_state(initial_state["array"])
         theta0 = initial_state["theta"]
-    orbit = None
-    if config.time.until == "orbit" and ckpt is None:
-        # the search turns Psi by a constant phase only: the end phases theta0 still hold
-        orbit = find_orbit(problem, config, problem.w.x.array.copy(), echo=echo)
-        problem.set_initial_state(orbit.state)
-        if echo and comm.rank == 0:
-            print(_orbit_line(orbit), file=sys.stderr)
+    if orbit is not None:
+        problem.set_initial_state(orbit.state)  # the search turned Psi by a constant phase only: theta0 holds
     integ = Integrator(problem, config.time, config.drive, gauge=gauge)
     recorder = Recorder(
         problem,

@@ -172,3 +172,30 @@ def test_a_continuation_sweep_searches_each_orbit_from_the_last(tmp_path):
     assert all(o["converged"] for o in orbits)
     assert orbits[1]["windings"] < orbits[0]["windings"]
     assert all(abs(r["josephson_ratio"] - 1) < 1e-5 and r["period_spread"] < 1e-4 for r in rows)
+
+
+def test_sigterm_during_the_search_leaves_nothing_and_the_directory_can_be_reused(tmp_path):
+    """The search runs before any file is written: a SIGTERM there ends with 143 and an empty directory
+    (but psc_fem's stale lock), which a new run takes without --overwrite."""
+    import signal
+
+    cfg = tmp_path / "d10.toml"
+    cfg.write_text(
+        "[wire]\nlength = 10.0\nh = 0.1\n[model]\ndelta = 10.0\neta = 0.1\n[drive]\ncurrent = 0.589035\n"
+        '[time]\nt_end = 2000.0\nuntil = "orbit"\n[output]\nfields = false\n'
+    )
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "psc_fem.cli", "run", str(cfg), "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:  # the first progress line of the search (winding 10)
+        if "orbit search: winding" in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 143, rest
+    assert "orbit found" not in rest and "Traceback" not in rest
+    assert sorted(p.name for p in out.iterdir()) in ([], [".psc_fem.lock"])
+    again = psc_fem_cli(
+        "run", str(cfg), "--out", str(out), "--quiet", "--set", "time.t_end=5", "--set", 'time.until="t_end"'
+    )
+    assert again.returncode == 0, again.stderr
