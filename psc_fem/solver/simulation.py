@@ -149,13 +149,12 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     except signals.Interrupted as exc:  # the checkpoint is written
         status, interrupted = "interrupted", exc
     except OSError as exc:
-        if exc.errno not in DISK_FULL:
-            raise
-        # nothing more fits: no final flush; the files are whole up to the last one, --resume continues
-        writer.mark_failed(f"disk full at tau = {integ.t:.6g}: {exc.strerror}")
-        raise
+        _disk_full(exc, writer, integ)
     if interrupted is None:
-        saver.save()  # final checkpoint: a completed run can be extended to a longer t_end
+        try:
+            saver.save()  # final checkpoint: a completed run can be extended to a longer t_end
+        except OSError as exc:
+            _disk_full(exc, writer, integ)
     recorder.close()
     sol = Solution.load(out_dir, comm)  # the series as written: what a later load_run sees
     stats = sol.stats
@@ -178,7 +177,10 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
         run["orbit"] = orbit.summary()
     if interrupted is not None:
         run["interrupted"] = {"signal": interrupted.name, "t": integ.t}
-    writer.close(status, **run)
+    try:
+        writer.close(status, **run)
+    except OSError as exc:
+        _disk_full(exc, writer, integ)
     if echo and comm.rank == 0:
         for line in format_summary(stats):
             print(line)
@@ -223,6 +225,14 @@ def _warn_if_ranks_are_wasted(problem, comm, echo: bool) -> None:
             "ranks (psc-fem sweep --ranks-per-run 1)",
             file=sys.stderr,
         )
+
+
+def _disk_full(exc: OSError, writer, integ) -> None:
+    """Re-raise ``exc``; on a full disk first mark run.json "failed" without another flush (the files are
+    whole up to the last one, and --resume continues once there is room)."""
+    if exc.errno in DISK_FULL:
+        writer.mark_failed(f"disk full at tau = {integ.t:.6g}: {exc.strerror}")
+    raise exc
 
 
 def _say_phonon_material(config, comm, echo: bool) -> None:
