@@ -35,8 +35,9 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The serial (non-MPI) tests on 2 pytest-xdist workers, a module per worker (its fixtures built once).
 test-serial: venv
-	$(PYTEST) -q -m "not mpi" tests
+	$(PYTEST) -q -m "not mpi" -n 2 --dist loadscope tests
 
 # The parallel part: -m mpi4py makes a failure on one rank abort all ranks.
 test-mpi: venv
