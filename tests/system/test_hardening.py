@@ -192,3 +192,25 @@ def test_a_full_disk_ends_the_run_cleanly_and_resume_finishes_it(tmp_path, fig1_
     monkeypatch.setattr(atomic.shutil, "disk_usage", real)
     simulate(load_config(cfg_path), run, comm=MPI.COMM_SELF, progress=False, echo=False, resume=True)
     assert_same_run(run, ref_dir)
+
+
+def test_a_read_only_out_exits_2_with_the_path(tmp_path, monkeypatch, capsys):
+    """A directory the user may not write to: exit 2 and the path, no traceback.  (This machine runs as
+    root, which ignores permission bits, so the refusal is injected where the run directory is made.)"""
+    from pathlib import Path
+
+    from psc_fem.cli import main
+
+    out = tmp_path / "locked" / "run"
+    real_mkdir = Path.mkdir
+
+    def denied(self, *args, **kwargs):
+        if self == out or out.is_relative_to(self) and self != tmp_path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", denied)
+    assert main(["run", str(FIG1), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "Permission denied" in err and "locked" in err and "Traceback" not in err
+    assert not (tmp_path / "locked").exists()
