@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_serializer, model_validator
+from pydantic import Field, ValidationError, model_serializer, model_validator
 
 from psc_fem.errors import ConfigError  # also psc_fem.config.ConfigError for callers
 from psc_fem.geometry_config import Banks, CrossSection  # noqa: F401  (the [wire] sub-tables)
@@ -318,20 +318,15 @@ class Config(Section):
         ph = data.get("phonons") if isinstance(data, dict) else None
         if not isinstance(ph, dict) or not isinstance(ph.get("material"), str):
             return data
-        model = data.get("model") if isinstance(data.get("model"), dict) else {}
         try:
-            eta = float(model["eta"])
-            u = model.get("u", "exact")
-            u = U_EXACT if u == "exact" else U_SEED if u == "seed" else float(u)
-        except (KeyError, TypeError, ValueError):
-            return data
-        if not (0 < eta < 1 and u > 0):
+            model = Model.model_validate(data.get("model"))
+        except ValidationError:
             return data
         from psc_fem.errors import MaterialError
         from psc_fem.feedback.presets import phonon_couplings
 
         try:
-            preset = phonon_couplings(ph["material"], eta, u)
+            preset = phonon_couplings(ph["material"], model.eta, model.u_value)
         except MaterialError as exc:
             raise ValueError(str(exc)) from None
         filled = {k: preset[k] for k in ("phonon_electron_rate", "pair_breaking") if ph.get(k) is None}

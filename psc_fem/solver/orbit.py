@@ -40,7 +40,7 @@ from mpi4py import MPI
 from psc_fem import signals
 from psc_fem.errors import StepFailure
 from psc_fem.solver.integrator import Integrator
-from psc_fem.solver.recorder import dense_state
+from psc_fem.solver.recorder import dense_state, link_back
 
 BISECTIONS = 60  # locating the crossing in one step: to round-off of tau
 RESTART_GROWTH = 2.0  # a residual this much larger than the last clears Anderson's memory
@@ -131,8 +131,7 @@ class PoincareMap:
         t0, t1 = times[1], times[0]
 
         def excess(tf):
-            back = dense_state(self.p, integ, times, tf, step.link_nodes).back
-            *_, back_l, back_r = self.p.end_values(link=back)
+            *_, back_l, back_r = self.p.end_values(link=link_back(self.p, integ, times, tf, step.link_nodes))
             return (theta_p + back_r) - (theta_m + back_l) - 2.0 * np.pi
 
         lo, hi = t0, t1

@@ -48,12 +48,17 @@ def dense_state(p, integ, times, tf, nodes):
     for wv, wd, y, turn in zip(value, deriv, integ.history, turns):
         carried = p.transport(y, turn[phi])
         state, rate = state + wv * carried, rate + wd * carried
+    back = link_back(p, integ, times, tf, nodes)
+    return Dense(p.transport(state, -back[phi]), p.transport(rate, -back[phi]), back, turns, value, deriv)
+
+
+def link_back(p, integ, times, tf, nodes):
+    """int_tf^t_{n+1} phi dtau in the phi slots (zero elsewhere): phi interpolated as in the step's link."""
     back = np.zeros_like(integ.history[0])
     if len(times) > 1:
-        h = times[0] - times[1]
-        weights = interval_weights(nodes, tf - times[1], h)
-        back[phi] = sum(w * y[phi] for w, y in zip(weights, integ.history))
-    return Dense(p.transport(state, -back[phi]), p.transport(rate, -back[phi]), back, turns, value, deriv)
+        weights = interval_weights(nodes, tf - times[1], times[0] - times[1])
+        back[p.nodes.phi] = sum(w * y[p.nodes.phi] for w, y in zip(weights, integ.history))
+    return back
 
 
 class StopRun(Exception):

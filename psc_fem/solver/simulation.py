@@ -100,15 +100,18 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     progress = RunProgress.choose(progress, comm.rank)
     wall0 = time.perf_counter()
     problem = WireProblem(config, comm)
-    if initial_state is not None and "by_x" in initial_state:  # another run's checkpoint, before any file is written
-        initial_state = {**initial_state, "array": StateLayout(problem).interpolate(initial_state["by_x"])[0]}
+    theta0 = (0.0, 0.0)
+    if initial_state is not None and ckpt is None:
+        if "by_x" in initial_state:  # another run's checkpoint (a wrong wire is refused before any file is written)
+            initial_state = {**initial_state, "array": StateLayout(problem).interpolate(initial_state["by_x"])[0]}
+        problem.set_initial_state(initial_state["array"])
+        theta0 = initial_state["theta"]
     _warn_if_ranks_are_wasted(problem, comm, echo)
     _say_phonon_material(config, comm, echo)
     orbit = None
     if config.time.until == "orbit" and ckpt is None:  # before any file is written: a stop here leaves none
-        if initial_state is not None:
-            problem.set_initial_state(initial_state["array"])
         orbit = find_orbit(problem, config, problem.w.x.array.copy(), echo=echo)
+        problem.set_initial_state(orbit.state)  # turned by a constant phase only: theta0 still holds
         if echo and comm.rank == 0:
             print(_orbit_line(orbit), file=sys.stderr)
     evaluator = FieldEvaluator(problem)
@@ -116,12 +119,6 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     extra = {} if phonons is None else {"extra_steps": phonons.fields, "extra_data": {"phonon_omega": phonons.omega}}
     writer = RunWriter(out_dir, config, evaluator, comm, write_fields=config.output.fields, resume=ckpt, **extra)
     writer.auto_flush = False  # the Checkpointer flushes, with a checkpoint each time
-    theta0 = (0.0, 0.0)
-    if initial_state is not None and ckpt is None:
-        problem.set_initial_state(initial_state["array"])
-        theta0 = initial_state["theta"]
-    if orbit is not None:
-        problem.set_initial_state(orbit.state)  # the search turned Psi by a constant phase only: theta0 holds
     integ = Integrator(problem, config.time, config.drive, gauge=gauge)
     recorder = Recorder(
         problem,

@@ -33,24 +33,16 @@ def psc_fem(*args):
 
 
 # ---- real runs ------------------------------------------------------------------------
+# the sweep of iv_dir (its --resume in test_resume_keeps_completed_runs repeats it exactly)
+IV_SWEEP = ("sweep", GAPLESS, "--currents", "0.95:1.15:0.1", "--periods", "4")
+IV_SWEEP += ("--set", "time.t_end=400", "--set", "output.every=0.5")
+
+
 @pytest.fixture(scope="module")
 def iv_dir(tmp_path_factory):
     """psc-fem sweep on the Fig. 1 gapless wire: one current below J0 = 0.980, two above."""
     out = tmp_path_factory.mktemp("sweep") / "iv"
-    res = psc_fem(
-        "sweep",
-        GAPLESS,
-        "--currents",
-        "0.95:1.15:0.1",
-        "--out",
-        out,
-        "--set",
-        "time.t_end=400",
-        "--set",
-        "output.every=0.5",
-        "--periods",
-        "4",
-    )
+    res = psc_fem(*IV_SWEEP, "--out", out)
     assert res.returncode == 0, res.stderr
     return out, res.stdout
 
@@ -174,22 +166,7 @@ def test_resume_keeps_completed_runs(iv_dir):
     """--resume on the same directory: nothing is run again, the table is the same."""
     out, _ = iv_dir
     before = read_csv(out / "iv.csv")
-    res = psc_fem(
-        "sweep",
-        GAPLESS,
-        "--currents",
-        "0.95:1.15:0.1",
-        "--out",
-        out,
-        "--resume",
-        "--set",
-        "time.t_end=400",
-        "--set",
-        "output.every=0.5",
-        "--periods",
-        "4",
-        "--quiet",
-    )
+    res = psc_fem(*IV_SWEEP, "--out", out, "--resume", "--quiet")
     assert res.returncode == 0, res.stderr
     after = read_csv(out / "iv.csv")
     assert all(r["wall_time"] < 2.0 for r in after)  # classified from the files, not simulated
