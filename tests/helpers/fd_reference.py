@@ -274,6 +274,7 @@ def fd_orbit(
     memory=10,
     max_windings=1000,
     t_cap=1e5,
+    log=None,
 ) -> FDOrbit:
     """The settled periodic state as a fixed point of the map of one winding, by Anderson mixing.
 
@@ -284,7 +285,8 @@ def fd_orbit(
     theta_- to its start, and mix: x_new = x + g - (dX + dG) gamma with
     gamma the least-squares fit of g = P(x) - x by the last ``memory``
     differences (cleared when the residual more than doubles).  ``psi0``:
-    complex Psi at the grid nodes to start from (default Psi = 1).
+    complex Psi at the grid nodes to start from (default Psi = 1); ``log(windings, residual,
+    period)`` is called after each winding when given (long searches).
     """
     uval = _u_value(u)
     model = FDModel(length, n_cells, current, delta, eta, uval, elliptic, eps_q)
@@ -315,6 +317,8 @@ def fd_orbit(
         py, period = one_winding(y)
         g = py - y
         res = float(np.max(np.abs(g[: 2 * n])))
+        if log is not None:
+            log(windings, res, period)
         if res <= tol:
             y = py
             break
