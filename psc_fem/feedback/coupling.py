@@ -51,12 +51,11 @@ class PhononFeedback:
             kernels = load_kernels(T, gamma, omega_max, config.phonons.n_omega, cache)
         kernels = self.comm.bcast(kernels, root=0) if self.comm.size > 1 else kernels
         self.omega = kernels.omega
-        W = problem.W
-        V, phi_map = W.sub(1).collapse()
-        maps = [np.asarray(W.sub(0).sub(i).collapse()[1], dtype=np.int32).ravel() for i in (0, 1)]
+        V, phi_map = problem.collapsed(1)
+        maps = [np.asarray(problem.collapsed(0, i)[1], dtype=np.int32).ravel() for i in (0, 1)]
         x = V.tabulate_dof_coordinates()[:, 0]
         for i in (0, 1):  # the same node order in every scalar sub-space
-            xi = W.sub(0).sub(i).collapse()[0].tabulate_dof_coordinates()[:, 0]
+            xi = problem.collapsed(0, i)[0].tabulate_dof_coordinates()[:, 0]
             assert np.array_equal(xi, x), "u1, u2 and phi dofs must share their node order"
         self._u1, self._u2 = maps
         self.x = x

@@ -86,10 +86,9 @@ class StateLayout:
         self.size = problem.w.x.array.size
         self.n_owned = problem.n_owned
         self.span = problem.config.wire.length
-        W = problem.W
         self.parts = []
-        for sub in (W.sub(0).sub(0), W.sub(0).sub(1), W.sub(1)):
-            V, dof_map = sub.collapse()
+        for i, comp in ((0, 0), (0, 1), (1, None)):
+            V, dof_map = problem.collapsed(i, comp)
             dofs = np.asarray(dof_map, dtype=np.int64).ravel()
             x = V.tabulate_dof_coordinates()[: dofs.size, 0].copy()
             self.parts.append((dofs, x))

@@ -21,22 +21,36 @@ import numpy as np
 MAX_ORDER = 3
 
 
+# The weights below are computed every step: plain float arithmetic on at most
+# MAX_ORDER + 2 nodes (numpy's poly/polyval/polyder cost ~0.3 ms a step in all).
+
+
 def _offsets(h, past):
     """Node offsets (t_j - t_{n+1})/h of t_{n+1}, t_n, t_{n-1}, ... for the past steps h_{n-1}, ..."""
     nodes = [0.0, -1.0]
     for hp in past:
         nodes.append(nodes[-1] - hp / h)
-    return np.array(nodes)
+    return nodes
+
+
+def _basis(nodes, i):
+    """Ascending coefficients of the Lagrange basis polynomial of node i: prod_{k != i} (s - s_k)/(s_i - s_k)."""
+    coef, denom = [1.0], 1.0
+    for k, sk in enumerate(nodes):
+        if k == i:
+            continue
+        denom *= nodes[i] - sk
+        nxt = [0.0] * (len(coef) + 1)
+        for j, c in enumerate(coef):  # coef * (s - s_k)
+            nxt[j + 1] += c
+            nxt[j] -= sk * c
+        coef = nxt
+    return [c / denom for c in coef]
 
 
 def _derivative_weights(s):
     """h d/dt at s = 0 of the Lagrange polynomial through nodes s (in units of h)."""
-    w = []
-    for i, si in enumerate(s):
-        others = [sk for k, sk in enumerate(s) if k != i]
-        poly = np.poly(others) / np.prod([si - sk for sk in others])
-        w.append(float(np.polyval(np.polyder(poly), 0.0)))
-    return np.array(w)
+    return [_basis(s, i)[1] for i in range(len(s))]
 
 
 def bdf_weights(order, h, h_prev=None, past=None):
@@ -80,12 +94,12 @@ def error_factor(order, h, past):
     """
     k = order
     s = _offsets(h, past[:k])  # t_{n+1}, t_n, ..., t_{n-k}
-    m = s ** (k + 1) / math.factorial(k + 1)  # a solution whose (k+1)-th derivative is 1 (h = 1)
+    m = [sj ** (k + 1) / math.factorial(k + 1) for sj in s]  # a solution whose (k+1)-th derivative is 1 (h = 1)
     a = _derivative_weights(s[: k + 1])
     # corrector: a0 u + sum_j a_j m_j = h m'(0) = 0 (m'(0) = 0) -> u_C - m(0) = -sum_j a_j m_j / a0
-    c_c = -float(np.dot(a[1:], m[1 : k + 1])) / a[0]
-    w = extrapolation_weights(1.0, list(-np.diff(s[1:])))  # predictor through t_n .. t_{n-k} at t_{n+1}
-    c_p = float(np.dot(w, m[1:]))  # m(0) = 0
+    c_c = -sum(aj * mj for aj, mj in zip(a[1:], m[1 : k + 1])) / a[0]
+    w = extrapolation_weights(1.0, [s[j] - s[j + 1] for j in range(1, k + 1)])  # predictor through t_n .. t_{n-k}
+    c_p = sum(wj * mj for wj, mj in zip(w, m[1:]))  # at t_{n+1}; m(0) = 0
     return c_c / (c_p - c_c)
 
 
@@ -122,11 +136,11 @@ def dense_weights(times, t):
     value, deriv = [], []
     for i in range(n):
         others = [times[k] for k in range(n) if k != i]
-        denom = np.prod([times[i] - tk for tk in others])
-        value.append(np.prod([t - tk for tk in others]) / denom)
+        denom = math.prod(times[i] - tk for tk in others)
+        value.append(math.prod(t - tk for tk in others) / denom)
         d = 0.0
         for m in range(len(others)):
-            d += np.prod([t - tk for q, tk in enumerate(others) if q != m])
+            d += math.prod(t - tk for q, tk in enumerate(others) if q != m)
         deriv.append(d / denom)
     return np.array(value), np.array(deriv)
 
@@ -148,9 +162,7 @@ def link_nodes(n_before, h):
 def interval_weights(nodes, a, b):
     """Weights w_i with int_a^b p(s) ds = sum w_i p(nodes[i]) for the interpolating polynomial p."""
     weights = []
-    for i, xi in enumerate(nodes):
-        others = [xk for k, xk in enumerate(nodes) if k != i]
-        poly = np.poly(others) / np.prod([xi - xk for xk in others]) if others else np.array([1.0])
-        anti = np.polyint(poly)
-        weights.append(float(np.polyval(anti, b) - np.polyval(anti, a)))
+    for i in range(len(nodes)):
+        coef = _basis(nodes, i)
+        weights.append(sum(c * (b ** (j + 1) - a ** (j + 1)) / (j + 1) for j, c in enumerate(coef)))
     return np.array(weights)

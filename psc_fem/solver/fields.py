@@ -125,7 +125,7 @@ class FieldEvaluator:
 
     def _phi_balance(self, problem, psi, psi_t):
         """Linear problem for phi given (Psi, D_tau Psi): (A.3) with phi(0) = 0, the solver's gauge."""
-        Q, self._phi_map = problem.W.sub(1).collapse()
+        Q, self._phi_map = problem.collapsed(1)
         phi, w = ufl.TrialFunction(Q), ufl.TestFunction(Q)
         c = problem.coeffs
         js, _, _ = current_parts(psi, psi_t, None, c)

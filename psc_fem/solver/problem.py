@@ -84,6 +84,7 @@ class WireProblem:
                 [basix.ufl.element("Lagrange", cell, k, shape=(2,)), basix.ufl.element("Lagrange", cell, k)]
             ),
         )
+        self._collapsed = {}  # (i, comp) -> (V, dof_map), see `collapsed`
         # Solution at t_{n+1} (the Newton iterate) and the BDF history.
         self.w = fem.Function(self.W, name="state")
         self.w_n = fem.Function(self.W)
@@ -179,14 +180,21 @@ class WireProblem:
     def _owned(self, dofs):
         return dofs[dofs < self.n_owned]
 
+    def collapsed(self, i, comp=None):
+        """(V, dof_map) of sub-space i (component comp) of W, collapsed once: each `collapse` builds a
+        new space and dofmap (~13 ms), and solver, fields, checkpoints and feedback ask for the same three."""
+        key = (i, comp)
+        if key not in self._collapsed:
+            sub = self.W.sub(i) if comp is None else self.W.sub(i).sub(comp)
+            self._collapsed[key] = sub.collapse()
+        return self._collapsed[key]
+
     def _sub_dofs(self, i, comp=None):
-        sub = self.W.sub(i) if comp is None else self.W.sub(i).sub(comp)
-        V, dof_map = sub.collapse()
-        return np.asarray(dof_map, dtype=np.int32)
+        return np.asarray(self.collapsed(i, comp)[1], dtype=np.int32)
 
     def _owned_inside(self, i, comp, edge):
         """Owned dofs of sub-space (i, comp) at |x| <= edge."""
-        V, dof_map = self.W.sub(i).sub(comp).collapse()
+        V, dof_map = self.collapsed(i, comp)
         dofs = np.asarray(dof_map, dtype=np.int32).ravel()
         inside = np.abs(V.tabulate_dof_coordinates()[:, 0]) <= edge
         return self._owned(dofs[inside])
@@ -194,8 +202,8 @@ class WireProblem:
     def _node_maps(self):
         """W dofs of (u1, u2, phi) at each local node (owned and ghost), aligned by x; owned mask."""
         parts = []
-        for sub in (self.W.sub(0).sub(0), self.W.sub(0).sub(1), self.W.sub(1)):
-            V, dof_map = sub.collapse()
+        for i, comp in ((0, 0), (0, 1), (1, None)):
+            V, dof_map = self.collapsed(i, comp)
             dofs = np.asarray(dof_map, dtype=np.int32).ravel()
             x = V.tabulate_dof_coordinates()[: dofs.size, 0]
             order = np.argsort(x, kind="stable")
