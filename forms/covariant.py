@@ -15,9 +15,10 @@ values are first turned by the phase phi accumulates over the step,
     D_tau Psi(t_{n+1}) ~ (a0 Psi_{n+1} + a1 U_{n+1,n} Psi_n + a2 U_{n+1,n-1} Psi_{n-1}) / dt,
     U_{n+1,k} = exp(-i Theta_{n+1,k}),  Theta_{n+1,k} = int_{t_k}^{t_{n+1}} phi dtau,
 
-with Theta over one step by the trapezoid rule in phi (the first step,
-whose phi(0) is not known, by the backward rule; psc_fem.solver.bdf.link_nodes)
-and over two steps as the sum of the two one-step links.  A gauge shift by c(tau) turns every term by
+with Theta over one step by the Adams-Moulton rule of the BDF order in phi
+(the trapezoid rule for BDF2; the first step, whose phi(0) is not known,
+by the backward rule; psc_fem.solver.bdf.link_nodes) and over several steps
+as the sum of the one-step links.  A gauge shift by c(tau) turns every term by
 the same discrete exp(-i chi_{n+1}) (chi the same quadrature of c), so the
 discrete equations are gauge invariant exactly, and d|Psi|^2/dtau = 2 u.D_tau u
 has no spurious part.  At a bank (|Psi| = 1) the tangential row
@@ -43,17 +44,20 @@ def transport(v, theta):
     return ufl.as_vector((c * v[0] + s * v[1], c * v[1] - s * v[0]))
 
 
-def covariant_bdf(psi, phi, phi_n, olds, weights, dt, link, links_before, covariant=1.0):
+def covariant_bdf(psi, phi, phi_olds, olds, weights, dt, link, links_before, covariant=1.0):
     """(D_tau Psi, u_t) of the step to t_{n+1} (module doc).
 
     ``olds`` = (Psi_n, Psi_{n-1}, ...) and ``weights`` = (a0, a1, ...) of the
-    BDF formula; ``link`` = (b0, b1): Theta_{n+1,n} = dt (b0 phi + b1 phi_n);
+    BDF formula; ``link`` = (b0, b1, ...) and ``phi_olds`` = (phi_n,
+    phi_{n-1}, ...): Theta_{n+1,n} = dt (b0 phi + b1 phi_n + b2 phi_{n-1} + ...);
     ``links_before`` = (Theta_{n,n-1}, Theta_{n-1,n-2}, ...), the links of
     the earlier steps.  ``covariant`` = 0 with b = 0 gives the plain BDF
     formula (stationary solves, psc_fem.solver.problem.WireProblem.set_step).
     """
-    b0, b1 = link
-    theta = dt * (b0 * phi + b1 * phi_n)
+    theta = link[0] * phi
+    for b, phi_old in zip(link[1:], phi_olds):
+        theta = theta + b * phi_old
+    theta = dt * theta
     d_tau = weights[0] * psi
     for k, (a, old) in enumerate(zip(weights[1:], olds)):
         if k:

@@ -10,9 +10,11 @@ quarter of the run's slipping time earlier (the lookback catches slow
 drifts that consecutive windows hide).  Every number quoted comes from the
 last N windings only, never from the transient.
 
-In that window: mean V (the trapezoid of the V series, which the
-trapezoid links of the bank rows make equal to 2 pi N / window to
-round-off; forms/covariant.py), the winding period 2 pi / mean V, the PSC
+In that window: mean V = (theta(b) - theta(a)) / (b - a), int V dtau by
+the scheme's own quadrature (the links of the bank rows, forms/covariant.py:
+the trapezoid rule of the V series for BDF2, where both agree to round-off,
+Adams-Moulton k for BDF-k, whose large steps leave the trapezoid of the V
+samples 0.14% off on the Fig. 1 wire), the winding period 2 pi / mean V, the PSC
 period between the dips of psi_min = min_x |Psi| (the core wherever it
 sits), the slips per period (their ratio, an integer) and the AC Josephson
 ratio period * mean V / (2 pi slips), which checks that |Psi| at the core
@@ -236,6 +238,11 @@ def mean_over(t, v, a, b):
     return float(np.trapezoid(vs, ts) / (b - a))
 
 
+def mean_rate(t, theta, a, b):
+    """(theta(b) - theta(a)) / (b - a), theta linear between samples: mean V from theta = int V dtau."""
+    return float((np.interp(b, t, theta) - np.interp(a, t, theta)) / (b - a))
+
+
 def psc_period(t, psi_min, a, b, winding_period):
     """(PSC period, slips per period) in [a, b] from the dips of psi_min, or (winding period, 1) if none resolve."""
     t, y = np.asarray(t, float), np.asarray(psi_min, float)
@@ -280,7 +287,7 @@ def periodic_stats(t, V, theta, psi_min, periods=SETTLE_PERIODS, rtol=SETTLE_RTO
     out["slip_times"] = windings.tolist()
     if win is not None:
         a, b = win["window"]
-        mean_v = mean_over(t, V, a, b)
+        mean_v = mean_rate(t, theta, a, b)
         if josephson:
             period, per = psc_period(t, psi_min, a, b, win["winding_period"])
             ratio = period * mean_v / (2 * math.pi * per)

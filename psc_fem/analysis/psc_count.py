@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from psc_fem.analysis.periods import mean_over, slip_times
+from psc_fem.analysis.periods import mean_over, mean_rate, slip_times
 
 STATES = ("superconducting", "one PSC", "several PSCs", "normal domain", "not periodic", "failed")
 
@@ -236,7 +236,13 @@ def iv_point(series, frames=None, skip=1, periods=None, spread_tol=0.02, min_per
     if used.size >= min_periods + 1:
         period = float((used[-1] - used[0]) / (used.size - 1))
         spread = float(np.diff(used).std() / period)
-        v_mean = mean_over(t, V, used[0], used[-1])
+        # int V dtau by the scheme's quadrature where the series has the end phases (psc_fem.analysis.periods)
+        theta = series.get("theta_plus")
+        v_mean = (
+            mean_rate(t, np.asarray(theta, float) - np.asarray(series["theta_minus"], float), used[0], used[-1])
+            if theta is not None and len(theta) == t.size
+            else mean_over(t, V, used[0], used[-1])
+        )
         raw = period * v_mean / (2 * math.pi)
         per = float(max(1, round(raw)))
         out.update(

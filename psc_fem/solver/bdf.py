@@ -1,4 +1,4 @@
-"""Variable-step BDF of order 1-3 with a predictor-corrector error estimate.
+"""Variable-step BDF of order 1-5 with a predictor-corrector error estimate.
 
 Pure arithmetic, no DOLFINx: the integrator asks this module for the BDF
 weights of the next step, for the predictor, and for the new step size.
@@ -18,7 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_ORDER = 3
+MAX_ORDER = 5
+SCHEME_ORDER = {"bdf1": 1, "bdf2": 2, "bdf3": 3, "bdf4": 4, "bdf5": 5}  # time.scheme -> k
+
+
+def history_length(order):
+    """Old states a BDF-k problem carries (w_n, w_{n-1}, ...): k, and at least 2 (forms and tests use w_nm1)."""
+    return max(2, order)
 
 
 # The weights below are computed every step: plain float arithmetic on at most
@@ -115,8 +121,9 @@ class StepController:
 
     @classmethod
     def for_order(cls, order):
-        """The controller of BDF-k: growth below the variable-step zero-stability limits (2 for k <= 2, 1.5 for 3)."""
-        return cls(order=order, grow_max=2.0 if order <= 2 else 1.5)
+        """The controller of BDF-k: step growth per step below the variable-step zero-stability bounds
+        (1 + sqrt 2 for k = 2, ~1.5 for 3, ~1.2 for 4, ~1.1 for 5; Calvo, Grande & Grigorieff 1990)."""
+        return cls(order=order, grow_max={1: 2.0, 2: 2.0, 3: 1.5, 4: 1.2, 5: 1.1}[order])
 
     def next_step(self, h, err):
         if err <= 0.0:
@@ -145,18 +152,26 @@ def dense_weights(times, t):
     return np.array(value), np.array(deriv)
 
 
-def link_nodes(n_before, h):
+def link_nodes(n_before, h, past=(), order=2):
     """Times (from t_n) of the phi values whose interpolant gives the link int phi dtau of a step.
 
     The first step knows only phi_{n+1} (phi(0) is algebraic): phi constant,
-    the backward rule.  Every later step: the trapezoid rule through phi_n
-    and phi_{n+1}, so that the end phases are exactly the trapezoid
-    integral of the V series, and the AC Josephson identity holds between
-    them to round-off.  (The quadratic through phi_{n-1} as well, Adams-
-    Moulton 3, changed mean V by 5e-5 relative at delta = 10, L = 10:
-    the BDF2 error of Psi, not the link, limits the step.)
+    the backward rule.  Later steps of BDF-k: the polynomial through phi_{n+1},
+    phi_n, ..., k values as far as known (2 for BDF1) (``past`` = [h_{n-1}, ...]), i.e.
+    Adams-Moulton of order k, so the link's error (O(h^{k+1}) per step, over
+    dt in D_tau Psi) is of the order of the BDF formula's own.  For BDF2 the
+    trapezoid rule: the end phases are then exactly the trapezoid integral
+    of the V series, and the AC Josephson identity holds between them to
+    round-off.  (Adams-Moulton 3 with BDF2 changed mean V by 5e-5 relative
+    at delta = 10, L = 10: the BDF2 error of Psi, not the link, limits the
+    step.)
     """
-    return [h] if n_before == 0 else [h, 0.0]
+    if n_before == 0:
+        return [h]
+    nodes = [h, 0.0]
+    for hp in past[: max(0, min(order, n_before + 1) - 2)]:
+        nodes.append(nodes[-1] - hp)
+    return nodes
 
 
 def interval_weights(nodes, a, b):

@@ -30,7 +30,6 @@ from petsc4py import PETSc
 
 from psc_fem.forms import current_parts, transport
 from psc_fem.forms.tdgl import D
-from psc_fem.solver.bdf import MAX_ORDER
 
 POINT_FIELDS = ("abs_psi", "re_psi", "im_psi", "phi", "dabs_psi_dt")
 CELL_FIELDS = ("js", "jn", "jint")
@@ -52,7 +51,7 @@ class FieldEvaluator:
         # points: the history carried by exp(-i Theta) (forms/covariant.py) and combined with the dense-output
         # weights, then carried back to the frame's time by exp(+i back).  At a step time this is the step's
         # own D_tau Psi, so frames and steps agree to round-off.
-        n_hist = MAX_ORDER + 1
+        n_hist = len(problem.olds) + 1  # the BDF polynomial through the history (dense output)
         self.hist = [fem.Function(W) for _ in range(n_hist)]
         self.turn = [fem.Function(W) for _ in range(n_hist)]  # phi slot: Theta carrying history k to t_{n+1}
         self.back = fem.Function(W)  # phi slot: int_tf^{t_{n+1}} phi dtau

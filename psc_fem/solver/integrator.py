@@ -22,6 +22,7 @@ from mpi4py import MPI
 
 from psc_fem.errors import StepFailure  # noqa: F401  (raised here)
 from psc_fem.solver.bdf import (
+    SCHEME_ORDER,
     StepController,
     bdf_weights,
     error_factor,
@@ -62,7 +63,7 @@ class Integrator:
         self.gauge = gauge  # phi(0) = gauge(tau) instead of 0: a gauge shift c(tau) (verification only)
         self.opts = time_options
         self.drive = drive
-        self.order = {"bdf1": 1, "bdf2": 2}[time_options.scheme]
+        self.order = SCHEME_ORDER[time_options.scheme]
         self.control = StepController.for_order(self.order)
         self.t = 0.0
         self.history = [problem.w.x.array.copy()]  # newest first
@@ -81,9 +82,9 @@ class Integrator:
         for key, value in counts.items():
             setattr(self.stats, key, value)
         p = self.p
-        for f in (p.w, p.w_n):
-            f.x.array[:] = self.history[0]
-        p.w_nm1.x.array[:] = self.history[min(1, len(self.history) - 1)]
+        p.w.x.array[:] = self.history[0]
+        for i, f in enumerate(p.olds):
+            f.x.array[:] = self.history[min(i, len(self.history) - 1)]
 
     def _wrms(self, err_vec, ref):
         """Weighted RMS over the owned nodes of the local error of Psi, all ranks (gauge invariant).
@@ -142,7 +143,7 @@ class Integrator:
         p = self.p
         order = min(self.order, len(self.steps) + 1)
         weights = bdf_weights(order, h, past=self.steps)
-        nodes = link_nodes(len(self.steps), h)
+        nodes = link_nodes(len(self.steps), h, self.steps, order)
         p.set_step(h, weights, link=interval_weights(nodes, 0.0, h) / h, links_before=self.links[: order - 1])
         p.j.value = self.drive.j(self.t + h)
         if self.gauge is not None:

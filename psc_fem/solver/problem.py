@@ -30,14 +30,14 @@ and phi(L/2) = 0 at the right end, whose phase is then free (the
 stationary state carries j with phi = 0).
 """
 
-from dataclasses import dataclass
+import math
 
 import basix.ufl
 import dolfinx.fem.petsc
 import numpy as np
 import ufl
 from dolfinx import cpp as _cpp
-from dolfinx import fem, mesh
+from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
 
@@ -45,27 +45,9 @@ from psc_fem.feedback import p_coefficient
 from psc_fem.forms import ModelCoefficients, covariant_bdf, phi_residual, psi_residual
 from psc_fem.meshes import wire_mesh
 from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profile
+from psc_fem.solver.bdf import SCHEME_ORDER, history_length
+from psc_fem.solver.dofs import WireDofs
 from psc_fem.solver.petsc_options import petsc_options
-
-
-@dataclass
-class EndDofs:
-    """Local dof indices (owned by this rank) of u1, u2, phi at one vertex, or None."""
-
-    u1: int | None
-    u2: int | None
-    phi: int | None
-
-
-@dataclass
-class NodeMaps:
-    """Local W dofs of u1, u2, phi at each node (owned and ghost, x-sorted), the nodes' x and which this rank owns."""
-
-    x: np.ndarray
-    u1: np.ndarray
-    u2: np.ndarray
-    phi: np.ndarray
-    owned: np.ndarray
 
 
 class WireProblem:
@@ -84,20 +66,22 @@ class WireProblem:
                 [basix.ufl.element("Lagrange", cell, k, shape=(2,)), basix.ufl.element("Lagrange", cell, k)]
             ),
         )
-        self._collapsed = {}  # (i, comp) -> (V, dof_map), see `collapsed`
+        self.dofs = WireDofs(self.msh, self.W)  # dof bookkeeping (psc_fem.solver.dofs)
+        self.collapsed, self.n_owned, self.nodes = self.dofs.collapsed, self.dofs.n_owned, self.dofs.nodes
         # Solution at t_{n+1} (the Newton iterate) and the BDF history.
+        # The forms carry as many old states as the scheme's order needs (no unused terms in the kernels).
+        self.order = SCHEME_ORDER[config.time.scheme]
         self.w = fem.Function(self.W, name="state")
-        self.w_n = fem.Function(self.W)
-        self.w_nm1 = fem.Function(self.W)
-        self.w_nm2 = fem.Function(self.W)
-        self.olds = (self.w_n, self.w_nm1, self.w_nm2)  # BDF history up to order MAX_ORDER
+        self.olds = tuple(fem.Function(self.W) for _ in range(history_length(self.order)))  # w_n, w_{n-1}, ...
+        self.w_n, self.w_nm1 = self.olds[:2]
         # phi slots: Theta = int phi dtau over the earlier steps at each node (forms/covariant.py)
-        self.links_before = (fem.Function(self.W), fem.Function(self.W))
+        self.links_before = tuple(fem.Function(self.W) for _ in self.olds[1:])
 
         c = lambda value: fem.Constant(self.msh, PETSc.ScalarType(value))  # noqa: E731
         self.dt = c(1.0)
-        self.a = tuple(c(v) for v in (1.0, -1.0, 0.0, 0.0))  # BDF weights a0 .. a3
-        self.b0, self.b1, self.covariant = c(1.0), c(0.0), c(1.0)
+        self.a = tuple(c(v) for v in (1.0, -1.0, *[0.0] * (len(self.olds) - 1)))  # BDF weights a0, a1, ...
+        self.b = tuple(c(v) for v in (1.0, *[0.0] * len(self.olds)))  # link weights on phi_{n+1}, phi_n, ...
+        self.covariant = c(1.0)
         self.j = c(config.drive.j(0.0))
         profile = wire_profile(wire)  # None: the uniform wire, forms without S (docs/geometry.md)
         self.S = None if profile is None else area_function(self.msh, 2 * k + 1, profile)
@@ -120,13 +104,11 @@ class WireProblem:
         )
 
         psi, phi = ufl.split(self.w)
-        _, phi_n = ufl.split(self.w_n)
         olds = [ufl.split(f)[0] for f in self.olds]
+        phi_olds = [ufl.split(f)[1] for f in self.olds]
         links_before = [ufl.split(f)[1] for f in self.links_before]
         v, q = ufl.TestFunctions(self.W)
-        _, psi_t = covariant_bdf(
-            psi, phi, phi_n, olds, self.a, self.dt, (self.b0, self.b1), links_before, self.covariant
-        )
+        _, psi_t = covariant_bdf(psi, phi, phi_olds, olds, self.a, self.dt, self.b, links_before, self.covariant)
         # UFL would estimate a huge degree for sqrt/ln/division integrands.
         self.dx = ufl.Measure("dx", domain=self.msh, metadata={"quadrature_degree": 2 * k + 1})
         F = psi_residual(psi, psi_t, phi, v, self.coeffs, self.dx) + phi_residual(
@@ -149,14 +131,13 @@ class WireProblem:
         self.snes.setFunction(self._residual, self.problem.b)
         self.snes.setJacobian(self._jacobian, A, self.problem.P_mat)
 
-        self.left = self._end_dofs(-0.5 * wire.length)
-        self.right = self._end_dofs(0.5 * wire.length)
-        self.center = self._end_dofs(0.0)
-        self._u1_dofs = self._owned(self._sub_dofs(0, 0))
-        self._u2_dofs = self._owned(self._sub_dofs(0, 1))
+        self.left, self.right, self.center = (
+            self.dofs.at_vertex(x) for x in (-0.5 * wire.length, 0.5 * wire.length, 0.0)
+        )
+        self._u1_dofs = self.dofs.owned(self.dofs.sub_dofs(0, 0))
+        self._u2_dofs = self.dofs.owned(self.dofs.sub_dofs(0, 1))
         self._psi_dofs = np.concatenate([self._u1_dofs, self._u2_dofs])
-        self._phi_dofs = self._sub_dofs(1)
-        self.nodes = self._node_maps()
+        self._phi_dofs = self.dofs.sub_dofs(1)
         # both ends' two rows (A.7 or Psi = 0) and the gauge row phi(0) = 0 (module doc)
         rows = (self.left.u1, self.left.u2, self.right.u1, self.right.u2, self.center.phi)
         self._bc_rows = np.array([d for d in rows if d is not None], dtype=np.int32)
@@ -164,54 +145,14 @@ class WireProblem:
         self._core_u1, self._core_u2 = self._u1_dofs, self._u2_dofs
         if self.free_ends:
             edge = 0.5 * wire.length - wire.banks.length + 1e-12 * wire.length
-            self._core_u1, self._core_u2 = (self._owned_inside(0, comp, edge) for comp in (0, 1))
-        self._bdf = (1.0, 1.0, -1.0, 0.0, 0.0)  # dt, a0 .. a3 as floats (set_step)
-        self._link = (1.0, 0.0)  # b0, b1 as floats; None: stationary (plain BDF) rows
+            self._core_u1, self._core_u2 = (self.dofs.owned_inside(0, comp, edge) for comp in (0, 1))
+        self._bdf = (1.0, 1.0, -1.0, *[0.0] * (len(self.olds) - 1))  # dt, a0, a1, ... as floats (set_step)
+        self._link = (1.0, *[0.0] * len(self.olds))  # b0, b1, ... as floats; None: stationary (plain BDF) rows
         self.gauge_value = 0.0  # phi(0) of the gauge row (0; a test sets c(tau) to show gauge invariance)
-        # Views of w, w_n, w_nm1, w_nm2's arrays (each `.x.array` access costs a few us).
+        # Views of w, w_n, w_nm1, ...'s arrays and the earlier links' (each `.x.array` access costs a few us).
         self._arrays = (self.w.x.array, *(f.x.array for f in self.olds))
+        self._links_before = tuple(f.x.array for f in self.links_before)
         self.set_initial_state()
-
-    # ---- dof bookkeeping -------------------------------------------------
-    @property
-    def n_owned(self):
-        return self.W.dofmap.index_map.size_local * self.W.dofmap.index_map_bs
-
-    def _owned(self, dofs):
-        return dofs[dofs < self.n_owned]
-
-    def collapsed(self, i, comp=None):
-        """(V, dof_map) of sub-space i (component comp) of W, collapsed once: each `collapse` builds a
-        new space and dofmap (~13 ms), and solver, fields, checkpoints and feedback ask for the same three."""
-        key = (i, comp)
-        if key not in self._collapsed:
-            sub = self.W.sub(i) if comp is None else self.W.sub(i).sub(comp)
-            self._collapsed[key] = sub.collapse()
-        return self._collapsed[key]
-
-    def _sub_dofs(self, i, comp=None):
-        return np.asarray(self.collapsed(i, comp)[1], dtype=np.int32)
-
-    def _owned_inside(self, i, comp, edge):
-        """Owned dofs of sub-space (i, comp) at |x| <= edge."""
-        V, dof_map = self.collapsed(i, comp)
-        dofs = np.asarray(dof_map, dtype=np.int32).ravel()
-        inside = np.abs(V.tabulate_dof_coordinates()[:, 0]) <= edge
-        return self._owned(dofs[inside])
-
-    def _node_maps(self):
-        """W dofs of (u1, u2, phi) at each local node (owned and ghost), aligned by x; owned mask."""
-        parts = []
-        for i, comp in ((0, 0), (0, 1), (1, None)):
-            V, dof_map = self.collapsed(i, comp)
-            dofs = np.asarray(dof_map, dtype=np.int32).ravel()
-            x = V.tabulate_dof_coordinates()[: dofs.size, 0]
-            order = np.argsort(x, kind="stable")
-            parts.append((dofs[order], x[order]))
-        (u1, x1), (u2, x2), (ph, xp) = parts
-        if not (u1.size == u2.size == ph.size and np.allclose(x1, x2) and np.allclose(x1, xp)):
-            raise RuntimeError("u1, u2 and phi must share their nodes")
-        return NodeMaps(x1, u1, u2, ph, u1 < self.n_owned)
 
     def superconducting_psi(self, array=None):
         """(Re Psi, Im Psi) at this rank's owned nodes of the superconducting part (all of it without normal banks)."""
@@ -227,15 +168,6 @@ class WireProblem:
         out[n.u1] = c * a1 + s * a2
         out[n.u2] = c * a2 - s * a1
         return out
-
-    def _end_dofs(self, x0):
-        self.msh.topology.create_connectivity(0, 1)
-        vertices = mesh.locate_entities(self.msh, 0, lambda x: np.isclose(x[0], x0))
-        found = []
-        for sub in (self.W.sub(0).sub(0), self.W.sub(0).sub(1), self.W.sub(1)):
-            dofs = self._owned(fem.locate_dofs_topological(sub, 0, vertices))
-            found.append(int(dofs[0]) if dofs.size else None)
-        return EndDofs(*found)
 
     # ---- state -------------------------------------------------------------
     def set_initial_state(self, array=None):
@@ -285,31 +217,37 @@ class WireProblem:
 
     # ---- one time step -----------------------------------------------------
     def set_step(self, dt, weights, link=(0.5, 0.5), links_before=()):
-        """BDF weights (a0, a1, ...) of a step dt and the link rule (b0, b1) of forms/covariant.py.
+        """BDF weights (a0, a1, ...) of a step dt and the link rule (b0, b1, ...) of forms/covariant.py.
 
         ``links_before``: the links of the earlier steps, newest first
         (arrays, phi slot); missing ones are 0.  ``link=None``: plain BDF and
         stationary end rows (module doc).
         """
-        weights = (*(float(w) for w in weights), 0.0, 0.0, 0.0)[:4]
+        n = len(self.olds)
+        weights = (*(float(w) for w in weights), *[0.0] * n)[: n + 1]
         self.dt.value = dt
         for const, w in zip(self.a, weights):
             const.value = w
         self._bdf = (float(dt), *weights)
-        self._link = None if link is None else (float(link[0]), float(link[1]) if len(link) > 1 else 0.0)
-        self.b0.value, self.b1.value = (0.0, 0.0) if link is None else self._link
+        self._link = None if link is None else (*(float(b) for b in link), *[0.0] * n)[: n + 1]
+        for const, b in zip(self.b, self._link or [0.0] * (n + 1)):
+            const.value = b
         self.covariant.value = 0.0 if link is None else 1.0
-        for k, f in enumerate(self.links_before):
-            f.x.array[:] = links_before[k] if k < len(links_before) else 0.0
+        for k, f in enumerate(self._links_before):
+            f[:] = links_before[k] if k < len(links_before) else 0.0
 
     def link_array(self, new=None):
         """int phi dtau over the current step at every node (in the phi slot of a state-shaped array).
 
-        ``new``: the state at t_{n+1} (default the Newton iterate); phi_n is w_n's.
+        ``new``: the state at t_{n+1} (default the Newton iterate); phi_n, phi_{n-1}, ... are the olds'.
         """
         new = self.w.x.array if new is None else new
-        dt, b = self._bdf[0], self._link or (0.0, 0.0)
-        return dt * (b[0] * new + b[1] * self._arrays[1])
+        dt, b = self._bdf[0], self._link or (0.0,)
+        out = (dt * b[0]) * new
+        for bj, old in zip(b[1:], self._arrays[1:]):
+            if bj:
+                out += (dt * bj) * old
+        return out
 
     def solve(self):
         """Newton for the current step; returns (converged, iterations, residual history)."""
@@ -324,15 +262,21 @@ class WireProblem:
     def _bank_row(self, a, end):
         """m = a1 U1 Psi_n + a2 U2 Psi_{n-1} + ... at an end node and d Theta/d phi (forms/covariant.py)."""
         dt, weights = self._bdf[0], self._bdf[2:]
-        b0, b1 = self._link or (0.0, 0.0)  # stationary: no transport
-        th = dt * (b0 * a[end.phi] + b1 * self._arrays[1][end.phi])
-        m = np.zeros(2)
+        b = self._link or (0.0,)  # stationary: no transport
+        ph = end.phi
+        th = b[0] * a[ph]
+        for bj, old in zip(b[1:], self._arrays[1:]):
+            th += bj * old[ph]
+        th *= dt
+        m0 = m1 = 0.0
         for k, (weight, old) in enumerate(zip(weights, self._arrays[1:])):
             if k:
-                th += self.links_before[k - 1].x.array[end.phi]
-            c, s = np.cos(th), np.sin(th)
-            m += weight * np.array([c * old[end.u1] + s * old[end.u2], c * old[end.u2] - s * old[end.u1]])
-        return m, b0 * dt
+                th += self._links_before[k - 1][ph]
+            if weight:
+                c, s = math.cos(th), math.sin(th)
+                m0 += weight * (c * old[end.u1] + s * old[end.u2])
+                m1 += weight * (c * old[end.u2] - s * old[end.u1])
+        return (m0, m1), b[0] * dt
 
     def _sync(self, x):
         """Copy the SNES iterate x (owned entries, then ghosts) into self.w."""

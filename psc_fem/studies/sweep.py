@@ -35,7 +35,14 @@ from psc_fem.studies.tables import COLUMNS, POINT_COLUMNS
 # Heavy imports (dolfinx, simulate) stay inside functions: the CLI loads
 # this module to build its parser.
 
-SERIES_FIELDS = ("t", "V", "psi_min", "psi_center")  # what a classification reads back from a run directory
+SERIES_FIELDS = (
+    "t",
+    "V",
+    "psi_min",
+    "psi_center",
+    "theta_minus",
+    "theta_plus",
+)  # what a classification reads back from a run directory
 FRAME_FIELDS = ("t", "x", "abs_psi")
 
 

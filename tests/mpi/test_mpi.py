@@ -23,15 +23,15 @@ def shared_dir(tmp_path):
     return MPI.COMM_WORLD.bcast(str(tmp_path), root=0)
 
 
-@pytest.mark.parametrize("delta", [0.0, 10 / 3])
-def test_two_ranks_match_one(tmp_path, delta):
+@pytest.mark.parametrize("delta, scheme", [(0.0, "bdf2"), (10 / 3, "bdf2"), (10 / 3, "bdf4")])
+def test_two_ranks_match_one(tmp_path, delta, scheme):
     comm = MPI.COMM_WORLD
     # a longer wire than Fig. 1 so both ranks own many cells
     cfg = make_config(
         wire={"length": 8.0, "h": 0.1},
         model={"delta": delta},
         drive={"current": 0.6},
-        time={"t_end": 25.0},
+        time={"t_end": 25.0, "scheme": scheme},
         output={"fields": True, "every": 0.5},
     )
     par_dir = f"{shared_dir(tmp_path)}/parallel"

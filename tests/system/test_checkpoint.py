@@ -79,6 +79,17 @@ def test_resume_is_bitwise_identical(tmp_path, reference):
     )
 
 
+def test_resume_is_bitwise_identical_with_bdf4(tmp_path):
+    """A BDF4 run carries four old states and three links: the checkpoint holds them all."""
+    four = dict(time={"t_end": T_END, "scheme": "bdf4"}, output={"fields": False, "every": 1.0})
+    ref = sim(tmp_path / "ref", **four)
+    interrupted(tmp_path / "run", 9.0, **four)
+    res = sim(tmp_path / "run", resume=True, **four)
+    for k in ref.series:
+        np.testing.assert_array_equal(res.series[k], ref.series[k], err_msg=k)
+    assert res.run["steps"] == ref.run["steps"]
+
+
 def test_resume_without_field_output(tmp_path):
     """output.fields = false: no fields.xdmf/h5 to cut back; series and frames still bitwise."""
     no_fields = {"output": {"fields": False, "every": 0.5}, "time": {"t_end": 12.0}}
