@@ -40,7 +40,7 @@ CASES = {
     ),
     "fig1": (ROOT / "examples" / "fig1.toml", ["time.t_end=20.0"]),
 }
-SCHEMES = ("bdf2", "bdf3", "bdf4", "bdf5")
+SCHEMES = ("bdf2", "bdf3", "bdf4", "bdf5", "vbdf")
 RTOLS = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
 LEVELS = (1e-3, 1e-4, 1e-5, 1e-6)
 

@@ -186,7 +186,7 @@ class Time(Section):
     dt_max: PositiveFloat = 2.0
     rtol: Annotated[float, Field(gt=0, lt=1)] = 1e-4
     atol: Annotated[float, Field(gt=0, lt=1)] = 1e-5
-    scheme: Literal["bdf2", "bdf1", "bdf3", "bdf4", "bdf5"] = "bdf2"  # fixed order k (psc_fem.solver.bdf)
+    scheme: Literal["bdf2", "bdf1", "bdf3", "bdf4", "bdf5", "vbdf"] = "bdf2"  # psc_fem.solver.bdf
     adaptive: bool = True  # false: fixed steps of dt_initial (convergence studies)
 
     @model_validator(mode="after")

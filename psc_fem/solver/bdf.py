@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_ORDER = 5
-SCHEME_ORDER = {"bdf1": 1, "bdf2": 2, "bdf3": 3, "bdf4": 4, "bdf5": 5}  # time.scheme -> k
+# time.scheme -> the highest order k (the forms carry k old states); "vbdf" chooses 1..5 as it goes
+SCHEME_ORDER = {"bdf1": 1, "bdf2": 2, "bdf3": 3, "bdf4": 4, "bdf5": 5, "vbdf": 5}
 
 
 def history_length(order):
@@ -125,11 +126,12 @@ class StepController:
         (1 + sqrt 2 for k = 2, ~1.5 for 3, ~1.2 for 4, ~1.1 for 5; Calvo, Grande & Grigorieff 1990)."""
         return cls(order=order, grow_max={1: 2.0, 2: 2.0, 3: 1.5, 4: 1.2, 5: 1.1}[order])
 
+    def factor(self, err):
+        """The unclipped step factor safety * err^(-1/(k+1)) (inf for err = 0)."""
+        return math.inf if err <= 0.0 else self.safety * err ** (-1.0 / (self.order + 1))
+
     def next_step(self, h, err):
-        if err <= 0.0:
-            return h * self.grow_max
-        factor = self.safety * err ** (-1.0 / (self.order + 1))
-        return h * min(self.grow_max, max(self.shrink_min, factor))
+        return h * min(self.grow_max, max(self.shrink_min, self.factor(err)))
 
 
 def dense_weights(times, t):

@@ -63,8 +63,13 @@ class Integrator:
         self.gauge = gauge  # phi(0) = gauge(tau) instead of 0: a gauge shift c(tau) (verification only)
         self.opts = time_options
         self.drive = drive
-        self.order = SCHEME_ORDER[time_options.scheme]
+        self.max_order = SCHEME_ORDER[time_options.scheme]
+        self.variable = time_options.scheme == "vbdf"  # choose the order as it goes (`_select_order`)
+        self.order = 1 if self.variable else self.max_order  # the order the next steps aim at
         self.control = StepController.for_order(self.order)
+        self.last_order = 1  # of the last accepted step: its polynomial is the dense output's
+        self.at_order = 0  # accepted steps since the order last changed (variable order)
+        self.correction = None  # (k, Psi_C - Psi_P) of the last accepted step (variable order)
         self.t = 0.0
         self.history = [problem.w.x.array.copy()]  # newest first
         self.steps = []  # accepted step sizes, newest first
@@ -85,6 +90,23 @@ class Integrator:
         p.w.x.array[:] = self.history[0]
         for i, f in enumerate(p.olds):
             f.x.array[:] = self.history[min(i, len(self.history) - 1)]
+
+    def order_state(self):
+        """(attributes, arrays) a checkpoint keeps beyond history and links: the variable order's state."""
+        if not self.variable:
+            return {}, []
+        k, correction = self.correction or (0, None)
+        attrs = {"order": self.order, "at_order": self.at_order, "correction_order": k}
+        return attrs, ([] if correction is None else [correction])
+
+    def restore_order(self, attrs, arrays):
+        """The inverse of `order_state` (an older checkpoint without it: order 1, as at a start)."""
+        if not self.variable or not attrs:
+            return
+        self.order, self.at_order = attrs["order"], attrs["at_order"]
+        self.control = StepController.for_order(self.order)
+        self.correction = (attrs["correction_order"], arrays[0]) if arrays else None
+        self.last_order = self.order
 
     def _wrms(self, err_vec, ref):
         """Weighted RMS over the owned nodes of the local error of Psi, all ranks (gauge invariant).
@@ -162,14 +184,18 @@ class Integrator:
         err = 0.0
         estimate = self.opts.adaptive and past is not None and len(past) >= order
         link = p.link_array()
+        h_next = h
         if estimate:
-            factor = error_factor(order, h, past)
             pred, _ = self._predict(h, order, link)  # along the solved phi
-            err = self._wrms(factor * (p.w.x.array - pred), p.w.x.array)
+            correction = p.w.x.array - pred
+            err = self._wrms(error_factor(order, h, past) * correction, p.w.x.array)
             if err > 1.0:
                 self.stats.rejected_error += 1
                 self.rejected_by = f"the local error estimate was {err:.3g} x the tolerance"
                 return None, self.control.next_step(h, err), residuals
+            h_next = self.control.next_step(h, err)
+            if self.variable:
+                h_next = self._select_order(h, order, err, correction, past, link)
         self.t += h
         self.steps.insert(0, h)
         self.links.insert(0, link)
@@ -177,9 +203,10 @@ class Integrator:
         if len(self.history) == 2:
             # phi(0) is not known (algebraic); phi of the first step stands in for the predictor and the frames
             self.history[1][p.nodes.phi] = self.history[0][p.nodes.phi]
-        keep = self.order + 1  # the error estimate of BDF-k needs k + 1 states
+        keep = self.max_order + 1  # the error estimate of BDF-k needs k + 1 states
         del self.history[keep:], self.steps[keep - 1 :], self.links[keep - 1 :]
         self.stats.accepted += 1
+        self.last_order = order
         step = Step(
             t=self.t,
             dt=h,
@@ -190,8 +217,39 @@ class Integrator:
             current=float(p.j.value),
             link_nodes=nodes,
         )
-        h_next = self.control.next_step(h, err) if estimate else h
         return step, h_next, residuals
+
+    def _select_order(self, h, k, err, correction, past, link):
+        """Variable order: the order of k - 1, k, k + 1 whose error estimate allows the longest next step.
+
+        E_k is the step's estimate; E_{k-1} the same with the predictor of
+        degree k - 1; E_{k+1} from the change of the correction Psi_C - Psi_P
+        since the last step (the (k+2)-th backward difference, as DASSL and
+        SciPy's BDF estimate it), carried along the link.  Considered after
+        k + 1 steps at order k.  Returns the next step size.
+        """
+        p, y = self.p, self.p.w.x.array
+        self.at_order += 1
+        estimates = {k: err}
+        if k > 1:
+            pred, _ = self._predict(h, k - 1, link)
+            estimates[k - 1] = self._wrms(error_factor(k - 1, h, past) * (y - pred), y)
+        previous, self.correction = self.correction, (k, correction)
+        if k < self.max_order and previous is not None and previous[0] == k:
+            change = correction - p.transport(previous[1], link[p.nodes.phi])
+            estimates[k + 1] = self._wrms(error_factor(k + 1, 1.0, [1.0] * (k + 1)) * change, y)
+        if self.at_order < k + 1:
+            return self.control.next_step(h, err)
+        best = max(estimates, key=lambda j: StepController.for_order(j).factor(estimates[j]))
+        if best != k:
+            self.order, self.at_order, self.correction = best, 0, None
+            self.control = StepController.for_order(best)
+        return self.control.next_step(h, estimates[best])
+
+    @property
+    def dense_points(self):
+        """States of the history the dense output interpolates: those of the last step's BDF polynomial."""
+        return min(len(self.history), self.last_order + 1)
 
     def run(self, observers=(), t_end=None, h=None):
         """Integrate to t_end, calling observer(self, step) after each accepted step.

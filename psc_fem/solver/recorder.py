@@ -39,6 +39,7 @@ def dense_state(p, integ, times, tf, nodes):
     (``nodes``, psc_fem.solver.bdf.link_nodes).  Frames and the orbit
     search's Poincare section (psc_fem.solver.orbit) both use it.
     """
+    times = times[: integ.dense_points]
     value, deriv = dense_weights(times, tf)
     phi = p.nodes.phi
     turns = [np.zeros_like(integ.history[0])]
@@ -144,9 +145,7 @@ class Recorder:
         d = dense_state(self.p, integ, self.recent, tf, nodes)
         *_, back_l, back_r = self.p.end_values(link=d.back)
         chi = 0.5 * (self.theta_m + back_l + self.theta_p + back_r)  # output gauge (psc_fem.solver.fields)
-        self.ev.evaluate(
-            d.state, d.rate, chi, dense=(integ.history[: len(self.recent)], d.turns, d.back, d.value, d.deriv)
-        )
+        self.ev.evaluate(d.state, d.rate, chi, dense=(integ.history[: len(d.value)], d.turns, d.back, d.value, d.deriv))
         self.writer.add_frame(tf)
 
     def close(self):

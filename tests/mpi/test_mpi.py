@@ -23,7 +23,7 @@ def shared_dir(tmp_path):
     return MPI.COMM_WORLD.bcast(str(tmp_path), root=0)
 
 
-@pytest.mark.parametrize("delta, scheme", [(0.0, "bdf2"), (10 / 3, "bdf2"), (10 / 3, "bdf4")])
+@pytest.mark.parametrize("delta, scheme", [(0.0, "bdf2"), (10 / 3, "bdf2"), (10 / 3, "bdf4"), (10 / 3, "vbdf")])
 def test_two_ranks_match_one(tmp_path, delta, scheme):
     comm = MPI.COMM_WORLD
     # a longer wire than Fig. 1 so both ranks own many cells

@@ -79,9 +79,11 @@ def test_resume_is_bitwise_identical(tmp_path, reference):
     )
 
 
-def test_resume_is_bitwise_identical_with_bdf4(tmp_path):
-    """A BDF4 run carries four old states and three links: the checkpoint holds them all."""
-    four = dict(time={"t_end": T_END, "scheme": "bdf4"}, output={"fields": False, "every": 1.0})
+@pytest.mark.parametrize("scheme", ["bdf4", "vbdf"])
+def test_resume_is_bitwise_identical_with_higher_orders(tmp_path, scheme):
+    """A BDF4 run carries four old states and three links, a variable-order run also its order and last
+    correction (Integrator.order_state): the checkpoint holds them all."""
+    four = dict(time={"t_end": T_END, "scheme": scheme}, output={"fields": False, "every": 1.0})
     ref = sim(tmp_path / "ref", **four)
     interrupted(tmp_path / "run", 9.0, **four)
     res = sim(tmp_path / "run", resume=True, **four)
