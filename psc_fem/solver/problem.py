@@ -170,6 +170,16 @@ class WireProblem:
         return out
 
     # ---- state -------------------------------------------------------------
+    def reset(self, config):
+        """The state of a new problem for another run of the same wire (psc_fem.solver.reuse): the run's
+        config (drive, time, output may differ), Psi = 1, no history, the gauge row at 0."""
+        self.config = config
+        self.j.value = config.drive.j(0.0)
+        self.gauge_value = 0.0
+        for link in self._links_before:
+            link[:] = 0.0
+        self.set_initial_state()
+
     def set_initial_state(self, array=None):
         """Psi = 1 with theta(0) = 0 (A.8)-(A.9), or a given state array (same layout).
 

@@ -30,6 +30,7 @@ from psc_fem.solver.orbit import find_orbit
 from psc_fem.solver.problem import WireProblem
 from psc_fem.solver.progress import RunProgress
 from psc_fem.solver.recorder import Recorder, StopRun
+from psc_fem.solver.reuse import ProblemCache
 
 
 def simulate(
@@ -43,6 +44,7 @@ def simulate(
     resume: bool = False,
     overwrite: bool = False,
     gauge: Callable[[float], float] | None = None,
+    cache: ProblemCache | None = None,
 ) -> Solution:
     """Run one wire and return it as a `psc_fem.solution.Solution` (on every rank).
 
@@ -71,6 +73,8 @@ def simulate(
     ``gauge``: optional callable c(tau); the solver then fixes phi(0) = c(tau)
     instead of 0, a gauge shift that changes no output (the verification of
     gauge invariance, tests/system/test_symmetry.py).
+    ``cache``: a `psc_fem.solver.reuse.ProblemCache` shared by the runs of a
+    sweep: the compiled problem of the same wire is reused, reset.
 
     Checkpoints are written as the run goes (``[output] checkpoint_every``,
     ``checkpoint_wall``).  SIGTERM/SIGINT end the run after the current
@@ -93,13 +97,14 @@ def simulate(
     if resume and ckpt is None and comm.rank == 0 and echo:
         print(f"{out_dir}: no checkpoint to resume from; starting at tau = 0")
     with signals.graceful(), RunLock(out_dir, comm):
-        return _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge)
+        return _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge, cache)
 
 
-def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge=None):
+def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge=None, cache=None):
     progress = RunProgress.choose(progress, comm.rank)
     wall0 = time.perf_counter()
-    problem = WireProblem(config, comm)
+    reused = cache.take(config, comm) if cache is not None else None
+    problem = reused[0] if reused else WireProblem(config, comm)
     theta0 = (0.0, 0.0)
     if initial_state is not None and ckpt is None:
         if "by_x" in initial_state:  # another run's checkpoint (a wrong wire is refused before any file is written)
@@ -114,7 +119,9 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
         problem.set_initial_state(orbit.state)  # turned by a constant phase only: theta0 still holds
         if echo and comm.rank == 0:
             print(_orbit_line(orbit), file=sys.stderr)
-    evaluator = FieldEvaluator(problem)
+    evaluator = reused[1] if reused else FieldEvaluator(problem)
+    if cache is not None:
+        cache.keep(config, comm, problem, evaluator)
     phonons = feedback.PhononFeedback(config, problem) if feedback.observed(config) else None
     extra = {} if phonons is None else {"extra_steps": phonons.fields, "extra_data": {"phonon_omega": phonons.omega}}
     writer = RunWriter(out_dir, config, evaluator, comm, write_fields=config.output.fields, resume=ckpt, **extra)

@@ -73,8 +73,10 @@ class ProbeStop:
         return None
 
 
-def probe(config, current, run_dir, comm, ramp_time=50.0, t_max=3000.0, v_tol=V_TOL, poll=None):
-    """One probe at ``current``: {'current', 'verdict', 'reason', 'flag', 't', 'wall'} (all ranks)."""
+def probe(config, current, run_dir, comm, ramp_time=50.0, t_max=3000.0, v_tol=V_TOL, poll=None, cache=None):
+    """One probe at ``current``: {'current', 'verdict', 'reason', 'flag', 't', 'wall'} (all ranks).
+
+    ``cache``: a psc_fem.solver.reuse.ProblemCache shared by the probes of one search."""
     from psc_fem.errors import StepFailure
     from psc_fem.solver.simulation import simulate
 
@@ -87,7 +89,7 @@ def probe(config, current, run_dir, comm, ramp_time=50.0, t_max=3000.0, v_tol=V_
     stop = ProbeStop(ramp_time, v_tol, poll)
     t0 = time.perf_counter()
     try:
-        res = simulate(cfg, run_dir, comm=comm, progress=False, echo=False, stop=stop, overwrite=True)
+        res = simulate(cfg, run_dir, comm=comm, progress=False, echo=False, stop=stop, overwrite=True, cache=cache)
     except StepFailure as exc:  # a collapsing order parameter that the stepper cannot follow: not stationary
         return {
             "current": j,
@@ -215,15 +217,20 @@ def critical_current(
     one probe at a time).  Writes the probes' run directories under
     ``out_dir``/probes; ValueError when ``bracket`` does not bracket J0.
     """
+    from psc_fem.solver.reuse import ProblemCache
+
     say = say or (lambda text: None)
     probes_dir = Path(out_dir) / "probes"
+    cache = ProblemCache()  # every probe runs the same wire: its compiled problem is reused
     if groups is not None:
 
         def run_round(points):
             mine = points[groups.index] if groups.index < len(points) else None
             res = None
             if mine is not None:
-                res = probe(config, mine, _probe_dir(probes_dir, mine), groups.comm, ramp_time, t_max, poll=poll)
+                res = probe(
+                    config, mine, _probe_dir(probes_dir, mine), groups.comm, ramp_time, t_max, poll=poll, cache=cache
+                )
             gc.collect()
             allres = groups.world.allgather(res if groups.leader else None)
             return [r for r in allres if r is not None]
@@ -234,14 +241,18 @@ def critical_current(
         def run_round(points):
             out = []
             for j in points:
-                out.append(probe(config, j, _probe_dir(probes_dir, j), comm, ramp_time, t_max, poll=poll))
+                out.append(probe(config, j, _probe_dir(probes_dir, j), comm, ramp_time, t_max, poll=poll, cache=cache))
                 gc.collect()
             return out
 
         n_points = 1
     b = Bisection(tolerance, run_round, say, bracket)
     t0 = time.perf_counter()
-    j0 = b.run(n_points)
+    try:
+        j0 = b.run(n_points)
+    finally:
+        cache.clear()
+        gc.collect()  # its PETSc objects destroyed on every rank together
     return {
         "J0": j0,
         "bracket": b.bracket,

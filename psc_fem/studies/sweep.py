@@ -157,7 +157,17 @@ def _reusable(rd, config, comm):
 
 
 def run_point(
-    config, current, run_dir, comm, poll=None, initial_state=None, periods=6, skip=1, early_stop=True, resume=False
+    config,
+    current,
+    run_dir,
+    comm,
+    poll=None,
+    initial_state=None,
+    periods=6,
+    skip=1,
+    early_stop=True,
+    resume=False,
+    cache=None,
 ):
     """One current: simulate, classify.  Returns (row on the group leader else None, final state or None).
 
@@ -191,6 +201,7 @@ def run_point(
                 stop=stop,
                 resume=resume,
                 overwrite=not resume,  # the sweep owns its point directories
+                cache=cache,  # the same wire at every point: its compiled problem is reused
             )
             status, series, final, run = "completed", res.series, res.final_state, res.run
         except StepFailure as exc:
@@ -266,7 +277,10 @@ def run_sweep(
 
     world = MPI.COMM_WORLD if world is None else world
     k = ranks_per_run or (world.size if mode == "continuation" else 1)
+    from psc_fem.solver.reuse import ProblemCache
+
     groups = batch.split(world, k)
+    cache = ProblemCache()
     out = Path(out_dir)
     digits = _decimals(currents)
     ascending = len(currents) < 2 or currents[-1] >= currents[0]
@@ -292,6 +306,7 @@ def run_sweep(
                 skip=1,
                 early_stop=early_stop,
                 resume=resume,
+                cache=cache,
             )
             if row is not None:
                 row.update(branch=branch, group=groups.index)
@@ -324,6 +339,7 @@ def run_sweep(
                     periods=periods,
                     skip=skip,
                     early_stop=early_stop,
+                    cache=cache,
                 )
                 gc.collect()  # collective destruction of the run's PETSc objects, in step
                 if final is not None:
@@ -340,6 +356,8 @@ def run_sweep(
             rows = None
     else:
         raise UsageError(f"--mode must be independent or continuation, got {mode!r}")
+    cache.clear()
+    gc.collect()  # the kept problem's PETSc objects, destroyed on every rank together before its communicator
     groups.comm.Free()
     if world.rank != 0:
         return None

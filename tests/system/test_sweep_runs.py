@@ -173,3 +173,33 @@ def test_resume_keeps_completed_runs(iv_dir):
     for a, b in zip(before, after):
         for c in ("state", "V_mean", "period", "n_psc", "josephson_ratio", "steps", "t_run"):
             assert a[c] == b[c] or (a[c] != a[c] and b[c] != b[c]), c
+
+
+def test_a_reused_problem_gives_the_same_run_bit_for_bit(tmp_path):
+    """psc_fem.solver.reuse: the second run of the same wire takes the first's compiled problem, reset,
+    and gives every series value and frame a fresh problem gives; another wire builds its own."""
+    from psc_fem.solver.reuse import ProblemCache
+    from psc_fem.solver.simulation import simulate
+
+    cfg = make_config(time={"t_end": 15.0}, output={"fields": True, "every": 0.5})
+    cache = ProblemCache()
+
+    def sim(path, current, use_cache, **sections):
+        c = cfg.replace(drive={"current": current}, **sections)
+        return simulate(
+            c, tmp_path / path, comm=MPI.COMM_SELF, progress=False, echo=False, cache=cache if use_cache else None
+        )
+
+    sim("first", 1.2, True)
+    kept = cache.problem
+    reused = sim("reused", 1.5, True)
+    assert cache.reused == 1 and cache.problem is kept
+    fresh = sim("fresh", 1.5, False)
+    for k in fresh.series:
+        np.testing.assert_array_equal(reused.series[k], fresh.series[k], err_msg=k)
+    for k in fresh.frames:
+        np.testing.assert_array_equal(reused.frames[k], fresh.frames[k], err_msg=k)
+    sim("other", 1.5, True, wire={"length": 1.2})
+    assert cache.reused == 1 and cache.problem is not kept
+    sim("ramp", 1.5, True, wire={"length": 1.2}, time={"t_end": 5.0, "scheme": "bdf2"})
+    assert cache.reused == 2
