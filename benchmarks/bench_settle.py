@@ -2,11 +2,16 @@
 
     python benchmarks/bench_settle.py [--deltas 0,3,10,30] [--h 0.05] [--cap 4000]
                                       [--until periodic|orbit] [--continuation]
+                                      [--scheme vbdf] [--rtol 1e-6] [--memory 30]
 
 `--until orbit` finds the periodic orbit first (psc_fem.solver.orbit);
 `--continuation` starts each delta from the previous delta's run
 (`psc-fem run --from`), the way to reach delta >= 300.  Orbit rows also
 give the search's windings and steps (recorded steps are separate).
+`--scheme`, `--rtol` (atol = rtol/10) and `--memory` (time.orbit_memory)
+set the integrator and the search: delta = 1e4 was found with
+`--deltas 1000,10000 --until orbit --continuation --scheme vbdf --rtol 1e-6
+--memory 30` (docs/model.md).
 
 The 10 xi wire at j = 1.5 J0 = 0.589035, eta = 0.1, default tolerances,
 `psc-fem run --until periodic` in a subprocess (what a user types), no
@@ -40,15 +45,30 @@ current = 0.589035
 [time]
 t_end = {cap}
 until = "{until}"
+scheme = "{scheme}"
+rtol = {rtol}
+atol = {atol}
+orbit_memory = {memory}
 [output]
 fields = false
 every = 2.0
 """
 
 
-def settle(delta, h, cap, work, until="periodic", start=None):
+def settle(delta, h, cap, work, until="periodic", start=None, scheme="bdf2", rtol=1e-4, memory=10):
     cfg = work / f"delta{delta}.toml"
-    cfg.write_text(CONFIG.format(h=h, delta=float(delta), cap=float(cap), until=until))
+    cfg.write_text(
+        CONFIG.format(
+            h=h,
+            delta=float(delta),
+            cap=float(cap),
+            until=until,
+            scheme=scheme,
+            rtol=rtol,
+            atol=rtol / 10,
+            memory=memory,
+        )
+    )
     out = work / f"run{delta}"
     t0 = time.perf_counter()
     proc = subprocess.run(
@@ -101,14 +121,25 @@ def main(argv=None):
     ap.add_argument("--cap", type=float, default=4000.0)
     ap.add_argument("--until", choices=("periodic", "orbit"), default="periodic")
     ap.add_argument("--continuation", action="store_true", help="start each delta from the previous one's run")
+    ap.add_argument("--scheme", default="bdf2", help="time.scheme (bdf2, ..., vbdf)")
+    ap.add_argument("--rtol", type=float, default=1e-4)
+    ap.add_argument("--memory", type=int, default=10, help="time.orbit_memory")
     args = ap.parse_args(argv)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         start = None
         for d in (float(x) for x in args.deltas.split(",")):
-            rows.append(settle(d, args.h, args.cap, Path(tmp), args.until, start))
+            rows.append(settle(d, args.h, args.cap, Path(tmp), args.until, start, args.scheme, args.rtol, args.memory))
             start = rows[-1]["run_dir"] if args.continuation else None
-    record = {"benchmark": "settle-vs-delta", "machine": machine(), "h": args.h, "until": args.until, "rows": rows}
+    record = {
+        "benchmark": "settle-vs-delta",
+        "machine": machine(),
+        "h": args.h,
+        "until": args.until,
+        "scheme": args.scheme,
+        "rtol": args.rtol,
+        "rows": rows,
+    }
     text = table(
         [
             "delta",
