@@ -48,7 +48,6 @@ def ranks_per_run(text: str | None, config, size: int) -> int:
             return int(text)
         except ValueError:
             raise UsageError(f"--ranks-per-run expects a number or auto, got {text!r}") from None
-    from psc_fem.solver.simulation import MIN_DOFS_PER_RANK
+    from psc_fem.studies.batch import auto_ranks_per_run
 
-    dofs = 3 * (config.wire.cells * config.wire.degree + 1)
-    return max(k for k in range(1, size + 1) if size % k == 0 and (k == 1 or dofs / k >= MIN_DOFS_PER_RANK))
+    return auto_ranks_per_run(config, size)

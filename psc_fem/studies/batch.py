@@ -50,6 +50,15 @@ class Groups:
         return self.comm.rank == 0
 
 
+def auto_ranks_per_run(config, size: int) -> int:
+    """As many ranks per run as pay off: k divides ``size`` and each rank keeps MIN_DOFS_PER_RANK
+    unknowns (below that one rank is faster, docs/cluster.md).  Small wires: 1, one run per rank."""
+    from psc_fem.solver.simulation import MIN_DOFS_PER_RANK
+
+    dofs = 3 * (config.wire.cells * config.wire.degree + 1)
+    return max(k for k in range(1, size + 1) if size % k == 0 and (k == 1 or dofs / k >= MIN_DOFS_PER_RANK))
+
+
 def split(world=None, ranks_per_run=1):
     """Split ``world`` into groups of ``ranks_per_run`` consecutive ranks.
 

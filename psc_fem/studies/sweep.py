@@ -270,13 +270,15 @@ def run_sweep(
     Every rank of ``world`` must call it with the same arguments (and the
     same ``out_dir``, visible to all ranks).  Writes the run directories
     only; the tables and iv.png are the `psc-fem sweep` command's.
+    ``ranks_per_run`` (default: as many as pay off, the command's "auto":
+    one per run for a wire under MIN_DOFS_PER_RANK unknowns a rank).
     """
     from mpi4py import MPI
 
     from psc_fem.studies import batch
 
     world = MPI.COMM_WORLD if world is None else world
-    k = ranks_per_run or (world.size if mode == "continuation" else 1)
+    k = ranks_per_run or batch.auto_ranks_per_run(config, world.size)  # as psc-fem sweep's "auto"
     from psc_fem.solver.reuse import ProblemCache
 
     groups = batch.split(world, k)

@@ -203,3 +203,16 @@ def test_a_reused_problem_gives_the_same_run_bit_for_bit(tmp_path):
     assert cache.reused == 1 and cache.problem is not kept
     sim("ramp", 1.5, True, wire={"length": 1.2}, time={"t_end": 5.0, "scheme": "bdf2"})
     assert cache.reused == 2
+
+
+def test_run_sweep_defaults_to_the_commands_auto_ranks(tmp_path, monkeypatch):
+    """Python's run_sweep, like `psc-fem sweep`, splits a run over ranks only where it pays off
+    (continuation included: before, it put every rank on one run of any wire)."""
+    from psc_fem.studies import batch
+
+    asked = []
+    rule = batch.auto_ranks_per_run
+    monkeypatch.setattr(batch, "auto_ranks_per_run", lambda config, size: asked.append(size) or rule(config, size))
+    cfg = make_config(time={"t_end": 2.0})
+    rows = run_sweep(cfg, [1.2], tmp_path / "iv", mode="continuation", progress=False, world=MPI.COMM_SELF)
+    assert asked == [1] and len(rows) == 1

@@ -66,6 +66,9 @@ def test_ranks_per_run_auto(length, size, expected):
     )
     assert ranks_per_run("auto", cfg, size) == expected
     assert ranks_per_run(None, cfg, size) == expected
+    from psc_fem.studies.batch import auto_ranks_per_run
+
+    assert auto_ranks_per_run(cfg, size) == expected  # run_sweep's default, the same rule
     assert ranks_per_run("3", cfg, size) == 3  # a number is taken as given (checked against the ranks later)
     with pytest.raises(UsageError, match="--ranks-per-run expects a number or auto"):
         ranks_per_run("many", cfg, size)
