@@ -25,3 +25,12 @@ def test_delta_1e4_steps_from_a_slipping_state(tmp_path):
     assert sol.run["steps"] > 0 and np.isclose(sol.series["t"][-1], 0.1)
     assert sol.run["rejected_newton"] <= 0.01 * sol.run["steps"]
     assert np.all(np.isfinite(sol.series["V"]))
+
+
+def test_a_large_delta_run_recommends_variable_order(tmp_path, capsys):
+    """delta >= 1000 with BDF2: the summary points to time.scheme = "vbdf" (docs/model.md: delta = 1e4's
+    orbit in 5 min with it, not in 60 with BDF2); with vbdf it says nothing."""
+    for scheme, says in (("bdf2", True), ("vbdf", False)):
+        cfg = make_config(wire=WIRE, model={"delta": 1e3}, drive=J, time={"t_end": 0.05, "scheme": scheme})
+        simulate(cfg, tmp_path / scheme, progress=False, echo=True)
+        assert ('time.scheme = "vbdf"' in capsys.readouterr().out) is says
