@@ -117,6 +117,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--mode", choices=("independent", "continuation"), help="independent runs (default) or a continuation staircase"
     )
     p.add_argument(
+        "--branches",
+        choices=("sequential", "parallel"),
+        default="sequential",
+        help="with --down: parallel runs the down branch beside the up branch on a second group of ranks, "
+        "from its own state at STOP instead of the up branch's last one (docs/sweeps.md; default sequential)",
+    )
+    p.add_argument(
         "--ranks-per-run",
         metavar="K|auto",
         default="auto",
@@ -159,11 +166,18 @@ def main(args: argparse.Namespace) -> int:
     k = ranks_per_run(args.ranks_per_run, config, comm.size)
     if k < 1 or comm.size % k:
         raise UsageError(f"--ranks-per-run {k} must divide the number of MPI ranks ({comm.size})")
-    if mode == "continuation" and comm.size // k > 1 and comm.rank == 0:
+    used = 2 if args.branches == "parallel" else 1  # groups a continuation keeps busy
+    if args.branches == "parallel" and (not args.down or comm.size // k < 2):
+        raise UsageError(
+            "--branches parallel runs the down branch beside the up branch: it needs --down and at least two "
+            f"groups of ranks (here {comm.size // k}: mpirun -n 2 or more, and --ranks-per-run at most half)"
+        )
+    if mode == "continuation" and comm.size // k > used and comm.rank == 0:
         print(
-            f"psc-fem sweep: continuation is one chain of runs, on one group of {k} rank(s); "
-            f"{comm.size - k} ranks stay idle (--ranks-per-run {comm.size} splits each run over all of them, "
-            "which pays off only above ~2000 unknowns per rank)",
+            f"psc-fem sweep: continuation is {used} chain(s) of runs, each on a group of {k} rank(s); "
+            f"{comm.size - used * k} ranks stay idle (--ranks-per-run {comm.size // used} splits each run over "
+            "more of them, which pays off only above ~2000 unknowns per rank; --branches parallel runs the "
+            "down branch beside the up branch)",
             file=sys.stderr,
         )
     out = Path(args.out) if args.out else Path(f"{config.output.dir}_sweep")
@@ -183,6 +197,7 @@ def main(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         early_stop=not args.no_early_stop,
         resume=args.resume,
+        branches=args.branches,
     )
     if comm.rank != 0:
         return 0
@@ -190,6 +205,7 @@ def main(args: argparse.Namespace) -> int:
         "command": ["psc-fem", "sweep", *sys.argv[2:]] if len(sys.argv) > 1 else [],
         "mode": mode,
         "down": bool(args.down),
+        "branches": args.branches,
         "currents": currents,
         "world_size": comm.size,
         "ranks_per_run": k,

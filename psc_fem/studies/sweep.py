@@ -229,6 +229,34 @@ def run_point(
     return row, final
 
 
+def _chain(config, plan, groups, name, periods, early_stop, cache, prog):
+    """One continuation branch on this group: each (branch, current) of ``plan`` from the last one's
+    final state; the rows on the group leader, else None."""
+    state, rows = None, []
+    for i, (branch, j) in enumerate(plan):
+        skip = 1 if i == 0 else 2  # after a change of current: the old state's slips are transient
+        row, final = run_point(
+            config,
+            j,
+            name(branch, j),
+            groups.comm,
+            initial_state=state,
+            periods=periods,
+            skip=skip,
+            early_stop=early_stop,
+            cache=cache,
+        )
+        gc.collect()  # collective destruction of the run's PETSc objects, in step
+        if final is not None:
+            state = final
+        if groups.leader:
+            row.update(branch=branch, group=groups.index)
+            rows.append(row)
+            if prog is not None:
+                prog.update(row)
+    return rows if groups.leader else None
+
+
 def estimate_j0(config) -> float | None:
     """Cheap J0 estimate for the cost model: the GL stationary-branch maximum.
 
@@ -264,6 +292,7 @@ def run_sweep(
     quiet: bool = True,
     early_stop: bool = True,
     resume: bool = False,
+    branches: str = "sequential",
 ) -> list[dict[str, Any]] | None:
     """The sweep as a Python call; returns the rows (dicts, COLUMNS) on world rank 0, None elsewhere.
 
@@ -272,6 +301,9 @@ def run_sweep(
     only; the tables and iv.png are the `psc-fem sweep` command's.
     ``ranks_per_run`` (default: as many as pay off, the command's "auto":
     one per run for a wire under MIN_DOFS_PER_RANK unknowns a rank).
+    ``branches="parallel"`` (continuation with ``down``): the down branch
+    runs beside the up branch on a second group, from its own state at the
+    top current instead of the up branch's last one (docs/sweeps.md).
     """
     from mpi4py import MPI
 
@@ -281,6 +313,13 @@ def run_sweep(
     k = ranks_per_run or batch.auto_ranks_per_run(config, world.size)  # as psc-fem sweep's "auto"
     from psc_fem.solver.reuse import ProblemCache
 
+    if branches not in ("sequential", "parallel"):
+        raise UsageError(f"--branches must be sequential or parallel, got {branches!r}")
+    if branches == "parallel" and (mode != "continuation" or not down or world.size // k < 2):
+        raise UsageError(
+            "--branches parallel runs the down branch beside the up branch: it needs --down and at least two "
+            f"groups of ranks (here {world.size // k}: mpirun -n 2 or more, and --ranks-per-run at most half)"
+        )
     groups = batch.split(world, k)
     cache = ProblemCache()
     out = Path(out_dir)
@@ -319,43 +358,26 @@ def run_sweep(
             groups, tasks, work, costs=costs, schedule=schedule, progress=progress, quiet=quiet, describe=describe
         )
     elif mode == "continuation":
-        plan = [(first, j) for j in currents]
-        if down:
-            plan += [(second, j) for j in reversed(currents[:-1])]
-        rows = None
-        if groups.index == 0:
+        up = [(first, j) for j in currents]
+        if branches == "parallel":  # (checked above)
+            # the down branch from its own state at STOP (docs/sweeps.md): up on group 0, down on group 1
+            plans = {0: up, 1: [(second, j) for j in reversed(currents)]}
+        else:
+            plans = {0: up + ([(second, j) for j in reversed(currents[:-1])] if down else [])}
+        mine = None
+        if groups.index in plans:
             prog = (
-                batch.Progress(len(plan), enabled=progress and world.rank == 0, quiet=quiet, describe=describe)
+                batch.Progress(
+                    len(plans[groups.index]), enabled=progress and world.rank == 0, quiet=quiet, describe=describe
+                )
                 if world.rank == 0
                 else None
             )
-            state, rows = None, []
-            for i, (branch, j) in enumerate(plan):
-                skip = 1 if i == 0 else 2  # after a change of current: the old state's slips are transient
-                row, final = run_point(
-                    config,
-                    j,
-                    name(branch, j),
-                    groups.comm,
-                    initial_state=state,
-                    periods=periods,
-                    skip=skip,
-                    early_stop=early_stop,
-                    cache=cache,
-                )
-                gc.collect()  # collective destruction of the run's PETSc objects, in step
-                if final is not None:
-                    state = final
-                if groups.leader:
-                    row.update(branch=branch, group=0)
-                    rows.append(row)
-                    if prog is not None:
-                        prog.update(row)
+            mine = _chain(config, plans[groups.index], groups, name, periods, early_stop, cache, prog)
             if prog is not None:
                 prog.close()
-        world.Barrier()
-        if world.rank != 0:
-            rows = None
+        chains = world.gather(mine if groups.leader else None, root=0)
+        rows = [r for chain in (chains or []) if chain for r in chain] if world.rank == 0 else None
     else:
         raise UsageError(f"--mode must be independent or continuation, got {mode!r}")
     cache.clear()

@@ -92,6 +92,28 @@ def test_domain_decomposed_runs_equal_one_rank(tmp_path):
             assert a["psc_positions"] == pytest.approx(b["psc_positions"], abs=1e-9)
 
 
+def test_parallel_branches_run_side_by_side(tmp_path):
+    """--branches parallel: the up branch on group 0, the down branch on group 1 from its own state at the
+    top current; on the Fig. 1 wire (one periodic state per current) both branches give the same points."""
+    world = MPI.COMM_WORLD
+    base = shared(tmp_path)
+    currents = [1.3, 1.4]
+    rows = run_sweep(
+        _cfg(), currents, f"{base}/par", mode="continuation", down=True, branches="parallel", world=world,
+        ranks_per_run=world.size // 2, periods=2, progress=False,
+    )  # fmt: skip
+    if world.rank == 0:
+        up = {r["current"]: r for r in rows if r["branch"] == "up"}
+        down = {r["current"]: r for r in rows if r["branch"] == "down"}
+        assert sorted(up) == sorted(down) == currents
+        assert {r["group"] for r in up.values()} == {0} and {r["group"] for r in down.values()} == {1}
+        for j in currents:
+            assert up[j]["state"] == down[j]["state"] == "one PSC"
+            assert up[j]["V_mean"] == pytest.approx(down[j]["V_mean"], rel=2e-3)
+    else:
+        assert rows is None
+
+
 def test_multisection_matches_bisection(tmp_path):
     """Two groups probe two points per round; the bracket holds the one-rank J0."""
     world = MPI.COMM_WORLD

@@ -216,3 +216,23 @@ def test_run_sweep_defaults_to_the_commands_auto_ranks(tmp_path, monkeypatch):
     cfg = make_config(time={"t_end": 2.0})
     rows = run_sweep(cfg, [1.2], tmp_path / "iv", mode="continuation", progress=False, world=MPI.COMM_SELF)
     assert asked == [1] and len(rows) == 1
+
+
+def test_parallel_branches_need_down_and_two_groups(tmp_path):
+    """--branches parallel on one group (or without --down) is refused before anything runs."""
+    from psc_fem.errors import UsageError
+
+    cfg = make_config(time={"t_end": 2.0})
+    for down in (True, False):
+        with pytest.raises(UsageError, match="needs --down and at least two groups"):
+            run_sweep(cfg, [1.2], tmp_path / "iv", mode="continuation", down=down, branches="parallel",
+                      world=MPI.COMM_SELF)  # fmt: skip
+    assert not (tmp_path / "iv").exists()
+
+
+def test_cli_parallel_branches_on_one_rank_exit_2(tmp_path):
+    done = psc_fem(
+        "sweep", GAPLESS, "--currents", "1.0,1.1", "--down", "--branches", "parallel", "--out", tmp_path / "s"
+    )
+    assert done.returncode == 2 and "at least two groups" in done.stderr
+    assert not (tmp_path / "s").exists()
