@@ -381,9 +381,29 @@ def validate(data: dict[str, Any]) -> Config:
     return validate_model(Config, data, "config", ConfigError)
 
 
+def _inputs_relative_to(data, base: Path) -> None:
+    """[wire.cross_section] path of a config file made relative to the file's directory (see load_config)."""
+    section = (data.get("wire") or {}).get("cross_section")
+    if not isinstance(section, dict) or not isinstance(section.get("path"), str):
+        return
+    given = Path(section["path"]).expanduser()
+    # only where the working directory has no such file: a config that worked before reads the same file
+    if not given.is_absolute() and not given.exists() and (base / given).exists():
+        section["path"] = str(base / given)
+
+
 def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Config:
-    """Read a TOML file (or defaults), apply --set overrides, validate."""
+    """Read a TOML file (or defaults), apply --set overrides, validate.
+
+    Paths: a file the config reads (``[wire.cross_section] path``) is found
+    relative to the config file, as ``[cooling] run`` is, unless the working
+    directory has it (as before); one given by --set, relative to the
+    working directory; the directory a run writes (``[output] dir``),
+    relative to the working directory.
+    """
     data = read_toml(path, ConfigError) if path is not None else {}
+    if path is not None:
+        _inputs_relative_to(data, Path(path).resolve().parent)
     for text in overrides:
         section, key, value = parse_assignment(text)
         if section not in Config.model_fields:

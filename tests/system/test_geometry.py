@@ -354,3 +354,24 @@ def test_frame_currents_balance_the_total_current():
     exact_mean = np.array([quad(neck_S, m - h / 2, m + h / 2)[0] / h for m in mid])
     np.testing.assert_allclose(mean_S, exact_mean, rtol=1e-6)  # ... and to 7e-7 with the exact cell means
     assert np.ptp(total) > 0.3  # the density itself follows 1/S
+
+
+def test_a_profile_file_is_found_next_to_its_config(tmp_path, monkeypatch):
+    """[wire.cross_section] path relative to the config file (as [cooling] run), run from elsewhere;
+    a file the working directory has keeps being read from there (configs that worked read the same)."""
+    from psc_fem.config import load_config
+
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "s.csv").write_text("x,S\n-1,1\n0,0.5\n1,1\n")
+    config = tmp_path / "cfg" / "wire.toml"
+    config.write_text(
+        '[wire]\nlength = 2.0\nh = 0.1\n[wire.cross_section]\nshape = "file"\npath = "s.csv"\n'
+        "[model]\ndelta = 0.0\neta = 0.1\n[drive]\ncurrent = 1.0\n[time]\nt_end = 1.0\n"
+    )
+    elsewhere = tmp_path / "work"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    cfg = load_config(config)
+    assert Path(cfg.wire.cross_section.path) == tmp_path / "cfg" / "s.csv"
+    (elsewhere / "s.csv").write_text("x,S\n-1,1\n0,0.9\n1,1\n")
+    assert load_config(config).wire.cross_section.path == "s.csv"  # the working directory's, as before
