@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError, model_serializer, model_validator
 
 from psc_fem.errors import ConfigError  # also psc_fem.config.ConfigError for callers
 from psc_fem.geometry_config import Banks, CrossSection  # noqa: F401  (the [wire] sub-tables)
-from psc_fem.schema import Section, assign, parse_assignment, read_toml, suggest, validate_model
+from psc_fem.schema import Section, assign, inputs_relative_to, parse_assignment, read_toml, suggest, validate_model
 
 U_EXACT = math.pi**4 / (14 * 1.2020569031595942)  # pi^4 / (14 zeta(3)) = 5.7882...
 U_SEED = 5.798  # the paper's value: zeta(3) rounded to 1.2
@@ -381,29 +381,14 @@ def validate(data: dict[str, Any]) -> Config:
     return validate_model(Config, data, "config", ConfigError)
 
 
-def _inputs_relative_to(data, base: Path) -> None:
-    """[wire.cross_section] path of a config file made relative to the file's directory (see load_config)."""
-    section = (data.get("wire") or {}).get("cross_section")
-    if not isinstance(section, dict) or not isinstance(section.get("path"), str):
-        return
-    given = Path(section["path"]).expanduser()
-    # only where the working directory has no such file: a config that worked before reads the same file
-    if not given.is_absolute() and not given.exists() and (base / given).exists():
-        section["path"] = str(base / given)
-
-
 def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Config:
     """Read a TOML file (or defaults), apply --set overrides, validate.
 
-    Paths: a file the config reads (``[wire.cross_section] path``) is found
-    relative to the config file, as ``[cooling] run`` is, unless the working
-    directory has it (as before); one given by --set, relative to the
-    working directory; the directory a run writes (``[output] dir``),
-    relative to the working directory.
+    Paths: see `psc_fem.schema.inputs_relative_to` (docs/config.md, "Paths").
     """
     data = read_toml(path, ConfigError) if path is not None else {}
     if path is not None:
-        _inputs_relative_to(data, Path(path).resolve().parent)
+        inputs_relative_to(data, Path(path).resolve().parent)
     for text in overrides:
         section, key, value = parse_assignment(text)
         if section not in Config.model_fields:
