@@ -19,6 +19,7 @@ class ProblemCache:
     """The last (WireProblem, FieldEvaluator) of a communicator, for runs that may share it."""
 
     def __init__(self):
+        self.reused = 0  # runs that took a kept problem
         self.clear()
 
     @staticmethod
@@ -45,4 +46,3 @@ class ProblemCache:
     def clear(self):
         """Drop what is kept (then gc.collect() on every rank destroys its PETSc objects together)."""
         self._signature_kept = self.problem = self.evaluator = None
-        self.reused = getattr(self, "reused", 0)
