@@ -8,6 +8,7 @@ to dt_min and the run died at tau = 0; the update-size test (snes_stol =
 """
 
 import numpy as np
+import pytest
 from helpers.configs import make_config, run
 
 from psc_fem.solver.simulation import simulate
@@ -34,3 +35,16 @@ def test_a_large_delta_run_recommends_variable_order(tmp_path, capsys):
         cfg = make_config(wire=WIRE, model={"delta": 1e3}, drive=J, time={"t_end": 0.05, "scheme": scheme})
         simulate(cfg, tmp_path / scheme, progress=False, echo=True)
         assert ('time.scheme = "vbdf"' in capsys.readouterr().out) is says
+
+
+def test_the_large_delta_example_finds_its_orbit(tmp_path):
+    """examples/wire_L10.toml (variable-order BDF, until = "orbit"), at its delta = 10 on h = 0.1:
+    the orbit is found and recorded, periodic, AC Josephson ratio 1."""
+    from psc_fem.config import load_config
+    from psc_fem.resources import example_config
+
+    cfg = load_config(example_config("wire_L10.toml"), ["wire.h=0.1"])
+    sol = simulate(cfg, tmp_path / "d10", progress=False, echo=False)
+    assert sol.run["orbit"]["converged"] and sol.stats["state"] == "periodic"
+    assert abs(sol.stats["josephson_ratio"] - 1.0) < 1e-5
+    assert sol.stats["mean_V"] == pytest.approx(2.0383, rel=2e-3)  # the BDF2 orbit at h = 0.1: 2.03832
