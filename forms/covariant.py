@@ -16,8 +16,8 @@ values are first turned by the phase phi accumulates over the step,
     U_{n+1,k} = exp(-i Theta_{n+1,k}),  Theta_{n+1,k} = int_{t_k}^{t_{n+1}} phi dtau,
 
 with Theta over one step by the Adams-Moulton rule of the BDF order in phi
-(the trapezoid rule for BDF2; the first step, whose phi(0) is not known,
-by the backward rule; psc_fem.solver.bdf.link_nodes) and over several steps
+(the trapezoid rule for BDF1 and BDF2; the first step, whose phi(0) is not
+known, by the backward rule; psc_fem.solver.bdf.link_nodes) and over several steps
 as the sum of the one-step links.  A gauge shift by c(tau) turns every term by
 the same discrete exp(-i chi_{n+1}) (chi the same quadrature of c), so the
 discrete equations are gauge invariant exactly, and d|Psi|^2/dtau = 2 u.D_tau u

@@ -193,6 +193,8 @@ class Time(Section):
     def _order(self):
         if not self.dt_min <= self.dt_initial <= self.dt_max:
             raise ValueError("need time.dt_min <= time.dt_initial <= time.dt_max")
+        if self.scheme == "vbdf" and not self.adaptive:  # the order is chosen from the error estimates
+            raise ValueError('time.scheme = "vbdf" needs time.adaptive = true (fixed steps: bdf1 ... bdf5)')
         return self
 
 

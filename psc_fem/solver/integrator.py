@@ -1,4 +1,4 @@
-"""Time loop: adaptive BDF2 with step rejection and Newton retries.
+"""Time loop: adaptive BDF (order 1-5, fixed or variable) with step rejection and Newton retries.
 
 `Integrator.run` advances a `WireProblem` to t_end.  Each step: predict
 (extrapolate the history), solve with Newton, estimate the local error
@@ -106,7 +106,6 @@ class Integrator:
         self.order, self.at_order = attrs["order"], attrs["at_order"]
         self.control = StepController.for_order(self.order)
         self.correction = (attrs["correction_order"], arrays[0]) if arrays else None
-        self.last_order = self.order
 
     def _wrms(self, err_vec, ref):
         """Weighted RMS over the owned nodes of the local error of Psi, all ranks (gauge invariant).

@@ -120,7 +120,7 @@ class WireProblem:
             F, self.w, J=J, petsc_options_prefix=prefix, petsc_options=petsc_options(config.petsc, comm)
         )
         self.snes = self.problem.solver
-        self.snes.setConvergenceHistory()
+        self.snes.setConvergenceHistory(reset=True)  # each solve's own residuals (StepFailure quotes the last)
         A = self.problem.A
         A.setOption(PETSc.Mat.Option.KEEP_NONZERO_PATTERN, True)
         # Compiled forms for the lean callbacks below (dolfinx's generic

@@ -23,6 +23,7 @@ FIG1 = ROOT / "examples" / "fig1.toml"
         (["output.every=1e-9"], "output.every"),  # 1e11 frames
         (['output.dir=""'], "output.dir"),  # would be the working directory
         (['output.dir="  "'], "output.dir"),
+        (['time.scheme="vbdf"', "time.adaptive=false"], "time.scheme"),  # no estimates: it would stay BDF1
     ],
 )
 def test_refused_with_the_key_named(overrides, named):
