@@ -24,7 +24,7 @@ from typing import Any
 
 from psc_fem.cli.common import claim_output, ranks_per_run, world
 from psc_fem.errors import UsageError
-from psc_fem.studies.sweep import run_sweep
+from psc_fem.studies.sweep import check_branches, run_sweep
 
 MAX_RUNS = 10_000
 
@@ -167,11 +167,7 @@ def main(args: argparse.Namespace) -> int:
     if k < 1 or comm.size % k:
         raise UsageError(f"--ranks-per-run {k} must divide the number of MPI ranks ({comm.size})")
     used = 2 if args.branches == "parallel" else 1  # groups a continuation keeps busy
-    if args.branches == "parallel" and (not args.down or comm.size // k < 2):
-        raise UsageError(
-            "--branches parallel runs the down branch beside the up branch: it needs --down and at least two "
-            f"groups of ranks (here {comm.size // k}: mpirun -n 2 or more, and --ranks-per-run at most half)"
-        )
+    check_branches(args.branches, mode, args.down, comm.size // k)  # before the output directory is made
     if mode == "continuation" and comm.size // k > used and comm.rank == 0:
         print(
             f"psc-fem sweep: continuation is {used} chain(s) of runs, each on a group of {k} rank(s); "

@@ -28,12 +28,8 @@ class StateLayout:
         self.size = problem.w.x.array.size
         self.n_owned = problem.n_owned
         self.span = problem.config.wire.length
-        self.parts = []
-        for i, comp in ((0, 0), (0, 1), (1, None)):
-            V, dof_map = problem.collapsed(i, comp)
-            dofs = np.asarray(dof_map, dtype=np.int64).ravel()
-            x = V.tabulate_dof_coordinates()[: dofs.size, 0].copy()
-            self.parts.append((dofs, x))
+        n = problem.nodes  # u1, u2, phi dofs of every local node and its x (psc_fem.solver.dofs)
+        self.parts = [(n.u1.astype(np.int64), n.x), (n.u2.astype(np.int64), n.x), (n.phi.astype(np.int64), n.x)]
         covered = np.zeros(self.size, dtype=bool)
         for dofs, _ in self.parts:
             covered[dofs] = True

@@ -13,6 +13,7 @@ c_C/(c_P - c_C) (u_C - u_P)  (-2/11 (u_C - u_P) for BDF2 at constant steps).
 The constants follow from the formulas applied to s^{k+1}/(k+1)!.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -91,6 +92,12 @@ def extrapolation_weights(h, past):
                 wgt *= (h - xk) / (xi - xk)
         weights.append(wgt)
     return weights
+
+
+@functools.cache
+def constant_step_error_factor(order):
+    """`error_factor` at constant steps (-1/3, -2/11, -3/25, ... for BDF1, 2, 3): a per-step constant."""
+    return error_factor(order, 1.0, [1.0] * order)
 
 
 def error_factor(order, h, past):

@@ -22,14 +22,18 @@ from mpi4py import MPI
 
 from psc_fem.errors import StepFailure  # noqa: F401  (raised here)
 from psc_fem.solver.bdf import (
+    MAX_ORDER,
     SCHEME_ORDER,
     StepController,
     bdf_weights,
+    constant_step_error_factor,
     error_factor,
     extrapolation_weights,
     interval_weights,
     link_nodes,
 )
+
+CONTROLLERS = {k: StepController.for_order(k) for k in range(1, MAX_ORDER + 1)}  # shared, never changed
 
 
 @dataclass
@@ -66,7 +70,7 @@ class Integrator:
         self.max_order = SCHEME_ORDER[time_options.scheme]
         self.variable = time_options.scheme == "vbdf"  # choose the order as it goes (`_select_order`)
         self.order = 1 if self.variable else self.max_order  # the order the next steps aim at
-        self.control = StepController.for_order(self.order)
+        self.control = CONTROLLERS[self.order]
         self.last_order = 1  # of the last accepted step: its polynomial is the dense output's
         self.at_order = 0  # accepted steps since the order last changed (variable order)
         self.correction = None  # (k, Psi_C - Psi_P) of the last accepted step (variable order)
@@ -104,7 +108,7 @@ class Integrator:
         if not self.variable or not attrs:
             return
         self.order, self.at_order = attrs["order"], attrs["at_order"]
-        self.control = StepController.for_order(self.order)
+        self.control = CONTROLLERS[self.order]
         self.correction = (attrs["correction_order"], arrays[0]) if arrays else None
 
     def _wrms(self, err_vec, ref):
@@ -236,13 +240,13 @@ class Integrator:
         previous, self.correction = self.correction, (k, correction)
         if k < self.max_order and previous is not None and previous[0] == k:
             change = correction - p.transport(previous[1], link[p.nodes.phi])
-            estimates[k + 1] = self._wrms(error_factor(k + 1, 1.0, [1.0] * (k + 1)) * change, y)
+            estimates[k + 1] = self._wrms(constant_step_error_factor(k + 1) * change, y)
         if self.at_order < k + 1:
             return self.control.next_step(h, err)
-        best = max(estimates, key=lambda j: StepController.for_order(j).factor(estimates[j]))
+        best = max(estimates, key=lambda j: CONTROLLERS[j].factor(estimates[j]))
         if best != k:
             self.order, self.at_order, self.correction = best, 0, None
-            self.control = StepController.for_order(best)
+            self.control = CONTROLLERS[best]
         return self.control.next_step(h, estimates[best])
 
     @property

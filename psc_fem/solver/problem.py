@@ -80,7 +80,8 @@ class WireProblem:
         c = lambda value: fem.Constant(self.msh, PETSc.ScalarType(value))  # noqa: E731
         self.dt = c(1.0)
         self.a = tuple(c(v) for v in (1.0, -1.0, *[0.0] * (len(self.olds) - 1)))  # BDF weights a0, a1, ...
-        self.b = tuple(c(v) for v in (1.0, *[0.0] * len(self.olds)))  # link weights on phi_{n+1}, phi_n, ...
+        # link weights on phi_{n+1}, phi_n, ...: as many as psc_fem.solver.bdf.link_nodes gives at most
+        self.b = tuple(c(v) for v in (1.0, *[0.0] * (len(self.olds) - 1)))
         self.covariant = c(1.0)
         self.j = c(config.drive.j(0.0))
         profile = wire_profile(wire)  # None: the uniform wire, forms without S (docs/geometry.md)
@@ -147,7 +148,7 @@ class WireProblem:
             edge = 0.5 * wire.length - wire.banks.length + 1e-12 * wire.length
             self._core_u1, self._core_u2 = (self.dofs.owned_inside(0, comp, edge) for comp in (0, 1))
         self._bdf = (1.0, 1.0, -1.0, *[0.0] * (len(self.olds) - 1))  # dt, a0, a1, ... as floats (set_step)
-        self._link = (1.0, *[0.0] * len(self.olds))  # b0, b1, ... as floats; None: stationary (plain BDF) rows
+        self._link = (1.0, *[0.0] * (len(self.olds) - 1))  # b0, b1, ... as floats; None: stationary rows
         self.gauge_value = 0.0  # phi(0) of the gauge row (0; a test sets c(tau) to show gauge invariance)
         # Views of w, w_n, w_nm1, ...'s arrays and the earlier links' (each `.x.array` access costs a few us).
         self._arrays = (self.w.x.array, *(f.x.array for f in self.olds))
@@ -239,8 +240,9 @@ class WireProblem:
         for const, w in zip(self.a, weights):
             const.value = w
         self._bdf = (float(dt), *weights)
-        self._link = None if link is None else (*(float(b) for b in link), *[0.0] * n)[: n + 1]
-        for const, b in zip(self.b, self._link or [0.0] * (n + 1)):
+        assert link is None or len(link) <= n, "a link through more phi values than the forms carry"
+        self._link = None if link is None else (*(float(b) for b in link), *[0.0] * n)[:n]
+        for const, b in zip(self.b, self._link or [0.0] * n):
             const.value = b
         self.covariant.value = 0.0 if link is None else 1.0
         for k, f in enumerate(self._links_before):

@@ -229,6 +229,17 @@ def run_point(
     return row, final
 
 
+def check_branches(branches, mode, down, n_groups):
+    """UsageError unless ``branches`` can run: "parallel" needs a continuation with --down and two groups."""
+    if branches not in ("sequential", "parallel"):
+        raise UsageError(f"--branches must be sequential or parallel, got {branches!r}")
+    if branches == "parallel" and (mode != "continuation" or not down or n_groups < 2):
+        raise UsageError(
+            "--branches parallel runs the down branch beside the up branch: it needs --down and at least two "
+            f"groups of ranks (here {n_groups}: mpirun -n 2 or more, and --ranks-per-run at most half)"
+        )
+
+
 def _chain(config, plan, groups, name, periods, early_stop, cache, prog):
     """One continuation branch on this group: each (branch, current) of ``plan`` from the last one's
     final state; the rows on the group leader, else None."""
@@ -313,13 +324,7 @@ def run_sweep(
     k = ranks_per_run or batch.auto_ranks_per_run(config, world.size)  # as psc-fem sweep's "auto"
     from psc_fem.solver.reuse import ProblemCache
 
-    if branches not in ("sequential", "parallel"):
-        raise UsageError(f"--branches must be sequential or parallel, got {branches!r}")
-    if branches == "parallel" and (mode != "continuation" or not down or world.size // k < 2):
-        raise UsageError(
-            "--branches parallel runs the down branch beside the up branch: it needs --down and at least two "
-            f"groups of ranks (here {world.size // k}: mpirun -n 2 or more, and --ranks-per-run at most half)"
-        )
+    check_branches(branches, mode, down, world.size // k)
     groups = batch.split(world, k)
     cache = ProblemCache()
     out = Path(out_dir)
