@@ -1,4 +1,4 @@
-"""Finite-gap TDGL for a 1D wire: residuals of (A.1) and (A.3).
+"""Finite-gap TDGL for a wire (1D) or a film (2D/3D): residuals of (A.1) and (A.3).
 
 Unknowns (docs/design.md section 3): u = [u1, u2] = [Re Psi, Im Psi] and the
 scalar potential phi, all in one mixed Lagrange space.  The time derivative
@@ -25,6 +25,11 @@ Q is singular where Psi = 0 (the PSC core) while Q |Psi|^2 is not; only the
 interference term Q d|Psi|^2/dtau needs care.  We regularise 1/|Psi|^2 by
 1/(|Psi|^2 + eps_q^2) in that term alone (tests show mean V converges as
 eps_q -> 0).
+
+Films (docs/films.md): the same forms with grad for ' and, with an applied
+vector potential A, the covariant gradient (grad - iA) Psi of Eqs. (1)-(2);
+(A.3) becomes div(D grad phi - js) = 0 with the current j entering through
+the terminals (``injection``), insulating edges being its natural condition.
 
 Non-uniform wires (docs/geometry.md): with a cross-section S(x), the
 total current I = S (js + jn + jint) is conserved along the wire and (A.1)
@@ -64,6 +69,8 @@ class ModelCoefficients:
     S: object = None  # cross-section S(x) (a Function), None: uniform wire
     condensation: object = None  # c(x) of (c - |Psi|^2): 1, -a in normal banks (a Function); None: 1
     coupling: object = None  # interference coefficient of js (below); None: 2 delta sqrt(eta/u) of (A.2)
+    interference: bool = True  # False: D = 1 and no interference term in js (py-tdgl's model, gamma = delta)
+    A: object = None  # applied vector potential (a UFL vector), None: A = 0
 
 
 def interference_coupling(c):
@@ -99,9 +106,16 @@ def d_a(u, c):
     return nu(u, c) * (ufl.Identity(2) + c.delta**2 * ufl.outer(u, u))
 
 
-def Gamma(u):
-    """Flux of the general form, (B.2): Gamma = -grad u (1D: -u')."""
-    return -u.dx(0)
+def covariant_grad(u, A=None):
+    """(grad - iA) Psi for u = [Re Psi, Im Psi]: rows grad u1 + A u2 and grad u2 - A u1 (A = None: grad u)."""
+    if A is None:
+        return ufl.grad(u)
+    return ufl.grad(u) + ufl.outer(ufl.as_vector((u[1], -u[0])), A)
+
+
+def Gamma(u, A=None):
+    """Flux of the general form, (B.2): Gamma = -grad u (1D: -u'), covariant with A."""
+    return -covariant_grad(u, A)
 
 
 def f(u, phi, c):
@@ -121,7 +135,10 @@ def psi_residual(u, u_t, phi, v, c, dx=ufl.dx):
     With a cross-section, int S [(d_a u_t - f) . v - Gamma . v'] dx: (B.1)
     times S, whose flux term S u'.v' is (S u')' weakly.
     """
-    integrand = ufl.dot(d_a(u, c) * u_t, v) - ufl.dot(f(u, phi, c), v) - ufl.dot(Gamma(u), v.dx(0))
+    # Re[(grad - iA) Psi . conj((grad - iA) v)] is the weak form of -(grad - iA)^2 Psi
+    integrand = (
+        ufl.dot(d_a(u, c) * u_t, v) - ufl.dot(f(u, phi, c), v) - ufl.inner(Gamma(u, c.A), covariant_grad(v, c.A))
+    )
     if c.S is not None:
         integrand = c.S * integrand
     return integrand * dx
@@ -133,36 +150,44 @@ def D(u, c):
     D = 1 + (2/pi) sqrt(eta u) |Psi| (K(z) - E(z))/z, z = delta|Psi|/sqrt(1+delta^2|Psi|^2);
     D = 1 in the gapless limit (A.5).
     """
-    if c.gapless:
+    if c.gapless or not c.interference:
         return 1.0
     factor = interference_factor(abs2(u), c.delta, c.elliptic, ufl.sqrt, ufl.ln)
     return 1.0 + (2.0 / ufl.pi) * ufl.sqrt(c.eta * c.u) * factor
 
 
 def current_parts(u, u_t, phi, c):
-    """(js, jn, jint) of (A.2) as UFL expressions; js + jn + jint = j (j/S with a cross-section)."""
-    im_psi_dpsi = u[0] * u[1].dx(0) - u[1] * u[0].dx(0)  # Im(Psi* Psi') = Q |Psi|^2
+    """(js, jn, jint) of (A.2) as UFL vectors (one component in 1D); js + jn + jint = j (j/S with a cross-section)."""
+    im_psi_dpsi = u[0] * ufl.grad(u[1]) - u[1] * ufl.grad(u[0])  # Im(Psi* grad Psi) = Q |Psi|^2
+    if c.A is not None:
+        im_psi_dpsi = im_psi_dpsi - abs2(u) * c.A  # Im(Psi* (grad - iA) Psi)
     js = im_psi_dpsi
-    if not c.gapless:
+    if not c.gapless and c.interference:
         ds_dt = 2.0 * ufl.dot(u, u_t)  # d|Psi|^2/dtau
         js = js - interference_coupling(c) * im_psi_dpsi * ds_dt / (abs2(u) + c.eps_q**2)
     if phi is None:  # only js wanted (it does not involve phi)
         return js, None, None
-    dphi = phi.dx(0)
+    dphi = ufl.grad(phi)
     jn = -dphi
     jint = -(D(u, c) - 1.0) * dphi
     return js, jn, jint
 
 
-def phi_residual(u, u_t, phi, w, c, dx=ufl.dx):
+def phi_residual(u, u_t, phi, w, c, dx=ufl.dx, injection=None):
     """Weak current balance, (A.3): int (D phi' - (js - j)) w' dx.
 
     Tested with every w' (the derivatives of the Lagrange space), it gives
     int_e D phi' = int_e (js - j) on every element: the integral operator of
     (A.6)/(B.5), one element at a time.  With a cross-section, the balance
     of the total current: int (S (D phi' - js) + j) w' dx.
+
+    Films: int (D grad phi - js) . grad w dx + ``injection``, the terminals'
+    int (n . J) w ds with J = js - D grad phi the total current (j in
+    at one terminal and out at the other; insulating edges n . J = 0).
     """
     js, _, _ = current_parts(u, u_t, phi, c)
+    if injection is not None:
+        return ufl.inner(D(u, c) * ufl.grad(phi) - js, ufl.grad(w)) * dx + injection
     if c.S is not None:
-        return (c.S * (D(u, c) * phi.dx(0) - js) + c.j) * w.dx(0) * dx
-    return (D(u, c) * phi.dx(0) - (js - c.j)) * w.dx(0) * dx
+        return (c.S * (D(u, c) * phi.dx(0) - js[0]) + c.j) * w.dx(0) * dx
+    return (D(u, c) * phi.dx(0) - (js[0] - c.j)) * w.dx(0) * dx

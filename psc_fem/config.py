@@ -117,7 +117,7 @@ class Wire(Section):
 class Model(Section):
     """[model]: the TDGL parameters of (A.1)-(A.3)."""
 
-    delta: Annotated[float, Field(ge=0, le=1e4, allow_inf_nan=False)]
+    delta: Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)]
     eta: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
     u: Literal["exact", "seed"] | PositiveFloat = "exact"
     elliptic: Literal["exact", "seed"] = "exact"
@@ -126,6 +126,7 @@ class Model(Section):
     # js's interference coefficient: "A.2" = 2 delta sqrt(eta/u) (the paper's appendix and its
     # numbers), "Eq.2" = 2 delta sqrt(u eta) (Eq. 2 with the paper's t0, Delta0; docs/model.md)
     interference_coefficient: Literal["A.2", "Eq.2"] = "A.2"
+    interference: bool = True  # false: D = 1 and no interference term in js (py-tdgl's model with gamma = delta)
 
     @property
     def interference_coupling(self) -> float:
@@ -199,11 +200,10 @@ class Time(Section):
 
 
 class Output(Section):
-    """[output]: run directory, the spacing of field frames (in tau), checkpoints.
+    """[output]: run directory, the spacing of field frames (in tau), checkpoints (psc_fem.io.checkpoint).
 
-    A checkpoint (psc_fem.io.checkpoint) is written at every flush of the output:
-    when a block (512 steps or 64 frames) is full or ``checkpoint_every`` of
-    simulated time has passed (unless copying the files would then cost more
+    A checkpoint is written at every flush of the output: when a block (512 steps or 64 frames) is full
+    or ``checkpoint_every`` of simulated time has passed (unless copying the files would then cost more
     than ~5% of the run), and at the latest every ``checkpoint_wall`` seconds.
     """
 
@@ -384,16 +384,17 @@ def validate(data: dict[str, Any]) -> Config:
 
 
 def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Config:
-    """Read a TOML file (or defaults), apply --set overrides, validate.
-
-    Paths: see `psc_fem.schema.inputs_relative_to` (docs/config.md, "Paths").
-    """
+    """Read a TOML file (or defaults), apply --set overrides, validate: a wire's `Config`, or with a
+    [geometry] table a film's `psc_fem.film.config.FilmConfig`.  Paths: `psc_fem.schema.inputs_relative_to`."""
     data = read_toml(path, ConfigError) if path is not None else {}
     if path is not None:
         inputs_relative_to(data, Path(path).resolve().parent)
+    from psc_fem.film.config import FilmConfig, validate_film
+
+    root = FilmConfig if "geometry" in data else Config
     for text in overrides:
         section, key, value = parse_assignment(text)
-        if section not in Config.model_fields:
-            raise ConfigError(f"unknown section '{section}'{suggest(section, list(Config.model_fields))}")
+        if section not in root.model_fields:
+            raise ConfigError(f"unknown section '{section}'{suggest(section, list(root.model_fields))}")
         assign(data, section, key, value, ConfigError)  # --set wire.cross_section.depth=0.5
-    return validate(data)
+    return validate_film(data) if root is FilmConfig else validate(data)

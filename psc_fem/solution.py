@@ -75,7 +75,7 @@ class Solution:
         if s["t"].size == 0:
             return {"state": "failed"}
         banks = a.get("wire.banks")
-        normal = bool(banks) and json.loads(banks).get("kind") == "normal"
+        normal = (bool(banks) and json.loads(banks).get("kind") == "normal") or a.get("geometry.ends") == "normal"
         return periodic_stats(
             s["t"],
             s["V"],

@@ -114,7 +114,22 @@ def config_reference() -> str:
         "Every key of a run config (`psc-fem run CONFIG.toml`); "
         "unknown keys are refused. The guide with examples is [Configuration](../config.md).\n",
     ]
-    for section, field in Config.model_fields.items():
+    from psc_fem.film.config import FilmConfig
+
+    parts += _sections(Config)
+    parts.append(
+        "\n# Films\n\nA config with a [geometry] table is a film ([Films](../films.md)): [geometry], [field] "
+        "and [output] below, [model], [drive], [time] and [petsc] as for a wire.\n"
+    )
+    parts += _sections(FilmConfig, only=("geometry", "field", "output"))
+    return "".join(parts)
+
+
+def _sections(root, only=None) -> list[str]:
+    parts = []
+    for section, field in root.model_fields.items():
+        if only is not None and section not in only:
+            continue
         parts.append(f"\n## [{section}]\n\n")
         models = [a for a in (field.annotation, *typing.get_args(field.annotation)) if isinstance(a, type)]
         model = next((m for m in models if issubclass(m, BaseModel)), None)
@@ -122,7 +137,7 @@ def config_reference() -> str:
             parts.append("Any PETSc option, `key = value` without the leading dash (e.g. `snes_rtol = 1e-10`).\n")
             continue
         parts += [*_doc(model), *_model_table(model, f"{section}.")]
-    return "".join(parts)
+    return parts
 
 
 REFERENCES = {"cli.md": cli_reference, "config.md": config_reference}

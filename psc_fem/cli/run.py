@@ -48,6 +48,9 @@ def main(args: argparse.Namespace) -> int:
     start = None
     if args.start_from:
         from psc_fem.errors import UsageError
+
+        if hasattr(config, "geometry"):
+            raise UsageError('--from is not available for films yet (docs/films.md, "Stages")')
         from psc_fem.io.checkpoint import read_start_state
 
         if args.resume:
@@ -70,7 +73,7 @@ def main(args: argparse.Namespace) -> int:
         if comm.rank == 0:
             print(f"psc-fem: run failed: {exc}", file=sys.stderr)
         return 1
-    if comm.rank == 0 and config.output.fields:
+    if comm.rank == 0 and config.output.fields and not hasattr(config, "geometry"):  # films: fields.xdmf only
         frame_t = sol.frames.get("t")
         if frame_t is not None and frame_t.size > 1:
             path = sol.rundir.figure("fig1")

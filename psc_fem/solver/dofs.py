@@ -20,6 +20,21 @@ class EndDofs:
 
 
 @dataclass
+class NodeSet:
+    """Local dof indices (owned by this rank) of u1, u2, phi at a set of nodes (a bank: one end, a terminal)."""
+
+    u1: np.ndarray
+    u2: np.ndarray
+    phi: np.ndarray
+
+
+def as_node_set(end):
+    """The `NodeSet` of one vertex's `EndDofs` (empty where another rank owns it)."""
+    pick = lambda d: np.array([] if d is None else [d], dtype=np.int32)  # noqa: E731
+    return NodeSet(pick(end.u1), pick(end.u2), pick(end.phi))
+
+
+@dataclass
 class NodeMaps:
     """Local W dofs of u1, u2, phi at each node (owned and ghost, x-sorted), the nodes' x and which this rank owns."""
 
@@ -28,6 +43,7 @@ class NodeMaps:
     u2: np.ndarray
     phi: np.ndarray
     owned: np.ndarray
+    xyz: np.ndarray | None = None  # all three coordinates (films)
 
 
 class WireDofs:
@@ -62,18 +78,18 @@ class WireDofs:
         return self.owned(dofs[inside])
 
     def _node_maps(self):
-        """W dofs of (u1, u2, phi) at each local node (owned and ghost), aligned by x; owned mask."""
+        """W dofs of (u1, u2, phi) at each local node (owned and ghost), aligned by (x, y, z); owned mask."""
         parts = []
         for i, comp in ((0, 0), (0, 1), (1, None)):
             V, dof_map = self.collapsed(i, comp)
             dofs = np.asarray(dof_map, dtype=np.int32).ravel()
-            x = V.tabulate_dof_coordinates()[: dofs.size, 0]
-            order = np.argsort(x, kind="stable")
-            parts.append((dofs[order], x[order]))
+            xyz = V.tabulate_dof_coordinates()[: dofs.size]
+            order = np.lexsort((xyz[:, 2], xyz[:, 1], xyz[:, 0]))  # by x first (a wire: by x alone)
+            parts.append((dofs[order], xyz[order]))
         (u1, x1), (u2, x2), (ph, xp) = parts
         if not (u1.size == u2.size == ph.size and np.allclose(x1, x2) and np.allclose(x1, xp)):
             raise RuntimeError("u1, u2 and phi must share their nodes")
-        return NodeMaps(x1, u1, u2, ph, u1 < self.n_owned)
+        return NodeMaps(x1[:, 0].copy(), u1, u2, ph, u1 < self.n_owned, x1)
 
     def at_vertex(self, x0):
         """EndDofs of the vertex at x = x0 (None where another rank owns it)."""

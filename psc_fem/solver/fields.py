@@ -123,7 +123,7 @@ class FieldEvaluator:
             self._point_expr = {k: fem.Expression(e, V1.element.interpolation_points) for k, e in point.items()}
         self.cell = {k: fem.Function(DG0, name=k) for k in CELL_FIELDS}
         q = ufl.TestFunction(DG0)
-        parts = current_parts(psi, psi_t, phi, problem.coeffs)
+        parts = [e[0] for e in current_parts(psi, psi_t, phi, problem.coeffs)]  # the wire's x components
         # (jint vanishes identically in the gapless limit: nothing to assemble)
         S = problem.coeffs.S
         if S is not None:  # S-weighted cell averages (module doc)
@@ -168,7 +168,7 @@ class FieldEvaluator:
         Q, self._phi_map = problem.collapsed(1)
         phi, w = ufl.TrialFunction(Q), ufl.TestFunction(Q)
         c = problem.coeffs
-        js, _, _ = current_parts(psi, psi_t, None, c)
+        js = current_parts(psi, psi_t, None, c)[0][0]
         if c.S is None:
             a = D(psi, c) * phi.dx(0) * w.dx(0) * problem.dx
             L = (js - c.j) * w.dx(0) * problem.dx

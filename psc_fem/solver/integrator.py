@@ -33,6 +33,7 @@ from psc_fem.solver.bdf import (
     link_nodes,
 )
 
+ROUNDOFF_MARGIN = 10.0  # the radial error tolerance's floor, in units of eps |Psi| (`radial_weight`)
 CONTROLLERS = {k: StepController.for_order(k) for k in range(1, MAX_ORDER + 1)}  # shared, never changed
 
 
@@ -82,6 +83,7 @@ class Integrator:
         self.h_next = time_options.dt_initial  # the step proposed after the last accepted one (checkpoints)
         self.rejected_by = None  # why the last step was rejected (for the StepFailure message)
         self.delta2 = float(problem.config.model.delta) ** 2  # the radial weight of the error norm (_wrms)
+        self.weight_cap = time_options.rtol / (ROUNDOFF_MARGIN * np.finfo(float).eps)
 
     def restore(self, history, links, steps, t, h_next, counts):
         """Continue from saved state (psc_fem.io.checkpoint): history and links newest first, step sizes, time,
@@ -137,8 +139,14 @@ class Integrator:
         return float(np.sqrt(local[0] / max(local[1], 1.0)))
 
     def radial_weight(self, modulus):
-        """1 + delta^2 |Psi|^2: the radial eigenvalue of d_a/nu (B.4); 1 in the gapless model."""
-        return 1.0 + self.delta2 * modulus * modulus
+        """1 + delta^2 |Psi|^2: the radial eigenvalue of d_a/nu (B.4); 1 in the gapless model.
+
+        Capped at rtol / (ROUNDOFF_MARGIN eps): the radial tolerance never
+        asks for less than ROUNDOFF_MARGIN eps |Psi|, the round-off of Psi
+        itself (at delta = 1e5 the weight ~1e10 made round-off look like a
+        1e-6 error; the cap binds only there: delta^2 > rtol / (10 eps)).
+        """
+        return np.minimum(1.0 + self.delta2 * modulus * modulus, self.weight_cap)
 
     def _predict(self, h, degree, link_new=None):
         """Extrapolated state at t + h (polynomial of ``degree``, or less when fewer states are known).

@@ -30,8 +30,6 @@ and phi(L/2) = 0 at the right end, whose phase is then free (the
 stationary state carries j with phi = 0).
 """
 
-import math
-
 import basix.ufl
 import dolfinx.fem.petsc
 import numpy as np
@@ -46,7 +44,7 @@ from psc_fem.forms import ModelCoefficients, covariant_bdf, phi_residual, psi_re
 from psc_fem.meshes import wire_mesh
 from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profile
 from psc_fem.solver.bdf import SCHEME_ORDER, history_length
-from psc_fem.solver.dofs import WireDofs
+from psc_fem.solver.dofs import WireDofs, as_node_set
 from psc_fem.solver.petsc_options import petsc_options
 
 
@@ -57,68 +55,101 @@ class WireProblem:
         self.config = config
         self.comm = comm
         wire, model = config.wire, config.model
-        self.msh = wire_mesh(wire.length, wire.cells, comm=comm)
-        cell = self.msh.basix_cell()
+        self._spaces(wire_mesh(wire.length, wire.cells, comm=comm), wire.degree)
         k = wire.degree
-        self.W = fem.functionspace(
-            self.msh,
-            basix.ufl.mixed_element(
-                [basix.ufl.element("Lagrange", cell, k, shape=(2,)), basix.ufl.element("Lagrange", cell, k)]
-            ),
-        )
-        self.dofs = WireDofs(self.msh, self.W)  # dof bookkeeping (psc_fem.solver.dofs)
-        self.collapsed, self.n_owned, self.nodes = self.dofs.collapsed, self.dofs.n_owned, self.dofs.nodes
-        # Solution at t_{n+1} (the Newton iterate) and the BDF history.
-        # The forms carry as many old states as the scheme's order needs (no unused terms in the kernels).
-        self.order = SCHEME_ORDER[config.time.scheme]
-        self.w = fem.Function(self.W, name="state")
-        self.olds = tuple(fem.Function(self.W) for _ in range(history_length(self.order)))  # w_n, w_{n-1}, ...
-        self.w_n, self.w_nm1 = self.olds[:2]
-        # phi slots: Theta = int phi dtau over the earlier steps at each node (forms/covariant.py)
-        self.links_before = tuple(fem.Function(self.W) for _ in self.olds[1:])
-
-        c = lambda value: fem.Constant(self.msh, PETSc.ScalarType(value))  # noqa: E731
-        self.dt = c(1.0)
-        self.a = tuple(c(v) for v in (1.0, -1.0, *[0.0] * (len(self.olds) - 1)))  # BDF weights a0, a1, ...
-        # link weights on phi_{n+1}, phi_n, ...: as many as psc_fem.solver.bdf.link_nodes gives at most
-        self.b = tuple(c(v) for v in (1.0, *[0.0] * (len(self.olds) - 1)))
-        self.covariant = c(1.0)
-        self.j = c(config.drive.j(0.0))
         profile = wire_profile(wire)  # None: the uniform wire, forms without S (docs/geometry.md)
         self.S = None if profile is None else area_function(self.msh, 2 * k + 1, profile)
         self.p_feedback = p_coefficient(config, self.W)  # p(x) of Eqs. (3)-(6), or None (psc_fem.feedback)
         self.free_ends = wire.normal_banks  # normal-reservoir ends (module doc)
         cond = wire_condensation(wire)
         self.condensation = None if cond is None else area_function(self.msh, 2 * k + 1, cond, "condensation")
+        p = self.constant(model.p)
         self.coeffs = ModelCoefficients(
+            **self._model_coefficients(model),
+            p=p if self.p_feedback is None else p + self.p_feedback,
+            S=self.S,
+            condensation=self.condensation,
+        )
+        self._newton(prefix, k)
+        self.left, self.right, self.center = (
+            self.dofs.at_vertex(x) for x in (-0.5 * wire.length, 0.5 * wire.length, 0.0)
+        )
+        self._set_rows([as_node_set(self.left), as_node_set(self.right)], self.center.phi)
+        # psi_min is taken over the superconducting part (the normal banks' Psi is ~ 0)
+        self._core_u1, self._core_u2 = self._u1_dofs, self._u2_dofs
+        if self.free_ends:
+            edge = 0.5 * wire.length - wire.banks.length + 1e-12 * wire.length
+            self._core_u1, self._core_u2 = (self.dofs.owned_inside(0, comp, edge) for comp in (0, 1))
+        self.set_initial_state()
+
+    def constant(self, value):
+        return fem.Constant(self.msh, PETSc.ScalarType(value))
+
+    def _spaces(self, msh, k):
+        """The mixed space [Re Psi, Im Psi] x phi of degree k on ``msh``, the state, its history and the step's
+        constants (BDF weights, links, current)."""
+        self.msh = msh
+        cell = msh.basix_cell()
+        self.W = fem.functionspace(
+            msh,
+            basix.ufl.mixed_element(
+                [basix.ufl.element("Lagrange", cell, k, shape=(2,)), basix.ufl.element("Lagrange", cell, k)]
+            ),
+        )
+        self.dofs = WireDofs(msh, self.W)  # dof bookkeeping (psc_fem.solver.dofs)
+        self.collapsed, self.n_owned, self.nodes = self.dofs.collapsed, self.dofs.n_owned, self.dofs.nodes
+        # Solution at t_{n+1} (the Newton iterate) and the BDF history.
+        # The forms carry as many old states as the scheme's order needs (no unused terms in the kernels).
+        self.order = SCHEME_ORDER[self.config.time.scheme]
+        self.w = fem.Function(self.W, name="state")
+        self.olds = tuple(fem.Function(self.W) for _ in range(history_length(self.order)))  # w_n, w_{n-1}, ...
+        self.w_n, self.w_nm1 = self.olds[:2]
+        # phi slots: Theta = int phi dtau over the earlier steps at each node (forms/covariant.py)
+        self.links_before = tuple(fem.Function(self.W) for _ in self.olds[1:])
+        c = self.constant
+        self.dt = c(1.0)
+        self.a = tuple(c(v) for v in (1.0, -1.0, *[0.0] * (len(self.olds) - 1)))  # BDF weights a0, a1, ...
+        # link weights on phi_{n+1}, phi_n, ...: as many as psc_fem.solver.bdf.link_nodes gives at most
+        self.b = tuple(c(v) for v in (1.0, *[0.0] * (len(self.olds) - 1)))
+        self.covariant = c(1.0)
+        self.j = c(self.config.drive.j(0.0))
+
+    def _model_coefficients(self, model):
+        """The [model] part of `ModelCoefficients` (constants, so one compiled form serves a sweep)."""
+        c = self.constant
+        return dict(
             delta=c(model.delta),
             eta=c(model.eta),
             u=c(model.u_value),
             j=self.j,
             elliptic=model.elliptic,
             eps_q=c(model.q_regularization),
-            p=c(model.p) if self.p_feedback is None else c(model.p) + self.p_feedback,
             gapless=model.delta == 0.0,
-            S=self.S,
-            condensation=self.condensation,
             coupling=c(model.interference_coupling) if model.interference_coefficient != "A.2" else None,
+            interference=model.interference,
         )
 
+    def _newton(self, prefix, k, injection=None):
+        """Residual, Jacobian and SNES of one step; ``injection(q)``: the terminals' current term of a film
+        (forms/tdgl.phi_residual).  Quadrature degree 2k + 1 (UFL's estimate for sqrt/ln/division is huge)."""
         psi, phi = ufl.split(self.w)
         olds = [ufl.split(f)[0] for f in self.olds]
         phi_olds = [ufl.split(f)[1] for f in self.olds]
         links_before = [ufl.split(f)[1] for f in self.links_before]
         v, q = ufl.TestFunctions(self.W)
         _, psi_t = covariant_bdf(psi, phi, phi_olds, olds, self.a, self.dt, self.b, links_before, self.covariant)
-        # UFL would estimate a huge degree for sqrt/ln/division integrands.
         self.dx = ufl.Measure("dx", domain=self.msh, metadata={"quadrature_degree": 2 * k + 1})
         F = psi_residual(psi, psi_t, phi, v, self.coeffs, self.dx) + phi_residual(
-            psi, psi_t, phi, q, self.coeffs, self.dx
+            psi, psi_t, phi, q, self.coeffs, self.dx, None if injection is None else injection(q)
         )
         J = ufl.derivative(F, self.w, ufl.TrialFunction(self.W))
 
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
-            F, self.w, J=J, petsc_options_prefix=prefix, petsc_options=petsc_options(config.petsc, comm)
+            F,
+            self.w,
+            J=J,
+            petsc_options_prefix=prefix,
+            petsc_options=petsc_options(self.config.petsc, self.comm, self.config.model.delta),
         )
         self.snes = self.problem.solver
         self.snes.setConvergenceHistory(reset=True)  # each solve's own residuals (StepFailure quotes the last)
@@ -131,29 +162,25 @@ class WireProblem:
         self._J_cpp = self.problem.J._cpp_object
         self.snes.setFunction(self._residual, self.problem.b)
         self.snes.setJacobian(self._jacobian, A, self.problem.P_mat)
-
-        self.left, self.right, self.center = (
-            self.dofs.at_vertex(x) for x in (-0.5 * wire.length, 0.5 * wire.length, 0.0)
-        )
         self._u1_dofs = self.dofs.owned(self.dofs.sub_dofs(0, 0))
         self._u2_dofs = self.dofs.owned(self.dofs.sub_dofs(0, 1))
         self._psi_dofs = np.concatenate([self._u1_dofs, self._u2_dofs])
         self._phi_dofs = self.dofs.sub_dofs(1)
-        # both ends' two rows (A.7 or Psi = 0) and the gauge row phi(0) = 0 (module doc)
-        rows = (self.left.u1, self.left.u2, self.right.u1, self.right.u2, self.center.phi)
-        self._bc_rows = np.array([d for d in rows if d is not None], dtype=np.int32)
-        # psi_min is taken over the superconducting part (the normal banks' Psi is ~ 0)
-        self._core_u1, self._core_u2 = self._u1_dofs, self._u2_dofs
-        if self.free_ends:
-            edge = 0.5 * wire.length - wire.banks.length + 1e-12 * wire.length
-            self._core_u1, self._core_u2 = (self.dofs.owned_inside(0, comp, edge) for comp in (0, 1))
         self._bdf = (1.0, 1.0, -1.0, *[0.0] * (len(self.olds) - 1))  # dt, a0, a1, ... as floats (set_step)
         self._link = (1.0, *[0.0] * (len(self.olds) - 1))  # b0, b1, ... as floats; None: stationary rows
         self.gauge_value = 0.0  # phi(0) of the gauge row (0; a test sets c(tau) to show gauge invariance)
         # Views of w, w_n, w_nm1, ...'s arrays and the earlier links' (each `.x.array` access costs a few us).
         self._arrays = (self.w.x.array, *(f.x.array for f in self.olds))
         self._links_before = tuple(f.x.array for f in self.links_before)
-        self.set_initial_state()
+
+    def _set_rows(self, banks, gauge_dof):
+        """The boundary rows: each bank's two rows per node (A.7, or Psi = 0 with free ends) and the gauge
+        row phi = 0 at ``gauge_dof`` (None where another rank owns it); ``banks``: `NodeSet`s, left first."""
+        self.banks = banks
+        rows = [np.concatenate([b.u1, b.u2]) for b in banks]
+        self.gauge_dof = gauge_dof
+        gauge = [] if gauge_dof is None else [gauge_dof]
+        self._bc_rows = np.concatenate([*rows, np.array(gauge, dtype=np.int32)]).astype(np.int32)
 
     def superconducting_psi(self, array=None):
         """(Re Psi, Im Psi) at this rank's owned nodes of the superconducting part (all of it without normal banks)."""
@@ -272,7 +299,7 @@ class WireProblem:
 
     # ---- boundary rows (see the module docstring) --------------------------
     def _bank_row(self, a, end):
-        """m = a1 U1 Psi_n + a2 U2 Psi_{n-1} + ... at an end node and d Theta/d phi (forms/covariant.py)."""
+        """m = a1 U1 Psi_n + a2 U2 Psi_{n-1} + ... at a bank's nodes and d Theta/d phi (forms/covariant.py)."""
         dt, weights = self._bdf[0], self._bdf[2:]
         b = self._link or (0.0,)  # stationary: no transport
         ph = end.phi
@@ -285,7 +312,7 @@ class WireProblem:
             if k:
                 th += self._links_before[k - 1][ph]
             if weight:
-                c, s = math.cos(th), math.sin(th)
+                c, s = np.cos(th), np.sin(th)
                 m0 += weight * (c * old[end.u1] + s * old[end.u2])
                 m1 += weight * (c * old[end.u2] - s * old[end.u1])
         return (m0, m1), b[0] * dt
@@ -311,15 +338,15 @@ class WireProblem:
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         with b.localForm() as F:
             F[self._bc_rows] = a[self._bc_rows]  # Psi = 0 at free ends, phi(0) = 0
-            if self.center.phi is not None:
-                F[self.center.phi] -= self.gauge_value
+            if self.gauge_dof is not None:
+                F[self.gauge_dof] -= self.gauge_value
             if self.free_ends:
                 return
             dt = self._bdf[0]
-            for end in (self.left, self.right):
-                if end.u1 is None:
+            for end in self.banks:
+                if not end.u1.size:
                     continue
-                if self._link is None and end is self.left:  # stationary: Psi(-L/2) = 1 fixes the global phase
+                if self._link is None and end is self.banks[0]:  # stationary: Psi(-L/2) = 1 fixes the global phase
                     F[end.u1], F[end.u2] = a[end.u1] - 1.0, a[end.u2]
                     continue
                 F[end.u1] = a[end.u1] ** 2 + a[end.u2] ** 2 - 1.0
@@ -339,16 +366,17 @@ class WireProblem:
         A.zeroRowsLocal(self._bc_rows, diag=1.0)
         if not self.free_ends:
             a, dt = self._arrays[0], self._bdf[0]
-            for end in (self.left, self.right):
-                if end.u1 is None:
-                    continue
-                u1, u2 = a[end.u1], a[end.u2]
-                cols = np.array([end.u1, end.u2, end.phi], dtype=np.int32)
-                if self._link is None and end is self.left:
+            for end in self.banks:
+                if not end.u1.size or (self._link is None and end is self.banks[0]):
                     continue  # stationary: Psi(-L/2) = 1, identity rows
+                u1, u2 = a[end.u1], a[end.u2]
                 m, dtheta = self._bank_row(a, end)
-                A.setValuesLocal([end.u1], cols, [2 * u1, 2 * u2, 0.0], addv=PETSc.InsertMode.INSERT)
                 # d/dphi: both links turn by dtheta, d(exp(-i th) v)/dth = -i exp(-i th) v; stationary: + phi
-                d_phi = 1.0 if self._link is None else -dtheta * (u1 * m[0] + u2 * m[1]) / dt
-                A.setValuesLocal([end.u2], cols, [m[1] / dt, -m[0] / dt, d_phi], addv=PETSc.InsertMode.INSERT)
+                d_phi = np.ones_like(u1) if self._link is None else -dtheta * (u1 * m[0] + u2 * m[1]) / dt
+                for i in range(u1.size):  # one node's rows couple its own u1, u2, phi only
+                    cols = np.array([end.u1[i], end.u2[i], end.phi[i]], dtype=np.int32)
+                    A.setValuesLocal([end.u1[i]], cols, [2 * u1[i], 2 * u2[i], 0.0], addv=PETSc.InsertMode.INSERT)
+                    A.setValuesLocal(
+                        [end.u2[i]], cols, [m[1][i] / dt, -m[0][i] / dt, d_phi[i]], addv=PETSc.InsertMode.INSERT
+                    )
         A.assemble()

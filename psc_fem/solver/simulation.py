@@ -83,8 +83,10 @@ def simulate(
     far, a Solution).  A Newton failure below time.dt_min raises `StepFailure` after
     the same bookkeeping (status "failed").
     """
-    if not hasattr(config, "wire"):
+    if isinstance(config, (str, Path)):
         config = load_config(config)
+    if hasattr(config, "geometry"):  # a film (docs/films.md)
+        return _film(config, out_dir, comm, progress, echo, stop, overwrite, resume, initial_state, gauge, cache)
     out_dir = Path(out_dir if out_dir is not None else config.output.dir)
     stop = _with_settler(config, stop)
     _claim(RunDirectory(out_dir), comm, overwrite=overwrite, resume=resume)
@@ -224,6 +226,17 @@ MIN_DOFS_PER_RANK = 2000
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 SLOW_DELTA = 100.0  # above it the radial relaxation (e-folding u delta / 2) outlasts the settle check's windows
 VBDF_DELTA = 1000.0  # above it BDF2's steps per winding (~4000 at 1e3, ~16000 at 1e4) make variable order pay
+
+
+def _film(config, out_dir, comm, progress, echo, stop, overwrite, resume, initial_state, gauge, cache):
+    """A film's run (psc_fem.film.run), after refusing what films do not have yet."""
+    from psc_fem.errors import UsageError
+    from psc_fem.film.run import simulate_film
+
+    for name, given in (("resume", resume), ("initial_state (--from)", initial_state), ("gauge", gauge)):
+        if given:
+            raise UsageError(f'{name} is not available for films yet (docs/films.md, "Stages")')
+    return simulate_film(config, out_dir, comm, progress, echo, stop=stop, overwrite=overwrite)
 
 
 def _warn_if_ranks_are_wasted(problem, comm, echo: bool) -> None:

@@ -337,56 +337,58 @@ def run_sweep(
     def describe(row):
         return f"{row['branch']} j={row['current']:.{digits}f}: {row['state']}, V={row['V_mean']:.4g}"
 
-    if mode == "independent":
-        tasks = [(first, j) for j in currents]
+    try:
+        if mode == "independent":
+            tasks = [(first, j) for j in currents]
 
-        def work(task, comm, poll):
-            branch, j = task
-            row, _ = run_point(
-                config,
-                j,
-                name(branch, j),
-                comm,
-                poll=poll,
-                periods=periods,
-                skip=1,
-                early_stop=early_stop,
-                resume=resume,
-                cache=cache,
-            )
-            if row is not None:
-                row.update(branch=branch, group=groups.index)
-            return row
-
-        costs = run_costs(currents, estimate_j0(config) if groups.count > 1 else None)
-        rows = batch.run_tasks(
-            groups, tasks, work, costs=costs, schedule=schedule, progress=progress, quiet=quiet, describe=describe
-        )
-    elif mode == "continuation":
-        up = [(first, j) for j in currents]
-        if branches == "parallel":  # (checked above)
-            # the down branch from its own state at STOP (docs/sweeps.md): up on group 0, down on group 1
-            plans = {0: up, 1: [(second, j) for j in reversed(currents)]}
-        else:
-            plans = {0: up + ([(second, j) for j in reversed(currents[:-1])] if down else [])}
-        mine = None
-        if groups.index in plans:
-            prog = (
-                batch.Progress(
-                    len(plans[groups.index]), enabled=progress and world.rank == 0, quiet=quiet, describe=describe
+            def work(task, comm, poll):
+                branch, j = task
+                row, _ = run_point(
+                    config,
+                    j,
+                    name(branch, j),
+                    comm,
+                    poll=poll,
+                    periods=periods,
+                    skip=1,
+                    early_stop=early_stop,
+                    resume=resume,
+                    cache=cache,
                 )
-                if world.rank == 0
-                else None
+                if row is not None:
+                    row.update(branch=branch, group=groups.index)
+                return row
+
+            costs = run_costs(currents, estimate_j0(config) if groups.count > 1 else None)
+            rows = batch.run_tasks(
+                groups, tasks, work, costs=costs, schedule=schedule, progress=progress, quiet=quiet, describe=describe
             )
-            mine = _chain(config, plans[groups.index], groups, name, periods, early_stop, cache, prog)
-            if prog is not None:
-                prog.close()
-        chains = world.gather(mine if groups.leader else None, root=0)
-        rows = [r for chain in (chains or []) if chain for r in chain] if world.rank == 0 else None
-    else:
-        raise UsageError(f"--mode must be independent or continuation, got {mode!r}")
-    cache.clear()
-    gc.collect()  # the kept problem's PETSc objects, destroyed on every rank together before its communicator
+        elif mode == "continuation":
+            up = [(first, j) for j in currents]
+            if branches == "parallel":  # (checked above)
+                # the down branch from its own state at STOP (docs/sweeps.md): up on group 0, down on group 1
+                plans = {0: up, 1: [(second, j) for j in reversed(currents)]}
+            else:
+                plans = {0: up + ([(second, j) for j in reversed(currents[:-1])] if down else [])}
+            mine = None
+            if groups.index in plans:
+                prog = (
+                    batch.Progress(
+                        len(plans[groups.index]), enabled=progress and world.rank == 0, quiet=quiet, describe=describe
+                    )
+                    if world.rank == 0
+                    else None
+                )
+                mine = _chain(config, plans[groups.index], groups, name, periods, early_stop, cache, prog)
+                if prog is not None:
+                    prog.close()
+            chains = world.gather(mine if groups.leader else None, root=0)
+            rows = [r for chain in (chains or []) if chain for r in chain] if world.rank == 0 else None
+        else:
+            raise UsageError(f"--mode must be independent or continuation, got {mode!r}")
+    finally:
+        cache.clear()
+        gc.collect()  # the kept problem's PETSc objects, destroyed on every rank together before its communicator
     groups.comm.Free()
     if world.rank != 0:
         return None

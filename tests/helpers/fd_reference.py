@@ -101,7 +101,7 @@ class FDModel:
     finite-difference Jacobian with a single call (vectorized=True).
     """
 
-    def __init__(self, length, n_cells, current, delta, eta, u, elliptic, eps_q):
+    def __init__(self, length, n_cells, current, delta, eta, u, elliptic, eps_q, interference=True):
         self.N = n_cells
         self.h = length / n_cells
         self.j = current
@@ -110,9 +110,9 @@ class FDModel:
         self.elliptic = elliptic
         self.eps2 = eps_q**2
         # js = Im(Psi* Psi') (1 - c1 d|Psi|^2/dtau / |Psi|^2), (A.2)
-        self.c1 = 2.0 * delta * np.sqrt(eta / u)
-        # D = 1 + c2 |Psi| (K - E)/z, (A.2)-(A.3)
-        self.c2 = 2.0 / np.pi * np.sqrt(eta * u)
+        self.c1 = 2.0 * delta * np.sqrt(eta / u) if interference else 0.0
+        # D = 1 + c2 |Psi| (K - E)/z, (A.2)-(A.3); interference = False: D = 1, c1 = 0 (py-tdgl's model)
+        self.c2 = 2.0 / np.pi * np.sqrt(eta * u) if interference else 0.0
 
     def D(self, a):
         """Normal-current coefficient D(|Psi|) of (A.3)."""
@@ -179,6 +179,7 @@ def solve_fd(
     max_step=np.inf,
     dt_out=0.01,
     method="BDF",
+    interference=True,
 ) -> FDResult:
     """Integrate the wire from Psi = 1, theta_pm = 0 up to t_end.
 
@@ -196,7 +197,7 @@ def solve_fd(
     if n_cells % 2:
         raise ValueError("n_cells must be even so that x = 0 is a node")
     uval = _u_value(u)
-    model = FDModel(length, n_cells, current, delta, eta, uval, elliptic, eps_q)
+    model = FDModel(length, n_cells, current, delta, eta, uval, elliptic, eps_q, interference)
     n = n_cells - 1
     y0 = np.concatenate([np.ones(n), np.zeros(n), np.zeros(2)])
     t_eval = np.linspace(0.0, t_end, int(round(t_end / dt_out)) + 1)

@@ -48,3 +48,18 @@ def test_the_large_delta_example_finds_its_orbit(tmp_path):
     assert sol.run["orbit"]["converged"] and sol.stats["state"] == "periodic"
     assert abs(sol.stats["josephson_ratio"] - 1.0) < 1e-5
     assert sol.stats["mean_V"] == pytest.approx(2.0383, rel=2e-3)  # the BDF2 orbit at h = 0.1: 2.03832
+
+
+def test_delta_1e5_runs_where_the_error_weight_asked_for_less_than_round_off(tmp_path):
+    """Aluminium's upper end, delta = 1e5, from Psi = 1: the radial error weight 1 + delta^2 |Psi|^2 ~ 1e10
+    (docs/model.md) asked for radial errors below 1e-16, under round-off, and the step fell to dt_min
+    by tau = 0.001.  Capped at rtol / (10 eps), the run goes: 57 steps to tau = 2."""
+    cfg = make_config(
+        wire=WIRE,
+        model={"delta": 1e5},
+        drive=J,
+        time={"t_end": 2.0, "scheme": "vbdf", "rtol": 1e-6, "atol": 1e-7},
+    )
+    sol = simulate(cfg, tmp_path / "al", progress=False, echo=False)
+    assert sol.run["status"] == "completed" and np.isclose(sol.series["t"][-1], 2.0)
+    assert sol.run["steps"] < 200

@@ -1,0 +1,43 @@
+"""phi at a point of a film: P1 interpolation in the cell that holds it, owned by one rank (collective setup)."""
+
+import numpy as np
+from dolfinx import geometry
+from mpi4py import MPI
+
+
+class PointProbe:
+    """phi at ``point`` as a fixed combination of the phi dofs of one cell, on the lowest rank that has it.
+
+    Set up once (locating the cell, its vertices' barycentric weights);
+    each evaluation is a dot product of three (2D) values, so V costs
+    nothing per step.  `local_phi` is the rank's share: summed over ranks
+    (one rank holds the whole value) it is phi(point).
+    """
+
+    def __init__(self, problem, point):
+        msh = problem.msh
+        tdim = msh.topology.dim
+        x = np.array([[point[0], point[1], 0.0]])
+        tree = geometry.bb_tree(msh, tdim)
+        cells = geometry.compute_colliding_cells(msh, geometry.compute_collisions_points(tree, x), x)
+        n_local = msh.topology.index_map(tdim).size_local
+        found = [c for c in cells.links(0) if c < n_local]
+        comm = problem.comm
+        owner = comm.allreduce(comm.rank if found else comm.size, op=MPI.MIN)
+        if owner == comm.size:
+            raise ValueError(f"probe point ({point[0]:g}, {point[1]:g}) is not in the film")
+        self.dofs = np.empty(0, dtype=np.int32)
+        self.weights = np.empty(0)
+        if comm.rank == owner:
+            cell = found[0]
+            dofs = np.asarray(problem.W.sub(1).dofmap.cell_dofs(cell), dtype=np.int32)
+            where = {int(d): i for i, d in enumerate(problem.nodes.phi)}
+            corners = problem.nodes.xyz[[where[int(d)] for d in dofs], :tdim]
+            # barycentric coordinates: x = sum_k w_k corner_k with sum_k w_k = 1
+            lhs = np.vstack([corners.T, np.ones(len(dofs))])
+            self.weights = np.linalg.solve(lhs, np.append(x[0, :tdim], 1.0))
+            self.dofs = dofs
+
+    def local_phi(self, array):
+        """This rank's share of phi(point) for a state-shaped array (or a link's phi slots)."""
+        return float(self.weights @ array[self.dofs]) if self.dofs.size else 0.0

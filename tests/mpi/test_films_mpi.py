@@ -1,0 +1,45 @@
+"""A film under mpirun -n 2 equals the same film on one rank (docs/films.md).
+
+Both ranks own part of the strip, its terminals' bank rows and (one of them)
+the gauge vertex and each probe; the series must agree to solver tolerance
+with the same adaptive steps, and the fields file written by both ranks
+(DOLFINx's XDMF, no gather) must hold the serial run's frames.
+"""
+
+import h5py
+import numpy as np
+import pytest
+from helpers.films import film_config
+from mpi4py import MPI
+
+from psc_fem.solver.simulation import simulate
+
+pytestmark = pytest.mark.mpi
+
+
+@pytest.mark.parametrize("ends", ["banks", "normal"])
+def test_a_film_on_two_ranks_matches_one(tmp_path, ends):
+    comm = MPI.COMM_WORLD
+    cfg = film_config(
+        geometry={"length": 4.0, "width": 0.4, "mesh_size": 0.1, "ends": ends},
+        drive={"current": 0.8 if ends == "banks" else 0.5},
+        time={"t_end": 30.0, "until": "t_end"},
+        output={"every": 1.0, "probes": None},
+    )
+    par_dir = comm.bcast(str(tmp_path), root=0) + "/parallel"
+    par = simulate(cfg, par_dir, comm=comm, progress=False, echo=False)
+    ser = simulate(cfg, tmp_path / f"serial{comm.rank}", comm=MPI.COMM_SELF, progress=False, echo=False)
+    assert par.run["steps"] == ser.run["steps"]
+    assert np.ptp(ser.series["V"]) > 1e-3  # the run does something: V changes
+    for key in ("V", "psi_center", "psi_min", "theta_plus"):
+        scale = max(1.0, np.max(np.abs(ser.series[key])))
+        assert np.max(np.abs(par.series[key] - ser.series[key])) < 1e-8 * scale, key
+    if comm.rank == 0:
+        with h5py.File(f"{par_dir}/fields.h5") as fp, h5py.File(tmp_path / "serial0/fields.h5") as fs:
+            xp, xs = fp["Mesh/mesh/geometry"][:], fs["Mesh/mesh/geometry"][:]
+            op, os_ = np.lexsort(xp.T[::-1]), np.lexsort(xs.T[::-1])
+            np.testing.assert_allclose(xp[op], xs[os_], atol=1e-14)
+            last = str(len(fs["Function/phi"]) - 1)
+            for key in ("abs_psi", "phi"):
+                a, b = fp[f"Function/{key}/{last}"][:, 0][op], fs[f"Function/{key}/{last}"][:, 0][os_]
+                np.testing.assert_allclose(a, b, atol=1e-8, err_msg=key)

@@ -1,0 +1,139 @@
+"""Films, stage 1 (docs/films.md): a 2D strip without field, with banks or normal terminals.
+
+The narrow strip between banks is the wire in 2D: a strip of width 0.1 xi
+(4 crossed triangles across) carries the same y-independent solution, so
+its settled mean V and period must equal the wire's on the same h (issue:
+within 1%; measured 1.1e-4).  Normal terminals in the normal state obey
+Ohm's law exactly: Psi = 0, D = 1, phi' = -j, so V = j d between probes a
+distance d apart.
+"""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+from helpers.configs import run
+from helpers.films import film_config, run_film
+
+from psc_fem.errors import ConfigError, UsageError
+from psc_fem.solver.simulation import simulate
+
+
+@pytest.fixture(scope="module")
+def strip(tmp_path_factory):
+    return run_film(tmp_path_factory.mktemp("strip"))
+
+
+def test_a_narrow_strip_between_banks_is_the_wire(strip, tmp_path):
+    """Fig. 1 wire (h = 0.05) and the 0.1 xi strip (mesh_size 0.05): measured mean V 0.526596 (wire) vs
+    0.526537 (strip), period 11.9317 vs 11.9330."""
+    wire = run(tmp_path, time={"t_end": 400.0, "until": "periodic"}).stats
+    film = strip.stats
+    assert film["state"] == wire["state"] == "periodic"
+    assert film["mean_V"] == pytest.approx(wire["mean_V"], rel=1e-3)
+    assert film["period"] == pytest.approx(wire["period"], rel=1e-3)
+    assert abs(film["josephson_ratio"] - 1.0) < 1e-4  # the probes at the banks: period * V = 2 pi
+    assert strip.run["analysis"]["mean_V"] == pytest.approx(film["mean_V"], rel=1e-12)
+
+
+def test_the_film_keeps_the_mirror_symmetry_of_the_strip(strip):
+    """phi(0, 0) = 0 is the antisymmetric gauge of a symmetric strip: the last frame's phi is odd in x
+    and |Psi| even (crossed triangles: the mesh is mirror-symmetric), to solver tolerance."""
+    with h5py.File(strip.rundir.fields_h5, "r") as f:
+        xy = f["Mesh/mesh/geometry"][:]
+        last = str(max(int(k) for k in f["Function/phi"]))
+        phi = f[f"Function/phi/{last}"][:, 0]
+        psi = f[f"Function/abs_psi/{last}"][:, 0]
+    key = {(round(x, 9), round(y, 9)): i for i, (x, y) in enumerate(xy[:, :2])}
+    mirror = np.array([key[(round(-x, 9) + 0.0, round(y, 9))] for x, y in xy[:, :2]])
+    assert np.max(np.abs(phi + phi[mirror])) < 1e-3 * np.max(np.abs(phi))
+    assert np.max(np.abs(psi - psi[mirror])) < 1e-3
+
+
+def test_the_fields_file_is_the_run_read_back_by_meshio(strip):
+    """fields.xdmf (DOLFINx's XDMF, ParaView's format) read by meshio: the mesh's triangles and, at each
+    frame, phi(left probe) - phi(right probe) equal to V of the series at that time (dense output)."""
+    meshio = pytest.importorskip("meshio")
+    with meshio.xdmf.TimeSeriesReader(str(strip.rundir.fields_xdmf)) as reader:
+        points, cells = reader.read_points_cells()
+        assert cells[0].type == "triangle" and points.shape[0] > 0
+        left = np.argmin(np.hypot(points[:, 0] + 0.55, points[:, 1]))
+        right = np.argmin(np.hypot(points[:, 0] - 0.55, points[:, 1]))
+        checked = 0
+        for k in range(0, reader.num_steps, 7):
+            t, data, _ = reader.read_data(k)  # meshio keeps the last collection of the file: phi
+            if t < 1.0:
+                continue
+            v_frame = data["phi"][left] - data["phi"][right]
+            assert v_frame == pytest.approx(np.interp(t, strip.series["t"], strip.series["V"]), abs=2e-2)
+            checked += 1
+    assert checked > 10
+
+
+def test_normal_terminals_in_the_normal_state_obey_ohms_law(tmp_path):
+    """j = 3, far above depairing: Psi decays to 0 and V between probes 0.8 apart is j d = 2.4 exactly."""
+    sol = run_film(
+        tmp_path,
+        geometry={"ends": "normal", "length": 2.0, "width": 0.5, "mesh_size": 0.1},
+        drive={"current": 3.0},
+        time={"t_end": 60.0, "until": "t_end"},
+        output={"probes": [[-0.4, 0.1], [0.4, -0.1]], "fields": False},
+    )
+    assert np.max(sol.series["psi_center"][-10:]) < 1e-8
+    assert 0.0 < sol.series["psi_min"][0] and sol.series["psi_min"][-1] < 1e-8  # the film's, not the terminals' 0
+    assert sol.series["V"][-1] == pytest.approx(3.0 * 0.8, rel=1e-8)
+
+
+@pytest.mark.parametrize(
+    "sections, says",
+    [
+        ({"geometry": {"kind": "polygon"}}, 'geometry.kind = "polygon" is not built yet'),
+        ({"field": {"B": 0.5}}, "field.B = 0.5"),
+        ({"output": {"probes": [[-2.0, 0.0], [0.5, 0.0]]}}, "output.probes[0] = [-2, 0] lies outside"),
+        ({"geometry": {"width": 2.0}}, "geometry.width (2) must not exceed geometry.length (1.1)"),
+        ({"time": {"until": "orbit"}}, 'time.until = "orbit" is not built for films yet'),
+    ],
+)
+def test_what_films_do_not_have_is_refused_by_name(sections, says):
+    with pytest.raises(ConfigError, match=None) as err:
+        film_config(**sections)
+    assert says in str(err.value)
+
+
+def test_resume_of_a_film_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(UsageError, match="resume is not available for films"):
+        simulate(film_config(), tmp_path / "r", resume=True, progress=False, echo=False)
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_film_example_runs_from_the_command_line(tmp_path):
+    """examples/strip.toml as docs/films.md runs it: exit 0, the wire's summary, run.json's analysis."""
+    from test_cli import ROOT, psc_fem
+
+    res = psc_fem("run", ROOT / "examples" / "strip.toml", "--out", tmp_path / "s", "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert "settled" in res.stdout and "AC Josephson ratio" in res.stdout
+    info = json.loads((tmp_path / "s" / "run.json").read_text())
+    assert info["status"] == "completed" and info["analysis"]["mean_V"] == pytest.approx(0.52654, rel=1e-3)
+    assert info["parameters"]["geometry"]["ends"] == "banks"
+    for name in ("series.h5", "fields.xdmf", "fields.h5"):
+        assert (tmp_path / "s" / name).is_file()
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--set", "geometry.kind=polygon"], 'geometry.kind = "polygon" is not built yet'),
+        (["--set", "geometry.mesh_size=0"], "geometry.mesh_size"),
+        (["--resume"], "resume is not available for films"),
+        (["--from", "."], "--from"),
+    ],
+)
+def test_bad_film_input_exits_2_and_writes_nothing(tmp_path, args, says):
+    from test_cli import ROOT, psc_fem
+
+    res = psc_fem("run", ROOT / "examples" / "strip.toml", "--out", tmp_path / "s", *args)
+    assert res.returncode == 2, res.stderr
+    assert says in res.stderr
+    assert not (tmp_path / "s").exists()
