@@ -15,13 +15,9 @@ DEFAULT_PETSC = {
 }
 
 
-def petsc_options(user, comm, delta=0.0):
+def petsc_options(user, comm):
     """Defaults merged with the user's [petsc] table (user wins)."""
     opts = dict(DEFAULT_PETSC)
-    # Above delta = 1e4 the floor grows with delta (the interference term's d|Psi|^2/dtau
-    # carries round-off eps delta / dt into phi; at delta = 1e5 a slip's steps of 1e-8
-    # left Newton's updates at ~1e-7 of the state): stol = 1e-8 delta / 1e4 there.
-    opts["snes_stol"] = DEFAULT_PETSC["snes_stol"] * max(1.0, delta / 1e4)
     if comm.size == 1:
         # The wire's dofs are numbered along x (banded matrix): in that
         # order PETSc's LU has no fill at all (factor nnz = matrix nnz), while

@@ -44,6 +44,7 @@ from psc_fem.forms import ModelCoefficients, covariant_bdf, phi_residual, psi_re
 from psc_fem.meshes import wire_mesh
 from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profile
 from psc_fem.solver.bdf import SCHEME_ORDER, history_length
+from psc_fem.solver.convergence import LARGE_DELTA, PsiUpdateTest
 from psc_fem.solver.dofs import WireDofs, as_node_set
 from psc_fem.solver.petsc_options import petsc_options
 
@@ -149,7 +150,7 @@ class WireProblem:
             self.w,
             J=J,
             petsc_options_prefix=prefix,
-            petsc_options=petsc_options(self.config.petsc, self.comm, self.config.model.delta),
+            petsc_options=petsc_options(self.config.petsc, self.comm),
         )
         self.snes = self.problem.solver
         self.snes.setConvergenceHistory(reset=True)  # each solve's own residuals (StepFailure quotes the last)
@@ -165,6 +166,8 @@ class WireProblem:
         self._u1_dofs = self.dofs.owned(self.dofs.sub_dofs(0, 0))
         self._u2_dofs = self.dofs.owned(self.dofs.sub_dofs(0, 1))
         self._psi_dofs = np.concatenate([self._u1_dofs, self._u2_dofs])
+        if self.config.model.delta > LARGE_DELTA:  # Newton judged on Psi's update (psc_fem.solver.convergence)
+            self.snes.setConvergenceTest(PsiUpdateTest(self._psi_dofs, self.comm))
         self._phi_dofs = self.dofs.sub_dofs(1)
         self._bdf = (1.0, 1.0, -1.0, *[0.0] * (len(self.olds) - 1))  # dt, a0, a1, ... as floats (set_step)
         self._link = (1.0, *[0.0] * (len(self.olds) - 1))  # b0, b1, ... as floats; None: stationary rows

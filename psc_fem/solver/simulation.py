@@ -48,7 +48,9 @@ def simulate(
 ) -> Solution:
     """Run one wire and return it as a `psc_fem.solution.Solution` (on every rank).
 
-    ``config``: a `psc_fem.config.Config` or a path to a TOML file.
+    ``config``: a `psc_fem.config.Config` or a path to a TOML file; a film's
+    `psc_fem.film.config.FilmConfig` (a TOML file with [geometry]) runs
+    `psc_fem.film.run.simulate_film` (docs/films.md).
     ``out_dir``: run directory (default: config.output.dir).  ``progress``:
     show a progress bar (default: when stderr is a terminal, rank 0 only).
     ``initial_state``: a previous Solution's ``final_state`` (same wire, same
