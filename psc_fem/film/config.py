@@ -55,14 +55,6 @@ class FieldSection(Section):
 
     B: Annotated[float, Field(ge=-10, le=10, allow_inf_nan=False)] = 0.0
 
-    @model_validator(mode="after")
-    def _zero_for_now(self):
-        if self.B != 0.0:
-            raise ValueError(
-                f'field.B = {self.B:g}: an applied field is not built yet (docs/films.md, "Stages"); use 0'
-            )
-        return self
-
 
 class FilmOutput(Output):
     """[output] of a film: the wire's keys and the voltage probes."""

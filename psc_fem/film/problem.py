@@ -10,7 +10,9 @@ rows sit:
 * "normal": Psi = 0 on the terminals (py-tdgl's normal-metal leads);
 and the current density j enters at x = -L/2 and leaves at x = +L/2
 through the natural boundary term of (A.3), uniform over each terminal.
-The gauge row phi(0, 0) = 0 is the wire's phi(0) = 0.  V is read at two
+The gauge row phi(0, 0) = 0 is the wire's phi(0) = 0.  An applied field B
+(in Hc2, perpendicular) enters as A = B (-y, x)/2 in the covariant
+gradient (symmetric gauge; the film is unscreened, docs/films.md).  V is read at two
 probe points (P1 interpolation), and the "end phases" theta_-+ of the
 series are -int phi dtau there, so theta_+ - theta_- = int V dtau exactly.
 """
@@ -29,7 +31,11 @@ from psc_fem.solver.problem import WireProblem
 class FilmProblem(WireProblem):
     """Fields, forms and the SNES of one time step of a film (module doc)."""
 
-    def __init__(self, config, comm=MPI.COMM_WORLD, prefix="psc_"):
+    banded = False  # a 2D mesh: LU with nested dissection (psc_fem.solver.petsc_options)
+
+    def __init__(self, config, comm=MPI.COMM_WORLD, prefix="psc_", vector_potential=None):
+        """``vector_potential``: A as a function of UFL's spatial coordinate x (a UFL 2-vector) in place
+        of [field] B's A = B (-y, x)/2, e.g. that A plus a gradient (the gauge-invariance test)."""
         self.config = config
         self.comm = comm
         g = config.geometry
@@ -37,7 +43,12 @@ class FilmProblem(WireProblem):
         self._spaces(msh, 1)
         self.S = self.p_feedback = self.condensation = None
         self.free_ends = g.ends == "normal"
-        self.coeffs = ModelCoefficients(**self._model_coefficients(config.model), p=self.constant(config.model.p))
+        x = ufl.SpatialCoordinate(msh)
+        B = self.constant(config.field.B)
+        A = None if config.field.B == 0.0 else 0.5 * B * ufl.as_vector((-x[1], x[0]))  # curl A = B (in Hc2)
+        if vector_potential is not None:
+            A = vector_potential(x)
+        self.coeffs = ModelCoefficients(**self._model_coefficients(config.model), p=self.constant(config.model.p), A=A)
         n = ufl.FacetNormal(msh)
         ds = ufl.Measure("ds", domain=msh, subdomain_data=self.facets)
         # int (n . J) w ds over the terminals: J = j e_x enters at x = -L/2 and leaves at +L/2 (forms/tdgl.py)
@@ -73,6 +84,14 @@ class FilmProblem(WireProblem):
                 for bank in self.banks:
                     f.x.array[bank.u1] = 0.0
             f.x.scatter_forward()
+
+    def set_initial_psi(self, psi_of_x):
+        """Psi at tau = 0 from a function of the node coordinates ((n, 3) array -> n complex values)."""
+        n = self.nodes
+        psi = np.asarray(psi_of_x(n.xyz), dtype=complex)
+        array = self.w.x.array.copy()
+        array[n.u1], array[n.u2] = psi.real, psi.imag
+        self.set_initial_state(array)
 
     def reset(self, config):
         raise NotImplementedError("a film's problem is not reused across runs yet")

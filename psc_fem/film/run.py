@@ -88,8 +88,24 @@ class FilmWriter(RunWriter):
         super().add_frame(t)
 
 
-def simulate_film(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo=True, stop=None, overwrite=False):
-    """Run one film (`psc_fem.film.config.FilmConfig`) and return it as a `psc_fem.solution.Solution`."""
+def simulate_film(
+    config,
+    out_dir=None,
+    comm=MPI.COMM_WORLD,
+    progress=None,
+    echo=True,
+    stop=None,
+    overwrite=False,
+    vector_potential=None,
+    initial_psi=None,
+):
+    """Run one film (`psc_fem.film.config.FilmConfig`) and return it as a `psc_fem.solution.Solution`.
+
+    ``vector_potential``: A(x) as a UFL expression of the spatial coordinate
+    instead of [field] B's (`FilmProblem`); ``initial_psi``: Psi at tau = 0
+    as a function of node coordinates (an (n, 3) array -> complex array)
+    instead of 1.  Both for the Python API (e.g. a gauge transformation).
+    """
     from psc_fem.solver.simulation import _claim
 
     out_dir = Path(out_dir if out_dir is not None else config.output.dir)
@@ -102,7 +118,9 @@ def simulate_film(config, out_dir=None, comm=MPI.COMM_WORLD, progress=None, echo
         stop = settler if stop is None else (lambda s, outer=stop: outer(s) or settler(s))
     with signals.graceful(), RunLock(out_dir, comm):
         wall0 = time.perf_counter()
-        problem = FilmProblem(config, comm)
+        problem = FilmProblem(config, comm, vector_potential=vector_potential)
+        if initial_psi is not None:
+            problem.set_initial_psi(initial_psi)
         fields = FilmFields(problem, rd.fields_xdmf, write=config.output.fields)
         writer = FilmWriter(out_dir, config, fields, comm, write_fields=False)
         integ = Integrator(problem, config.time, config.drive)

@@ -52,6 +52,8 @@ from psc_fem.solver.petsc_options import petsc_options
 class WireProblem:
     """The TDGL wire of a `Config`: fields, forms and the SNES of one time step."""
 
+    banded = True  # dofs numbered along a line: LU in the natural order has no fill (petsc_options)
+
     def __init__(self, config, comm=MPI.COMM_WORLD, prefix="psc_"):
         self.config = config
         self.comm = comm
@@ -150,7 +152,7 @@ class WireProblem:
             self.w,
             J=J,
             petsc_options_prefix=prefix,
-            petsc_options=petsc_options(self.config.petsc, self.comm),
+            petsc_options=petsc_options(self.config.petsc, self.comm, self.banded),
         )
         self.snes = self.problem.solver
         self.snes.setConvergenceHistory(reset=True)  # each solve's own residuals (StepFailure quotes the last)

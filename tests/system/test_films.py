@@ -89,7 +89,7 @@ def test_normal_terminals_in_the_normal_state_obey_ohms_law(tmp_path):
     "sections, says",
     [
         ({"geometry": {"kind": "polygon"}}, 'geometry.kind = "polygon" is not built yet'),
-        ({"field": {"B": 0.5}}, "field.B = 0.5"),
+        ({"field": {"B": 20.0}}, "field.B"),
         ({"output": {"probes": [[-2.0, 0.0], [0.5, 0.0]]}}, "output.probes[0] = [-2, 0] lies outside"),
         ({"geometry": {"width": 2.0}}, "geometry.width (2) must not exceed geometry.length (1.1)"),
         ({"time": {"until": "orbit"}}, 'time.until = "orbit" is not built for films yet'),

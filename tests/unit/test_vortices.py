@@ -1,0 +1,52 @@
+"""Vortex detection from the phase winding around triangles (psc_fem/film/vortices.py)."""
+
+import numpy as np
+import pytest
+
+from psc_fem.film.vortices import cell_windings, symmetric_gauge, vortex_positions
+
+
+def grid(n=21, half=2.0):
+    """A triangulated square [-half, half]^2 (two triangles per square, points (n*n, 2))."""
+    s = np.linspace(-half, half, n)
+    X, Y = np.meshgrid(s, s, indexing="ij")
+    points = np.column_stack([X.ravel(), Y.ravel()])
+    idx = np.arange(n * n).reshape(n, n)
+    a, b, c, d = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
+    cells = np.concatenate([np.column_stack([a, b, c]), np.column_stack([a, c, d])])
+    return points, cells
+
+
+def test_one_vortex_is_found_in_the_cell_that_holds_it():
+    points, cells = grid()
+    x0, y0 = 0.33, -0.71
+    psi = (points[:, 0] - x0) + 1j * (points[:, 1] - y0)
+    v, av = vortex_positions(points, cells, psi)
+    assert len(v) == 1 and len(av) == 0
+    assert np.hypot(*(v[0] - (x0, y0))) < 0.2  # within a cell (h = 0.2)
+    v, av = vortex_positions(points, cells, np.conj(psi))  # the antivortex
+    assert len(v) == 0 and len(av) == 1
+
+
+def test_a_vortex_antivortex_pair_and_a_double_vortex():
+    points, cells = grid()
+    z = points[:, 0] + 1j * points[:, 1]
+    pair = (z - (-1.0 + 0.1j)) * np.conj(z - (1.0 - 0.3j))
+    v, av = vortex_positions(points, cells, pair)
+    assert len(v) == 1 and len(av) == 1 and v[0][0] < 0 < av[0][0]
+    assert cell_windings(points, cells, (z - 0.05 - 0.05j) ** 2).sum() == 2  # winding 2: charge counted
+
+
+@pytest.mark.parametrize("B", [0.0, 0.8])
+def test_the_gauge_invariant_winding_ignores_the_gauge(B):
+    """With a field the phase of Psi carries the gauge: Psi -> Psi exp(i chi), A -> A + grad chi leaves the
+    winding computed with A unchanged (chi = 0.7 x y, its gradient (0.7 y, 0.7 x))."""
+    points, cells = grid()
+    z = points[:, 0] + 1j * points[:, 1]
+    psi = (z - 0.43 - 0.27j) * np.exp(-(np.abs(z) ** 2) / 8)
+    A = symmetric_gauge(B)
+    chi = 0.7 * points[:, 0] * points[:, 1]
+    shifted = lambda p: A(p) + 0.7 * np.stack([p[:, 1], p[:, 0]], axis=1)  # noqa: E731
+    w0 = cell_windings(points, cells, psi, A)
+    w1 = cell_windings(points, cells, psi * np.exp(1j * chi), shifted)
+    assert np.array_equal(w0, w1) and w0.sum() == 1
