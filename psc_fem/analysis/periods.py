@@ -30,6 +30,7 @@ SETTLE_RTOL = 1e-3  # agreement of the windows' mean periods (time.settle_rtol)
 LOOKBACK = 0.25  # the third window lies this fraction of the slipping time earlier
 STATIONARY_V = 1e-6  # |V| below this over the trailing window: stationary ...
 STATIONARY_PSI = 1e-6  # ... and min_x |Psi| steady to this over it
+STEADY_V = 1e-6  # V steady to this (relative) with min_x |Psi| steady: a resistive steady state (`steady`)
 
 
 class WindingCounter:
@@ -166,6 +167,8 @@ class Settler:
                 return "settled: periodic"
         if poll and stationary(s["t"], s["V"], s["psi_min"]):
             return "settled: stationary"
+        if poll and steady(s["t"], s["V"], s["psi_min"]):
+            return "settled: steady"
         return None
 
 
@@ -176,14 +179,33 @@ def stationary(t, V, psi_min, window=None):
     must be steady too, because finite-gap wires above J0 can sit with a
     small V for hundreds of tau while |Psi| sinks towards the first slip.
     """
-    t, V, pm = np.asarray(t, float), np.abs(np.asarray(V, float)), np.asarray(psi_min, float)
+    tail = _trailing(t, V, psi_min, window)
+    return tail is not None and bool(np.abs(tail[0]).max() < STATIONARY_V and np.ptp(tail[1]) < STATIONARY_PSI)
+
+
+def _trailing(t, V, psi_min, window):
+    """(V, min_x |Psi|) over the trailing window (the last 10% of the run, at least 10 tau), or None."""
+    t, V, pm = np.asarray(t, float), np.asarray(V, float), np.asarray(psi_min, float)
     if t.size < 4:
-        return False
+        return None
     window = max(10.0, 0.1 * t[-1]) if window is None else window
     if t[-1] - t[0] < window:
-        return False
+        return None
     last = t >= t[-1] - window
-    return bool(V[last].max() < STATIONARY_V and np.ptp(pm[last]) < STATIONARY_PSI)
+    return V[last], pm[last]
+
+
+def steady(t, V, psi_min, window=None):
+    """True when V (not 0) and min_x |Psi| are constant over the trailing window (as `stationary`'s).
+
+    A resistive steady state: no slips, but a voltage, e.g. across the
+    suppressed superconductor next to normal terminals or normal banks.
+    """
+    tail = _trailing(t, V, psi_min, window)
+    if tail is None:
+        return False
+    v, pm = tail
+    return bool(np.ptp(v) < STEADY_V * max(float(np.max(np.abs(v))), STATIONARY_V) and np.ptp(pm) < STATIONARY_PSI)
 
 
 def slip_times(t, psi, threshold=None):
@@ -262,7 +284,7 @@ def periodic_stats(t, V, theta, psi_min, periods=SETTLE_PERIODS, rtol=SETTLE_RTO
     last ``periods`` windings), "not settled" (windings whose period still
     changes: the numbers are those of the last windows, with the change and
     the drift), "stationary" (V -> 0, |Psi| steady) and "not periodic"
-    (neither).  ``josephson=False`` (normal-metal banks: theta = int V also
+    (neither), or "steady" (V constant but not 0, |Psi| steady: normal contacts).  ``josephson=False`` (normal-metal banks: theta = int V also
     holds the banks' voltage) reports no Josephson ratio and counts slips by
     the dips of psi_min.
     """
@@ -309,11 +331,11 @@ def periodic_stats(t, V, theta, psi_min, periods=SETTLE_PERIODS, rtol=SETTLE_RTO
         return out
     half = t >= 0.5 * t[-1]
     tail = float(np.mean(np.abs(V[half]))) if half.any() else float("nan")
-    state = "stationary" if stationary(t, V, psi_min) else "not periodic"
+    state = "stationary" if stationary(t, V, psi_min) else "steady" if steady(t, V, psi_min) else "not periodic"
     out.update(
         state=state,
         period=math.nan,
-        mean_V=0.0 if state == "stationary" else tail,
+        mean_V={"stationary": 0.0, "steady": float(V[-1])}.get(state, tail),
         josephson_ratio=math.nan,
         n_periods=0,
         mean_abs_V_tail=tail,
@@ -324,7 +346,9 @@ def periodic_stats(t, V, theta, psi_min, periods=SETTLE_PERIODS, rtol=SETTLE_RTO
 def format_summary(stats):
     """Lines printed at the end of every run."""
     state = stats["state"]
-    if "window" not in stats:  # stationary, not periodic, or a failed run without steps
+    if "window" not in stats:  # stationary, steady, not periodic, or a failed run without steps
+        if state == "steady":
+            return [f"state: steady, no phase slips (V = {stats['mean_V']:.6g})"]
         tail = stats.get("mean_abs_V_tail")
         return [f"state: {state}" + (f" (mean |V| over the last half: {tail:.3e})" if tail is not None else "")]
     a, b = stats["window"]

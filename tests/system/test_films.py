@@ -137,3 +137,18 @@ def test_bad_film_input_exits_2_and_writes_nothing(tmp_path, args, says):
     assert res.returncode == 2, res.stderr
     assert says in res.stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_a_steady_resistive_state_is_called_steady_and_ends_the_run(tmp_path):
+    """Normal terminals below the slip regime: no slips, but a constant V across the suppressed order
+    next to the terminals (0.188409 here).  until = "periodic" stops on it ("settled: steady") and the
+    summary says "steady" with that V, not "not periodic"."""
+    sol = run_film(
+        tmp_path,
+        geometry={"length": 4.0, "width": 0.5, "mesh_size": 0.1, "ends": "normal"},
+        drive={"current": 0.2},
+        output={"fields": False, "probes": None},
+    )
+    assert sol.run["stopped"]["reason"] == "settled: steady" and sol.series["t"][-1] < 400.0
+    assert sol.stats["state"] == "steady" and sol.stats["n_slips"] == 0
+    assert sol.stats["mean_V"] == pytest.approx(sol.series["V"][-1], rel=1e-12) and sol.stats["mean_V"] > 0.1

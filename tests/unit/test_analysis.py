@@ -90,3 +90,20 @@ def test_settler_stops_where_the_stats_say_settled():
     assert stop_at is not None
     assert settle_check(winding_times(t[: stop_at + 1], theta[: stop_at + 1]), 5, 1e-3)["settled"]
     assert not settle_check(winding_times(t[:stop_at], theta[:stop_at]), 5, 1e-3)["settled"]
+
+
+def test_a_constant_nonzero_voltage_is_steady_not_stationary():
+    """V relaxing to 0.4 with |Psi| steady: "steady" (mean V the final V), not "stationary" (V -> 0) and
+    not "not periodic"; V relaxing to 0: "stationary"; V still moving by 1e-4: "not periodic"."""
+    t = np.linspace(0.0, 200.0, 4001)
+    theta = np.zeros_like(t)  # normal contacts: no windings of the end phases
+    psi_min = 0.03 + 0.1 * np.exp(-t / 5.0)
+    for V, state in (
+        (0.4 + np.exp(-t / 5.0), "steady"),
+        (np.exp(-t / 5.0), "stationary"),
+        (0.4 + 1e-4 * np.sin(t), "not periodic"),
+    ):
+        stats = periodic_stats(t, V, theta, psi_min, josephson=False)
+        assert stats["state"] == state
+        if state == "steady":
+            assert stats["mean_V"] == pytest.approx(0.4, rel=1e-12)
