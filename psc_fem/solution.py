@@ -138,6 +138,20 @@ class Solution:
             save_figure(fig, path, dpi=120)
         return fig
 
+    @property
+    def is_film(self) -> bool:
+        """A film's run (docs/films.md): its fields are in fields.xdmf, not in ``frames``."""
+        return "geometry.kind" in self.attrs
+
+    def plot_film(self, path: str | Path | None = None):
+        """A film's |Psi|^2 at the last frame with its vortices, and V(t): a matplotlib Figure, saved to ``path``."""
+        from psc_fem.plotting.film import film_figure
+
+        fig = film_figure(self)
+        if path is not None:
+            save_figure(fig, path, dpi=120)
+        return fig
+
     def plot_frame(self, t: float, path: str | Path | None = None):
         """|Psi|, phi and the current parts at time ``t`` (`at`): a matplotlib Figure, saved to ``path`` if given."""
         from psc_fem.plotting.fig1 import frame_figure

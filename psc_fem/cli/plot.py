@@ -62,9 +62,10 @@ def main(args: argparse.Namespace) -> int:
         from psc_fem.solution import load_run
 
         sol = load_run(rd)
+        name = "film" if sol.is_film else "fig1"
         for suffix in (".png", ".pdf") if args.pdf else (".png",):
-            sol.plot_fig1(rd.figure("fig1", suffix))
-            made.append(rd.figure("fig1", suffix))
+            sol.plot_film(rd.figure(name, suffix)) if sol.is_film else sol.plot_fig1(rd.figure(name, suffix))
+            made.append(rd.figure(name, suffix))
         if args.render:
             made.append(sol.plot_spacetime())
         if rd.has_spectrum():

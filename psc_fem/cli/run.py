@@ -73,10 +73,10 @@ def main(args: argparse.Namespace) -> int:
         if comm.rank == 0:
             print(f"psc-fem: run failed: {exc}", file=sys.stderr)
         return 1
-    if comm.rank == 0 and config.output.fields and not hasattr(config, "geometry"):  # films: fields.xdmf only
+    if comm.rank == 0 and config.output.fields:
         frame_t = sol.frames.get("t")
         if frame_t is not None and frame_t.size > 1:
-            path = sol.rundir.figure("fig1")
-            sol.plot_fig1(path)
+            path = sol.rundir.figure("film" if sol.is_film else "fig1")
+            sol.plot_film(path) if sol.is_film else sol.plot_fig1(path)
             print(f"figure: {path}")
     return 0 if sol.run["status"] == "completed" else 1

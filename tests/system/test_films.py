@@ -117,8 +117,12 @@ def test_the_film_example_runs_from_the_command_line(tmp_path):
     info = json.loads((tmp_path / "s" / "run.json").read_text())
     assert info["status"] == "completed" and info["analysis"]["mean_V"] == pytest.approx(0.52654, rel=1e-3)
     assert info["parameters"]["geometry"]["ends"] == "banks"
-    for name in ("series.h5", "fields.xdmf", "fields.h5"):
+    for name in ("series.h5", "fields.xdmf", "fields.h5", "film.png"):
         assert (tmp_path / "s" / name).is_file()
+    (tmp_path / "s" / "film.png").unlink()
+    res = psc_fem("plot", tmp_path / "s", "--pdf")  # the film's figure again, from the run directory
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "s" / "film.png").is_file() and (tmp_path / "s" / "film.pdf").is_file()
 
 
 @pytest.mark.parametrize(
