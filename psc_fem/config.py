@@ -17,7 +17,16 @@ from pydantic import Field, ValidationError, model_serializer, model_validator
 
 from psc_fem.errors import ConfigError  # also psc_fem.config.ConfigError for callers
 from psc_fem.geometry_config import Banks, CrossSection  # noqa: F401  (the [wire] sub-tables)
-from psc_fem.schema import Section, assign, inputs_relative_to, parse_assignment, read_toml, suggest, validate_model
+from psc_fem.schema import (
+    RunSection,
+    Section,
+    assign,
+    inputs_relative_to,
+    parse_assignment,
+    read_toml,
+    suggest,
+    validate_model,
+)
 
 U_EXACT = math.pi**4 / (14 * 1.2020569031595942)  # pi^4 / (14 zeta(3)) = 5.7882...
 U_SEED = 5.798  # the paper's value: zeta(3) rounded to 1.2
@@ -258,13 +267,9 @@ class Phonons(Section):
 PetscValue = str | int | float | bool
 
 
-class Config(Section):
-    """A whole run: the six sections of docs/design.md section 6, and [phonons].
-
-    The physics has no silent defaults: [wire] length, [model] delta and eta,
-    [drive] current and [time] t_end must be given; [output], [petsc] and
-    [phonons] are optional.
-    """
+class Config(RunSection):
+    """A wire's run: the six sections of docs/design.md section 6, and [phonons].  No silent defaults for the
+    physics: [wire] length, [model] delta and eta, [drive] current and [time] t_end must be given."""
 
     wire: Wire
     model: Model
@@ -351,15 +356,6 @@ class Config(Section):
             del data["phonons"]
         return data
 
-    def flat(self) -> dict[str, Any]:
-        """{"section.key": value} for HDF5 attributes and run.json."""
-        out = {}
-        for section, values in self.model_dump().items():
-            for key, value in values.items():
-                if value is not None:
-                    out[f"{section}.{key}"] = value
-        return out
-
     @model_validator(mode="after")
     def _banks_normal(self):
         banks = self.wire.banks
@@ -370,12 +366,13 @@ class Config(Section):
             )
         return self
 
-    def replace(self, **sections: dict[str, Any]) -> Config:
-        """A copy with some sections' keys changed: replace(drive={"current": 1.2})."""
-        data = self.model_dump()
-        for section, values in sections.items():
-            data[section] = {**data[section], **values}
-        return Config.model_validate(data)
+    @property
+    def normal_contacts(self) -> bool:  # normal-metal ends: no end phase, slips are the dips of min |Psi|
+        return self.wire.normal_banks
+
+    @property
+    def unknowns(self) -> int:  # before any mesh is built
+        return 3 * (self.wire.cells * self.wire.degree + 1)
 
 
 def validate(data: dict[str, Any]) -> Config:

@@ -8,6 +8,7 @@ values the same way: one line per problem, naming the key ("unknown key
 """
 
 import difflib
+import json
 import tomllib
 import typing
 from pathlib import Path
@@ -26,6 +27,22 @@ class Section(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class RunSection(Section):
+    """A whole run's config: a wire's (psc_fem.config.Config) or a film's (psc_fem.film.config.FilmConfig)."""
+
+    def replace(self, **sections: dict[str, Any]):
+        """A copy with some sections' keys changed: replace(drive={"current": 1.2})."""
+        data = self.model_dump()
+        for section, values in sections.items():
+            data[section] = {**data[section], **values}
+        return type(self).model_validate(data)
+
+    def flat(self) -> dict[str, Any]:
+        """{"section.key": value} for HDF5 attributes and run.json (lists as JSON; tables stay dicts)."""
+        flat = {f"{s}.{k}": v for s, values in self.model_dump().items() for k, v in values.items() if v is not None}
+        return {k: json.dumps(v) if isinstance(v, list) else v for k, v in flat.items()}
 
 
 def suggest(key: str, allowed: list[str]) -> str:

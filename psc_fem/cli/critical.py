@@ -75,6 +75,8 @@ def main(args: argparse.Namespace) -> int:
     from psc_fem.config import load_config
 
     config = load_config(args.config, args.set)
+    if hasattr(config, "geometry"):
+        raise UsageError('psc-fem critical is not available for films yet (docs/films.md, "Stages")')
     tol = args.tolerance
     if not (math.isfinite(tol) and tol > 0):
         raise UsageError(f"--tolerance must be a positive number, got {tol}")

@@ -7,14 +7,13 @@ sections, key for key; [output] adds ``probes``.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from psc_fem.config import Drive, Model, Output, PetscValue, Time
 from psc_fem.errors import ConfigError
-from psc_fem.schema import Section, validate_model
+from psc_fem.schema import RunSection, Section, validate_model
 
 Length = Annotated[float, Field(gt=0, le=1e4, allow_inf_nan=False)]
 Point = Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=2)]  # [x, y]
@@ -63,7 +62,7 @@ class FilmOutput(Output):
     probes: Annotated[list[Point], Field(min_length=2, max_length=2)] | None = None
 
 
-class FilmConfig(Section):
+class FilmConfig(RunSection):
     """A film run: [geometry], [field], [model], [drive], [time], [output], [petsc]."""
 
     geometry: Geometry
@@ -96,10 +95,19 @@ class FilmConfig(Section):
         half = 0.5 * self.geometry.length
         return [(-half + inset, 0.0), (half - inset, 0.0)]
 
-    def flat(self) -> dict[str, Any]:
-        """{"section.key": value} for HDF5 attributes and run.json (lists as JSON, like tables)."""
-        flat = {f"{s}.{k}": v for s, values in self.model_dump().items() for k, v in values.items() if v is not None}
-        return {k: json.dumps(v) if isinstance(v, list) else v for k, v in flat.items()}
+    @property
+    def normal_contacts(self) -> bool:
+        """Normal terminals (no end phase: slips are counted by the dips of min |Psi|)."""
+        return self.geometry.ends == "normal"
+
+    @property
+    def unknowns(self) -> int:
+        """The number of unknowns of the strip mesh (psc_fem.meshes.film), before it is built."""
+        from psc_fem.meshes.film import even_count
+
+        g = self.geometry
+        nx, ny = even_count(g.length, g.mesh_size), even_count(g.width, g.mesh_size)
+        return 3 * ((nx + 1) * (ny + 1) + nx * ny)  # crossed triangles: the corners and a centre per square
 
 
 def validate_film(data: dict[str, Any]) -> FilmConfig:

@@ -25,7 +25,12 @@ STATE_STYLE = {
 
 def iv_title(config: dict[str, Any], mode: str) -> str:
     """Title of iv.png from a config dump (run.json / sweep.json layout)."""
-    return rf"$L = {config['wire']['length']:g}\,\xi$, $\delta = {config['model']['delta']:.4g}$, {mode}"
+    if "geometry" in config:  # a film
+        g = config["geometry"]
+        size = rf"${g['length']:g} \times {g['width']:g}\,\xi^2$ strip, $B = {config['field']['B']:g}$"
+    else:
+        size = rf"$L = {config['wire']['length']:g}\,\xi$"
+    return rf"{size}, $\delta = {config['model']['delta']:.4g}$, {mode}"
 
 
 def plot_iv(rows: list[dict[str, Any]], path: str | Path, title: str = "") -> str | Path:

@@ -55,7 +55,7 @@ def auto_ranks_per_run(config, size: int) -> int:
     unknowns (below that one rank is faster, docs/cluster.md).  Small wires: 1, one run per rank."""
     from psc_fem.solver.simulation import MIN_DOFS_PER_RANK
 
-    dofs = 3 * (config.wire.cells * config.wire.degree + 1)
+    dofs = config.unknowns
     return max(k for k in range(1, size + 1) if size % k == 0 and (k == 1 or dofs / k >= MIN_DOFS_PER_RANK))
 
 

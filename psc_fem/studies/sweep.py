@@ -181,7 +181,7 @@ def run_point(
 
     rd = RunDirectory(run_dir)
     cfg = config.replace(drive={"current": float(current)})
-    decider = Decider(periods=periods, skip=skip, poll=poll, josephson=not cfg.wire.normal_banks)
+    decider = Decider(periods=periods, skip=skip, poll=poll, josephson=not cfg.normal_contacts)
     stop = decider if early_stop else (lambda s: decider.poll()) if poll is not None else None
     t0 = time.perf_counter()
     final, run, series = None, {}, None
@@ -213,7 +213,7 @@ def run_point(
         return None, final
     if series is None:
         series = rd.read_series(fields=SERIES_FIELDS) if rd.is_run() else {k: [] for k in ("t", "V", "psi_min")}
-    point = iv_point(series, _frames(rd), skip=skip, periods=periods, josephson=not cfg.wire.normal_banks)
+    point = iv_point(series, _frames(rd), skip=skip, periods=periods, josephson=not cfg.normal_contacts)
     if status == "failed":
         point["state"] = "failed"
     row = {
@@ -274,6 +274,8 @@ def estimate_j0(config) -> float | None:
     Solved (a second or two) for L <= 12 xi; longer wires are within 0.005
     of the depairing current 2/(3 sqrt 3), which is used instead.
     """
+    if not hasattr(config, "wire"):  # a film: no estimate (equal costs)
+        return None
     if config.wire.length > 12:
         return DEPAIRING
     try:
@@ -325,6 +327,8 @@ def run_sweep(
     from psc_fem.solver.reuse import ProblemCache
 
     check_branches(branches, mode, down, world.size // k)
+    if mode == "continuation" and hasattr(config, "geometry"):
+        raise UsageError('--mode continuation is not available for films yet (docs/films.md, "Stages"): independent')
     groups = batch.split(world, k)
     cache = ProblemCache()
     out = Path(out_dir)

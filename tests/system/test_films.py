@@ -8,6 +8,7 @@ Ohm's law exactly: Psi = 0, D = 1, phi' = -j, so V = j d between probes a
 distance d apart.
 """
 
+import csv
 import json
 
 import h5py
@@ -156,3 +157,26 @@ def test_a_steady_resistive_state_is_called_steady_and_ends_the_run(tmp_path):
     assert sol.run["stopped"]["reason"] == "settled: steady" and sol.series["t"][-1] < 400.0
     assert sol.stats["state"] == "steady" and sol.stats["n_slips"] == 0
     assert sol.stats["mean_V"] == pytest.approx(sol.series["V"][-1], rel=1e-12) and sol.stats["mean_V"] > 0.1
+
+
+def test_a_film_sweep_runs_each_current_and_refuses_what_films_lack(tmp_path):
+    """psc-fem sweep on the strip (independent runs): the I-V rows of the strip at j = 1.2 and 1.5 (the
+    second is the run above: 0.52654), each periodic with Josephson ratio 1; continuation and critical
+    searches are refused by name (exit 2)."""
+    from test_cli import ROOT, psc_fem
+
+    strip = ROOT / "examples" / "strip.toml"
+    res = psc_fem("sweep", strip, "--currents", "1.2,1.5", "--out", tmp_path / "sw")
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader(open(tmp_path / "sw" / "iv.csv")))
+    assert [r["state"] for r in rows] == ["one PSC", "one PSC"]
+    assert float(rows[1]["V_mean"]) == pytest.approx(0.52654, rel=1e-3)
+    assert float(rows[0]["V_mean"]) < float(rows[1]["V_mean"])
+    assert all(abs(float(r["josephson_ratio"]) - 1) < 1e-4 for r in rows)
+    assert (tmp_path / "sw" / "iv.png").is_file()
+    for args, says in (
+        (["sweep", strip, "--currents", "1.2,1.5", "--mode", "continuation", "--out", tmp_path / "c"], "continuation"),
+        (["critical", strip, "--out", tmp_path / "k"], "critical is not available for films"),
+    ):
+        res = psc_fem(*args)
+        assert res.returncode == 2 and says in res.stderr, res.stderr
