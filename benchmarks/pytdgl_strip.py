@@ -198,6 +198,24 @@ def current_scale(device, current_units="uA"):
     return float(J_scale.magnitude)
 
 
+def solve_biased(device, current, t_end, dt_init, dt_max, save_every=20000):
+    """(solution, wall seconds) of py-tdgl with ``current`` (uA) in at "source" and out at "drain"."""
+    import tdgl
+
+    options = tdgl.SolverOptions(
+        solve_time=t_end,
+        dt_init=dt_init,
+        dt_max=dt_max,
+        save_every=save_every,
+        progress_interval=10**9,
+        current_units="uA",
+        field_units="mT",
+    )
+    start = time.perf_counter()
+    solution = tdgl.solve(device, options, terminal_currents={"source": current, "drain": -current})
+    return solution, time.perf_counter() - start
+
+
 def run(args):
     import tdgl
 
@@ -207,18 +225,7 @@ def run(args):
     device = build_device(args.length, args.width, args.bank_width, args.bank_length, args.h, u, args.gamma)
     t_mesh = time.perf_counter() - t_mesh
     I = args.current * args.width / current_scale(device)
-    options = tdgl.SolverOptions(
-        solve_time=args.t_end,
-        dt_init=args.dt_init,
-        dt_max=args.dt_max,
-        save_every=args.save_every,
-        progress_interval=10**9,
-        current_units="uA",
-        field_units="mT",
-    )
-    start = time.perf_counter()
-    solution = tdgl.solve(device, options, terminal_currents={"source": I, "drain": -I})
-    wall = time.perf_counter() - start
+    solution, wall = solve_biased(device, I, args.t_end, args.dt_init, args.dt_max, args.save_every)
     dyn = solution.dynamics
     t, dt = np.asarray(dyn.time), np.asarray(dyn.dt)
     V_mouth, V = np.asarray(dyn.voltage(0, 1)), np.asarray(dyn.voltage(2, 3))

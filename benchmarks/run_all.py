@@ -35,6 +35,7 @@ BENCHES = {
     "fd": [PY, B / "bench_peers.py", "fd", "--repeats", "{repeats}"],
     "fd-large": [PY, B / "bench_peers.py", "fd-large", "--repeats", "1"],
     "pytdgl": [PY, B / "bench_peers.py", "pytdgl", "--repeats", "{repeats}"],
+    "film-pytdgl": [PY, B / "bench_film_pytdgl.py"],
 }
 
 
