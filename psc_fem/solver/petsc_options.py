@@ -18,9 +18,15 @@ DEFAULT_PETSC = {
 def petsc_options(user, comm, banded=True):
     """Defaults merged with the user's [petsc] table (user wins); ``banded``: a wire (dofs along x)."""
     opts = dict(DEFAULT_PETSC)
+    if not banded:
+        # A film's LU is most of a Newton iteration (150 of 200 ms at 2e4 DOFs): the Jacobian, and with it
+        # the factorisation, is rebuilt every third iteration, also across steps (1.6x less wall time on
+        # that strip, the same steps and V to 1e-12: the residual tests still decide; docs/films.md).
+        opts["snes_lag_jacobian"] = 3
+        opts["snes_lag_jacobian_persists"] = True
     if comm.size == 1 and not banded:
-        # A film's matrix is not banded: nested dissection (PETSc's LU) was 2.9x faster than the natural
-        # order on a 2e4-DOF strip, MUMPS 3.3x slower (docs/films.md).
+        # Not banded either: nested dissection (PETSc's LU) was 2.9x faster than the natural order on
+        # that strip, MUMPS 3.3x slower (docs/films.md).
         opts["pc_factor_mat_solver_type"] = "petsc"
         opts["pc_factor_mat_ordering_type"] = "nd"
     elif comm.size == 1:
