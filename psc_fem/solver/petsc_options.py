@@ -46,3 +46,18 @@ def petsc_options(user, comm, banded=True):
         opts["pc_type"] = "lu"  # e.g. pc_factor_mat_solver_type = "mumps" on several ranks
     opts.update(user)
     return opts
+
+
+def forget(prefix, options):
+    """Remove ``options`` (set under ``prefix``) from PETSc's global options database.
+
+    dolfinx's problems set them there and `del opts[key]` under a pushed
+    prefix leaves them (petsc4py 3.25): a film's snes_lag_jacobian then
+    reached the next wire's Newton in the same process (a sweep, the tests).
+    """
+    from petsc4py import PETSc
+
+    opts = PETSc.Options()
+    for key in options:
+        if opts.hasName(f"{prefix}{key}"):
+            opts.delValue(f"{prefix}{key}")

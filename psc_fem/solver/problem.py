@@ -46,7 +46,7 @@ from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profi
 from psc_fem.solver.bdf import SCHEME_ORDER, history_length
 from psc_fem.solver.convergence import LARGE_DELTA, PsiUpdateTest
 from psc_fem.solver.dofs import WireDofs, as_node_set
-from psc_fem.solver.petsc_options import petsc_options
+from psc_fem.solver.petsc_options import forget, petsc_options
 
 
 class WireProblem:
@@ -147,13 +147,11 @@ class WireProblem:
         )
         J = ufl.derivative(F, self.w, ufl.TrialFunction(self.W))
 
+        options = petsc_options(self.config.petsc, self.comm, self.banded)
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
-            F,
-            self.w,
-            J=J,
-            petsc_options_prefix=prefix,
-            petsc_options=petsc_options(self.config.petsc, self.comm, self.banded),
+            F, self.w, J=J, petsc_options_prefix=prefix, petsc_options=options
         )
+        forget(prefix, options)  # not left in PETSc's global database for the next problem
         self.snes = self.problem.solver
         self.snes.setConvergenceHistory(reset=True)  # each solve's own residuals (StepFailure quotes the last)
         A = self.problem.A

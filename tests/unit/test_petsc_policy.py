@@ -1,0 +1,25 @@
+"""A problem's PETSc options do not outlive it in PETSc's global options database."""
+
+import numpy as np
+from helpers.configs import make_config
+from helpers.films import film_config
+from mpi4py import MPI
+from petsc4py import PETSc
+
+from psc_fem.film.problem import FilmProblem
+from psc_fem.solver.problem import WireProblem
+
+
+def test_a_films_options_do_not_reach_the_next_wire():
+    """A film lags its Jacobian (snes_lag_jacobian 3); a wire built after it in the same process (a sweep,
+    the test suite) must not: from a poor guess its Newton still converges quadratically (each
+    iteration's rate below the last), which a lagged Jacobian would break (it did, before `forget`)."""
+    FilmProblem(film_config(geometry={"width": 0.2, "mesh_size": 0.1}), MPI.COMM_SELF)
+    assert not [k for k in PETSc.Options().getAll() if k.startswith("psc_")]
+    cfg = make_config(model={"delta": 10 / 3}, petsc={"snes_rtol": 1e-14, "snes_atol": 1e-13, "snes_stol": 0.0})
+    wire = WireProblem(cfg, MPI.COMM_SELF)
+    wire.set_step(0.05, (1.0, -1.0, 0.0))
+    wire.w.x.array[wire._phi_dofs] = 0.0
+    ok, its, res = wire.solve()
+    rates = res[1:] / res[:-1]
+    assert ok and np.all(np.diff(rates) < 0), res
