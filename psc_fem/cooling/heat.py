@@ -94,6 +94,7 @@ def solve(
         TOP_SURFACE,
         cross_section_mesh,
     )
+    from psc_fem.solver.petsc_options import forget
 
     msh, ctags, ftags, h_min = cross_section_mesh(cs, filament_cells, growth, max_cells, comm)
     tdim = msh.topology.dim
@@ -163,7 +164,17 @@ def solve(
     bc = fem.dirichletbc(
         default_scalar_type(T_b), fem.locate_dofs_topological(spaces["substrate"], tdim - 1, cold), spaces["substrate"]
     )
-    solver = "mumps" if comm.size > 1 else "petsc"
+    options = {
+        "snes_type": "newtonls",
+        "snes_linesearch_type": "bt",
+        "snes_rtol": rtol,
+        "snes_atol": 1e-7 * scale,
+        "snes_stol": 1e-12,
+        "snes_max_it": 60,
+        "ksp_type": "preonly",
+        "pc_type": "lu",
+        "pc_factor_mat_solver_type": "mumps" if comm.size > 1 else "petsc",
+    }
     problem = NonlinearProblem(
         [F[n] for n in names],
         [T[n] for n in names],
@@ -171,18 +182,9 @@ def solve(
         kind="mpi",
         entity_maps=[emaps[n] for n in names],
         petsc_options_prefix="psc_heat_",
-        petsc_options={
-            "snes_type": "newtonls",
-            "snes_linesearch_type": "bt",
-            "snes_rtol": rtol,
-            "snes_atol": 1e-7 * scale,
-            "snes_stol": 1e-12,
-            "snes_max_it": 60,
-            "ksp_type": "preonly",
-            "pc_type": "lu",
-            "pc_factor_mat_solver_type": solver,
-        },
+        petsc_options=options,
     )
+    forget("psc_heat_", options)  # not left in PETSc's global database (psc_fem.solver.petsc_options)
     problem.solve()
     reason = problem.solver.getConvergedReason()
     its = problem.solver.getIterationNumber()

@@ -19,13 +19,14 @@ from dolfinx import fem, io
 from mpi4py import MPI
 
 from psc_fem import signals
-from psc_fem.analysis.periods import Settler, format_summary
+from psc_fem.analysis.periods import format_summary
 from psc_fem.errors import StepFailure
 from psc_fem.film.problem import FilmProblem
 from psc_fem.io.lock import RunLock
 from psc_fem.io.writer import RunWriter
 from psc_fem.rundir import RunDirectory
 from psc_fem.solution import Solution
+from psc_fem.solver.fields import nodal_maps
 from psc_fem.solver.integrator import Integrator
 from psc_fem.solver.progress import RunProgress
 from psc_fem.solver.recorder import Recorder, StopRun
@@ -47,13 +48,7 @@ class FilmFields:
         self.p = problem
         V1 = fem.functionspace(problem.msh, ("Lagrange", 1))
         self.functions = {k: fem.Function(V1, name=k) for k in ("abs_psi", "re_psi", "im_psi", "phi")}
-        n = problem.nodes
-        # V1's dofs and the state's nodes: the same vertices (P1), matched by coordinates
-        xyz = V1.tabulate_dof_coordinates()
-        order = np.lexsort((xyz[:, 2], xyz[:, 1], xyz[:, 0]))
-        self._slots = np.empty(order.size, dtype=np.int64)
-        self._slots[order] = np.arange(order.size)
-        self._maps = (n.u1, n.u2, n.phi)
+        self._maps = nodal_maps(problem.nodes, V1)  # V1's dofs and the state's nodes: the same vertices (P1)
         self.xdmf = None
         if write:
             self.xdmf = io.XDMFFile(problem.comm, str(path), "w")
@@ -61,11 +56,10 @@ class FilmFields:
 
     def evaluate(self, state, rate, chi, dense=None):
         """Write the state at the frame time the recorder then passes to `add_frame` (solver's gauge)."""
-        u1, u2, phi = (state[m][self._slots] for m in self._maps)
+        u1, u2, phi = (state[m] for m in self._maps)
         f = self.functions
         f["re_psi"].x.array[:], f["im_psi"].x.array[:], f["phi"].x.array[:] = u1, u2, phi
         f["abs_psi"].x.array[:] = np.hypot(u1, u2)
-        self.pending = True
 
     def write(self, t):
         if self.xdmf is not None:
@@ -106,16 +100,12 @@ def simulate_film(
     as a function of node coordinates (an (n, 3) array -> complex array)
     instead of 1.  Both for the Python API (e.g. a gauge transformation).
     """
-    from psc_fem.solver.simulation import _claim
+    from psc_fem.solver.simulation import _claim, run_record, steps_line, with_settler
 
     out_dir = Path(out_dir if out_dir is not None else config.output.dir)
     rd = RunDirectory(out_dir)
     _claim(rd, comm, overwrite=overwrite, resume=False)
-    if config.time.until == "periodic":
-        settler = Settler(
-            config.time.settle_periods, config.time.settle_rtol, josephson=config.geometry.ends == "banks"
-        )
-        stop = settler if stop is None else (lambda s, outer=stop: outer(s) or settler(s))
+    stop = with_settler(config, stop)
     with signals.graceful(), RunLock(out_dir, comm):
         wall0 = time.perf_counter()
         problem = FilmProblem(config, comm, vector_potential=vector_potential)
@@ -137,28 +127,12 @@ def simulate_film(
         fields.close()
         writer.flush()
         sol = Solution.load(out_dir, comm)
-        s = integ.stats
-        run = {
-            "wall_time": time.perf_counter() - wall0,
-            "steps": s.accepted,
-            "rejected_error": s.rejected_error,
-            "rejected_newton": s.rejected_newton,
-            "newton_per_step": s.newton_its / max(s.accepted, 1),
-            "dofs": problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs,
-            "analysis": {k: v for k, v in sol.stats.items() if k != "slip_times"},
-        }
-        if error:
-            run["error"] = error
-        if stopped:
-            run["stopped"] = stopped
+        run = run_record(integ.stats, problem, sol.stats, time.perf_counter() - wall0, error, stopped)
         writer.close(status, **run)
     if echo and comm.rank == 0:
         for line in format_summary(sol.stats):
             print(line)
-        print(
-            f"{s.accepted} steps ({s.rejected_error} rejected by error, {s.rejected_newton} by Newton), "
-            f"{run['newton_per_step']:.2f} Newton its/step, wall {run['wall_time']:.2f} s -> {out_dir}"
-        )
+        print(steps_line(run, out_dir))
     sol.config = config
     info = sol.rundir.read_run_info() if comm.rank == 0 else None
     sol.run = comm.bcast(info, root=0) if comm.size > 1 else info

@@ -43,7 +43,7 @@ class NodeMaps:
     u2: np.ndarray
     phi: np.ndarray
     owned: np.ndarray
-    xyz: np.ndarray | None = None  # all three coordinates (films)
+    xyz: np.ndarray  # all three coordinates, same order
 
 
 class WireDofs:

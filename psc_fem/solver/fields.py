@@ -31,6 +31,7 @@ from petsc4py import PETSc
 
 from psc_fem.forms import current_parts, transport
 from psc_fem.forms.tdgl import D
+from psc_fem.solver.petsc_options import forget
 
 POINT_FIELDS = ("abs_psi", "re_psi", "im_psi", "phi", "dabs_psi_dt")
 CELL_FIELDS = ("js", "jn", "jint")
@@ -76,6 +77,26 @@ class LeanLinearSolve:
         return self.x.array_r
 
 
+def nodal_maps(nodes, V1):
+    """For P1 states: the W dofs of u1, u2, phi at each V1 dof (same vertex; ``nodes``: problem.nodes).
+
+    P1 interpolation is evaluation at the vertices, so the point fields
+    are then numpy expressions of the state's values (see `evaluate`);
+    the UFL Expressions serve higher degrees.  Vertices are matched by
+    their coordinates, sorted as `psc_fem.solver.dofs.WireDofs` sorts the nodes.
+    """
+    xyz = V1.tabulate_dof_coordinates()
+    order1 = np.lexsort((xyz[:, 2], xyz[:, 1], xyz[:, 0]))
+    if xyz.shape[0] != nodes.xyz.shape[0] or not np.allclose(xyz[order1], nodes.xyz):
+        return None  # not one dof per vertex: use the Expressions
+    maps = []
+    for dofs in (nodes.u1, nodes.u2, nodes.phi):
+        m = np.empty(order1.size, dtype=np.int64)
+        m[order1] = dofs
+        maps.append(m)
+    return maps
+
+
 class FieldEvaluator:
     """Evaluates the output fields of (state, d state/dtau) on rank-local arrays."""
 
@@ -118,7 +139,7 @@ class FieldEvaluator:
         V1 = fem.functionspace(msh, ("Lagrange", 1))
         DG0 = fem.functionspace(msh, ("DG", 0))
         self.point = {k: fem.Function(V1, name=k) for k in POINT_FIELDS}
-        self._nodal = self._nodal_maps(problem.nodes, V1) if problem.config.wire.degree == 1 else None
+        self._nodal = nodal_maps(problem.nodes, V1) if problem.config.wire.degree == 1 else None
         if self._nodal is None:  # compiled only where the numpy node values of `evaluate` do not apply
             self._point_expr = {k: fem.Expression(e, V1.element.interpolation_points) for k, e in point.items()}
         self.cell = {k: fem.Function(DG0, name=k) for k in CELL_FIELDS}
@@ -144,25 +165,6 @@ class FieldEvaluator:
         self.x_nodes = self._gather_sorted(self._x_nodes, "node_order")
         self.x_cells = self._gather_sorted(self._x_cells, "cell_order")
 
-    @staticmethod
-    def _nodal_maps(nodes, V1):
-        """For P1 states: the W dofs of u1, u2, phi at each V1 dof (same vertex; ``nodes``: problem.nodes).
-
-        P1 interpolation is evaluation at the vertices, so the point fields
-        are then numpy expressions of the state's values (see `evaluate`);
-        the UFL Expressions serve higher degrees.
-        """
-        x1 = V1.tabulate_dof_coordinates()[:, 0]
-        order1 = np.argsort(x1, kind="stable")
-        if x1.size != nodes.x.size or not np.allclose(x1[order1], nodes.x):
-            return None  # not one dof per vertex: use the Expressions
-        maps = []
-        for dofs in (nodes.u1, nodes.u2, nodes.phi):
-            m = np.empty(x1.size, dtype=np.int64)
-            m[order1] = dofs
-            maps.append(m)
-        return maps
-
     def _phi_balance(self, problem, psi, psi_t):
         """Linear problem for phi given (Psi, D_tau Psi): (A.3) with phi(0) = 0, the solver's gauge."""
         Q, self._phi_map = problem.collapsed(1)
@@ -187,6 +189,7 @@ class FieldEvaluator:
         self._phi_problem = dolfinx.fem.petsc.LinearProblem(
             a, L, bcs=[bc], petsc_options_prefix="psc_frame_", petsc_options=options
         )
+        forget("psc_frame_", options)
 
     def _solve_phi(self):
         if self._phi_lean is not None:

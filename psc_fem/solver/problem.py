@@ -30,6 +30,8 @@ and phi(L/2) = 0 at the right end, whose phase is then free (the
 stationary state carries j with phi = 0).
 """
 
+import math
+
 import basix.ufl
 import dolfinx.fem.petsc
 import numpy as np
@@ -45,7 +47,7 @@ from psc_fem.meshes import wire_mesh
 from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profile
 from psc_fem.solver.bdf import SCHEME_ORDER, history_length
 from psc_fem.solver.convergence import LARGE_DELTA, PsiUpdateTest
-from psc_fem.solver.dofs import WireDofs, as_node_set
+from psc_fem.solver.dofs import NodeSet, WireDofs, as_node_set
 from psc_fem.solver.petsc_options import forget, petsc_options
 
 
@@ -184,6 +186,14 @@ class WireProblem:
         self.gauge_dof = gauge_dof
         gauge = [] if gauge_dof is None else [gauge_dof]
         self._bc_rows = np.concatenate([*rows, np.array(gauge, dtype=np.int32)]).astype(np.int32)
+        # The A.7 rows' indices, per bank with nodes on this rank (first: the left one): a wire's end, one
+        # node, as plain ints, so that its rows, built every Newton iteration, cost scalar arithmetic only
+        # (numpy on 1-element arrays tripled the residual's time on the Fig. 1 wire).
+        self._a7 = [
+            (k == 0, NodeSet(*(int(d[0]) for d in (b.u1, b.u2, b.phi))) if b.u1.size == 1 else b)
+            for k, b in enumerate(banks)
+            if b.u1.size
+        ]
 
     def superconducting_psi(self, array=None):
         """(Re Psi, Im Psi) at this rank's owned nodes of the superconducting part (all of it without normal banks)."""
@@ -306,6 +316,7 @@ class WireProblem:
         dt, weights = self._bdf[0], self._bdf[2:]
         b = self._link or (0.0,)  # stationary: no transport
         ph = end.phi
+        scalar = isinstance(ph, int)  # one node (a wire's end): math, not numpy, per call (`_set_rows`)
         th = b[0] * a[ph]
         for bj, old in zip(b[1:], self._arrays[1:]):
             th += bj * old[ph]
@@ -315,7 +326,7 @@ class WireProblem:
             if k:
                 th += self._links_before[k - 1][ph]
             if weight:
-                c, s = np.cos(th), np.sin(th)
+                c, s = (math.cos(th), math.sin(th)) if scalar else (np.cos(th), np.sin(th))
                 m0 += weight * (c * old[end.u1] + s * old[end.u2])
                 m1 += weight * (c * old[end.u2] - s * old[end.u1])
         return (m0, m1), b[0] * dt
@@ -346,10 +357,8 @@ class WireProblem:
             if self.free_ends:
                 return
             dt = self._bdf[0]
-            for end in self.banks:
-                if not end.u1.size:
-                    continue
-                if self._link is None and end is self.banks[0]:  # stationary: Psi(-L/2) = 1 fixes the global phase
+            for first, end in self._a7:
+                if self._link is None and first:  # stationary: Psi(-L/2) = 1 fixes the global phase
                     F[end.u1], F[end.u2] = a[end.u1] - 1.0, a[end.u2]
                     continue
                 F[end.u1] = a[end.u1] ** 2 + a[end.u2] ** 2 - 1.0
@@ -369,17 +378,17 @@ class WireProblem:
         A.zeroRowsLocal(self._bc_rows, diag=1.0)
         if not self.free_ends:
             a, dt = self._arrays[0], self._bdf[0]
-            for end in self.banks:
-                if not end.u1.size or (self._link is None and end is self.banks[0]):
+            for first, end in self._a7:
+                if self._link is None and first:
                     continue  # stationary: Psi(-L/2) = 1, identity rows
                 u1, u2 = a[end.u1], a[end.u2]
                 m, dtheta = self._bank_row(a, end)
                 # d/dphi: both links turn by dtheta, d(exp(-i th) v)/dth = -i exp(-i th) v; stationary: + phi
-                d_phi = np.ones_like(u1) if self._link is None else -dtheta * (u1 * m[0] + u2 * m[1]) / dt
-                for i in range(u1.size):  # one node's rows couple its own u1, u2, phi only
-                    cols = np.array([end.u1[i], end.u2[i], end.phi[i]], dtype=np.int32)
-                    A.setValuesLocal([end.u1[i]], cols, [2 * u1[i], 2 * u2[i], 0.0], addv=PETSc.InsertMode.INSERT)
-                    A.setValuesLocal(
-                        [end.u2[i]], cols, [m[1][i] / dt, -m[0][i] / dt, d_phi[i]], addv=PETSc.InsertMode.INSERT
-                    )
+                d_phi = 1.0 if self._link is None else -dtheta * (u1 * m[0] + u2 * m[1]) / dt
+                values = (end.u1, end.u2, end.phi, u1, u2, m[0], m[1], d_phi)
+                nodes = [values] if isinstance(end.u1, int) else zip(*np.broadcast_arrays(*values))
+                for r1, r2, rp, v1, v2, m0, m1, dp in nodes:  # one node's rows couple its own u1, u2, phi only
+                    cols = np.array([r1, r2, rp], dtype=np.int32)
+                    A.setValuesLocal([r1], cols, [2 * v1, 2 * v2, 0.0], addv=PETSc.InsertMode.INSERT)
+                    A.setValuesLocal([r2], cols, [m1 / dt, -m0 / dt, dp], addv=PETSc.InsertMode.INSERT)
         A.assemble()

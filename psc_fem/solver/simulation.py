@@ -90,7 +90,7 @@ def simulate(
     if hasattr(config, "geometry"):  # a film (docs/films.md)
         return _film(config, out_dir, comm, progress, echo, stop, overwrite, resume, initial_state, gauge, cache)
     out_dir = Path(out_dir if out_dir is not None else config.output.dir)
-    stop = _with_settler(config, stop)
+    stop = with_settler(config, stop)
     _claim(RunDirectory(out_dir), comm, overwrite=overwrite, resume=resume)
     ckpt = prepare_resume(out_dir, config, comm) if resume else None
     if ckpt is not None and feedback.active(config):
@@ -166,20 +166,7 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
     recorder.close()
     sol = Solution.load(out_dir, comm)  # the series as written: what a later load_run sees
     stats = sol.stats
-    s = integ.stats
-    run = {
-        "wall_time": saver.wall_before + time.perf_counter() - wall0,
-        "steps": s.accepted,
-        "rejected_error": s.rejected_error,
-        "rejected_newton": s.rejected_newton,
-        "newton_per_step": s.newton_its / max(s.accepted, 1),
-        "dofs": problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs,
-        "analysis": {k: v for k, v in stats.items() if k != "slip_times"},
-    }
-    if error:
-        run["error"] = error
-    if stopped:
-        run["stopped"] = stopped
+    run = run_record(integ.stats, problem, stats, saver.wall_before + time.perf_counter() - wall0, error, stopped)
     run["checkpoint"] = saver.saved
     if orbit is not None:
         run["orbit"] = orbit.summary()
@@ -202,10 +189,7 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
                 f'note: at delta >= {VBDF_DELTA:g} time.scheme = "vbdf" with time.rtol = 1e-6 takes ~8x fewer steps '
                 "per winding (delta = 1e4: its orbit in 5 min, BDF2's not in 60; docs/model.md)"
             )
-        print(
-            f"{s.accepted} steps ({s.rejected_error} rejected by error, {s.rejected_newton} by Newton), "
-            f"{run['newton_per_step']:.2f} Newton its/step, wall {run['wall_time']:.2f} s -> {out_dir}"
-        )
+        print(steps_line(run, out_dir))
     sol.config = config
     info = sol.rundir.read_run_info() if comm.rank == 0 else None  # as closed by the writer
     sol.run = comm.bcast(info, root=0) if comm.size > 1 else info
@@ -228,6 +212,32 @@ MIN_DOFS_PER_RANK = 2000
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 SLOW_DELTA = 100.0  # above it the radial relaxation (e-folding u delta / 2) outlasts the settle check's windows
 VBDF_DELTA = 1000.0  # above it BDF2's steps per winding (~4000 at 1e3, ~16000 at 1e4) make variable order pay
+
+
+def run_record(s, problem, stats, wall, error=None, stopped=None) -> dict:
+    """run.json's record of a finished run: integrator statistics ``s``, size, analysis ``stats``, outcome."""
+    run = {
+        "wall_time": wall,
+        "steps": s.accepted,
+        "rejected_error": s.rejected_error,
+        "rejected_newton": s.rejected_newton,
+        "newton_per_step": s.newton_its / max(s.accepted, 1),
+        "dofs": problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs,
+        "analysis": {k: v for k, v in stats.items() if k != "slip_times"},
+    }
+    if error:
+        run["error"] = error
+    if stopped:
+        run["stopped"] = stopped
+    return run
+
+
+def steps_line(run, out_dir) -> str:
+    """The last line a run prints: steps, rejections, Newton iterations, wall time, where it went."""
+    return (
+        f"{run['steps']} steps ({run['rejected_error']} rejected by error, {run['rejected_newton']} by Newton), "
+        f"{run['newton_per_step']:.2f} Newton its/step, wall {run['wall_time']:.2f} s -> {out_dir}"
+    )
 
 
 def _film(config, out_dir, comm, progress, echo, stop, overwrite, resume, initial_state, gauge, cache):
@@ -302,11 +312,11 @@ def _orbit_line(orbit) -> str:
     )
 
 
-def _with_settler(config, stop):
+def with_settler(config, stop):
     """The stop hook: the caller's, and with time.until = "periodic" or "orbit" the Settler."""
     if config.time.until not in ("periodic", "orbit"):
         return stop
-    settler = Settler(config.time.settle_periods, config.time.settle_rtol, josephson=not config.wire.normal_banks)
+    settler = Settler(config.time.settle_periods, config.time.settle_rtol, josephson=not config.normal_contacts)
     if stop is None:
         return settler
 
