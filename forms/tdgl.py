@@ -181,13 +181,15 @@ def phi_residual(u, u_t, phi, w, c, dx=ufl.dx, injection=None):
     (A.6)/(B.5), one element at a time.  With a cross-section, the balance
     of the total current: int (S (D phi' - js) + j) w' dx.
 
-    Films: int (D grad phi - js) . grad w dx + ``injection``, the terminals'
-    int (n . J) w ds with J = js - D grad phi the total current (j in
-    at one terminal and out at the other; insulating edges n . J = 0).
+    Films (a mesh in 2D or 3D): int (D grad phi - js) . grad w dx +
+    ``injection``, the terminals' int (n . J) w ds with J = js - D grad phi
+    the total current (j in at one terminal and out at the other;
+    insulating edges n . J = 0; a closed film has none).
     """
     js, _, _ = current_parts(u, u_t, phi, c)
-    if injection is not None:
-        return ufl.inner(D(u, c) * ufl.grad(phi) - js, ufl.grad(w)) * dx + injection
+    if ufl.grad(phi).ufl_shape[0] > 1:
+        balance = ufl.inner(D(u, c) * ufl.grad(phi) - js, ufl.grad(w)) * dx
+        return balance if injection is None else balance + injection
     if c.S is not None:
         return (c.S * (D(u, c) * phi.dx(0) - js[0]) + c.j) * w.dx(0) * dx
     return (D(u, c) * phi.dx(0) - (js[0] - c.j)) * w.dx(0) * dx

@@ -1,9 +1,10 @@
-"""Film geometries: a straight strip of length L along x and width W along y, centred at 0 (units of xi).
+"""Film meshes of a [geometry] table: the strip (crossed triangles), polygons (gmsh) and mesh files.
 
-Triangles of size <= mesh_size, with an even number of cells along both
-sides so that the centre (0, 0) is a vertex (the gauge row phi(0, 0) = 0 and
-|Psi| at the centre are read there, as on the wire).  The terminals are
-the two short edges x = -+L/2, tagged LEFT and RIGHT.
+The strip [-L/2, L/2] x [-W/2, W/2] has triangles of size <= mesh_size,
+with an even number of cells along both sides so that the centre (0, 0) is
+a vertex (the gauge row phi(0, 0) = 0 and |Psi| at the centre are read
+there, as on the wire).  The terminals of every film are its boundary
+edges at the smallest and the largest x, tagged LEFT and RIGHT.
 """
 
 import math
@@ -28,17 +29,45 @@ def strip_mesh(length, width, mesh_size, comm=MPI.COMM_WORLD):
     msh = dolfinx.mesh.create_rectangle(
         comm, corners, [nx, ny], dolfinx.mesh.CellType.triangle, diagonal=dolfinx.mesh.DiagonalType.crossed
     )
-    return msh, terminal_tags(msh, length)
+    return msh
 
 
-def terminal_tags(msh, length):
-    """Facet tags LEFT (x = -L/2) and RIGHT (x = L/2) of a film along x."""
+def x_range(msh):
+    """(smallest x, largest x) of the mesh's vertices over all ranks."""
+    x = msh.geometry.x[:, 0]
+    return msh.comm.allreduce(x.min(initial=np.inf), op=MPI.MIN), msh.comm.allreduce(x.max(initial=-np.inf), op=MPI.MAX)
+
+
+def terminal_tags(msh, terminals=True):
+    """Facet tags LEFT (the boundary at the smallest x) and RIGHT (at the largest x); none without terminals."""
     fdim = msh.topology.dim - 1
     msh.topology.create_connectivity(fdim, msh.topology.dim)
-    tol = 1e-9 * length
-    left = dolfinx.mesh.locate_entities_boundary(msh, fdim, lambda x: np.abs(x[0] + 0.5 * length) < tol)
-    right = dolfinx.mesh.locate_entities_boundary(msh, fdim, lambda x: np.abs(x[0] - 0.5 * length) < tol)
+    x_min, x_max = x_range(msh)
+    tol = 1e-9 * (x_max - x_min)
+    empty = np.empty(0, dtype=np.int32)
+    left = (
+        dolfinx.mesh.locate_entities_boundary(msh, fdim, lambda x: np.abs(x[0] - x_min) < tol) if terminals else empty
+    )
+    right = (
+        dolfinx.mesh.locate_entities_boundary(msh, fdim, lambda x: np.abs(x[0] - x_max) < tol) if terminals else empty
+    )
     facets = np.concatenate([left, right]).astype(np.int32)
     values = np.concatenate([np.full(left.size, LEFT), np.full(right.size, RIGHT)]).astype(np.int32)
     order = np.argsort(facets)
     return dolfinx.mesh.meshtags(msh, fdim, facets[order], values[order])
+
+
+def film_mesh(geometry, comm=MPI.COMM_WORLD):
+    """(mesh, terminal facet tags) of a `psc_fem.film.config.Geometry`, partitioned over ``comm``."""
+    if geometry.kind == "strip":
+        msh = strip_mesh(geometry.length, geometry.width, geometry.mesh_size, comm=comm)
+    elif geometry.kind == "polygon":
+        from .polygon import polygon_mesh
+
+        refine = [r.model_dump() for r in geometry.refine]
+        msh = polygon_mesh(geometry.vertices, geometry.holes, geometry.mesh_size, refine, comm=comm)
+    else:
+        from .imported import read_mesh
+
+        msh = read_mesh(geometry.path, comm=comm)
+    return msh, terminal_tags(msh, terminals=geometry.ends != "none")

@@ -145,13 +145,13 @@ def assign(data: dict, section: str, key: str, value: Any, error: type[Exception
 
 
 def inputs_relative_to(data, base: Path) -> None:
-    """Files a config file reads are found next to it: [wire.cross_section] path as [cooling] run
+    """Files a config file reads are found next to it: [wire.cross_section] and [geometry] path as [cooling] run
     (unless the working directory has the file, as before); --set paths and what a run writes
     ([output] dir) stay relative to the working directory (docs/config.md, "Paths")."""
-    section = (data.get("wire") or {}).get("cross_section")
-    if not isinstance(section, dict) or not isinstance(section.get("path"), str):
-        return
-    given = Path(section["path"]).expanduser()
-    # only where the working directory has no such file: a config that worked before reads the same file
-    if not given.is_absolute() and not given.exists() and (base / given).exists():
-        section["path"] = str(base / given)
+    for section in ((data.get("wire") or {}).get("cross_section"), data.get("geometry")):
+        if not isinstance(section, dict) or not isinstance(section.get("path"), str):
+            continue
+        given = Path(section["path"]).expanduser()
+        # only where the working directory has no such file: a config that worked before reads the same file
+        if not given.is_absolute() and not given.exists() and (base / given).exists():
+            section["path"] = str(base / given)

@@ -298,13 +298,8 @@ def periodic_stats(t, V, theta, psi_min, periods=SETTLE_PERIODS, rtol=SETTLE_RTO
         win = settled_window(t, theta, periods, rtol)
         windings = winding_times(t, theta)
     else:  # normal banks: slips are the dips of psi_min, and "theta" counts one winding per slip
-        dips = slip_times(t, psi_min)
-        windings = dips
-        win = (
-            settled_window(np.concatenate([[t[0]], dips]), 2 * math.pi * np.arange(dips.size + 1), periods, rtol)
-            if dips.size
-            else None
-        )
+        windings = slip_times(t, psi_min)
+        win = settle_check(windings, periods, rtol)  # the Settler's very check, so the two agree
     out["n_slips"] = int(windings.size)
     out["slip_times"] = windings.tolist()
     if win is not None:

@@ -7,38 +7,73 @@ sections, key for key; [output] adds ``probes``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from psc_fem.config import Drive, Model, Output, PetscValue, Time
 from psc_fem.errors import ConfigError
+from psc_fem.meshes.regions import inside
 from psc_fem.schema import RunSection, Section, validate_model
 
 Length = Annotated[float, Field(gt=0, le=1e4, allow_inf_nan=False)]
 Point = Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=2)]  # [x, y]
 
 
+class Refine(Section):
+    """One entry of [geometry] refine: a finer mesh_size within radius of center (a constriction's neck)."""
+
+    center: Point
+    radius: Length
+    mesh_size: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
+
+
+KIND_KEYS = {"strip": ("length", "width"), "polygon": ("vertices",), "mesh": ("path",)}
+
+
 class Geometry(Section):
-    """[geometry]: the film's shape, its mesh size and its ends (all lengths in xi)."""
+    """[geometry]: the film's shape, its mesh size and its ends (all lengths in xi).
+
+    kind = "strip": length x width centred at 0, crossed triangles.
+    kind = "polygon": ``vertices`` (outer boundary) and ``holes``, meshed by
+    gmsh (shapes: psc_fem.meshes.shapes), finer in the ``refine`` discs.
+    kind = "mesh": a gmsh .msh or XDMF file (``path``).
+    The terminals are the boundary edges at the smallest and largest x.
+    """
 
     kind: Literal["strip", "polygon", "mesh"]
-    length: Length | None = None  # along x, centred at 0
-    width: Length | None = None  # along y, centred at 0
+    length: Length | None = None  # strip: along x, centred at 0
+    width: Length | None = None  # strip: along y, centred at 0
+    vertices: Annotated[list[Point], Field(min_length=3, max_length=100_000)] | None = None
+    holes: list[Annotated[list[Point], Field(min_length=3)]] = []
+    path: str | None = None
     mesh_size: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 0.1
-    # "normal": current terminals at x = -+L/2 (Psi = 0, uniform current density);
-    # "banks": superconducting ends with the phase ODE (A.7) at every terminal node
-    ends: Literal["normal", "banks"] = "normal"
+    refine: list[Refine] = []
+    # "normal": current terminals (Psi = 0, uniform current density); "banks": superconducting ends with the
+    # phase ODE (A.7) at every terminal node; "none": a closed film (no terminals, no current)
+    ends: Literal["normal", "banks", "none"] = "normal"
 
     @model_validator(mode="after")
-    def _strip(self):
-        if self.kind != "strip":
-            raise ValueError(
-                f'geometry.kind = "{self.kind}" is not built yet (docs/films.md, "Stages"): use kind = "strip"'
-            )
-        for key in ("length", "width"):
-            if getattr(self, key) is None:
-                raise ValueError(f'geometry.{key} is required for kind = "strip" (a length in xi, > 0)')
+    def _keys_of_kind(self):
+        own = KIND_KEYS[self.kind]
+        for key in ("length", "width", "vertices", "path"):
+            given = getattr(self, key) is not None
+            if key in own and not given:
+                raise ValueError(f'geometry.{key} is required for kind = "{self.kind}"')
+            if given and key not in own:
+                raise ValueError(f'geometry.{key} does not apply to kind = "{self.kind}"')
+        if self.kind != "polygon" and (self.holes or self.refine):
+            raise ValueError(f'geometry.holes and geometry.refine apply to kind = "polygon", not "{self.kind}"')
+        if self.kind == "strip":
+            self._check_strip()
+        elif self.kind == "polygon":
+            self._check_polygon()
+        elif not Path(self.path).expanduser().is_file():
+            raise ValueError(f"geometry.path = {self.path!r}: no such file (a gmsh .msh or an XDMF .xdmf mesh)")
+        return self
+
+    def _check_strip(self):
         if self.width > self.length:
             raise ValueError(f"geometry.width ({self.width:g}) must not exceed geometry.length ({self.length:g})")
         cells = (self.length / self.mesh_size) * max(self.width / self.mesh_size, 1.0)
@@ -46,7 +81,45 @@ class Geometry(Section):
             raise ValueError(
                 f"geometry.mesh_size = {self.mesh_size:g} makes ~{4 * cells:.2g} triangles (limit 8e6); raise it"
             )
-        return self
+
+    def _check_polygon(self):
+        for name, ring in (("vertices", self.vertices), *((f"holes[{i}]", h) for i, h in enumerate(self.holes))):
+            if any(p == q for p, q in zip(ring, ring[1:] + ring[:1])):
+                raise ValueError(f"geometry.{name} repeats a vertex (consecutive points must differ)")
+        if polygon_area(self.vertices) == 0:
+            raise ValueError("geometry.vertices must enclose an area (at least 3 distinct, non-collinear points)")
+        for i, hole in enumerate(self.holes):
+            if not all(inside(p, self.vertices) for p in hole):
+                raise ValueError(f"geometry.holes[{i}] must lie inside geometry.vertices")
+        triangles = 2.3 * self.area / self.mesh_size**2
+        if triangles > 8e6:
+            raise ValueError(f"geometry.mesh_size = {self.mesh_size:g} makes ~{triangles:.2g} triangles (limit 8e6)")
+        if self.ends != "none":
+            xs = [x for x, _ in self.vertices]
+            for name, end in (("smallest", min(xs)), ("largest", max(xs))):
+                if sum(abs(x - end) <= 1e-12 * (max(xs) - min(xs)) for x in xs) < 2:
+                    raise ValueError(
+                        f'geometry.vertices: with ends = "{self.ends}" the film needs a terminal, a vertical '
+                        f'edge at its {name} x ({end:g}); or ends = "none" for a closed film'
+                    )
+
+    @property
+    def area(self):
+        """The film's area in xi^2 (polygons)."""
+        return abs(polygon_area(self.vertices)) - sum(abs(polygon_area(h)) for h in self.holes)
+
+    def contains(self, point):
+        """``point`` in the film or on its boundary (strips and polygons; True for mesh files, unknown here)."""
+        if self.kind == "strip":
+            return abs(point[0]) <= 0.5 * self.length + 1e-12 and abs(point[1]) <= 0.5 * self.width + 1e-12
+        if self.kind == "polygon":
+            return inside(point, self.vertices, self.holes)
+        return True
+
+
+def polygon_area(points):
+    """Signed area (shoelace; > 0 counter-clockwise)."""
+    return 0.5 * sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1]))
 
 
 class FieldSection(Section):
@@ -78,34 +151,34 @@ class FilmConfig(RunSection):
         if self.time.until == "orbit":
             raise ValueError('time.until = "orbit" is not built for films yet; use until = "periodic"')
         g = self.geometry
-        for i, (x, y) in enumerate(self.probe_points):
-            if abs(x) > 0.5 * g.length + 1e-12 or abs(y) > 0.5 * g.width + 1e-12:
-                raise ValueError(
-                    f"output.probes[{i}] = [{x:g}, {y:g}] lies outside the strip "
-                    f"[-{0.5 * g.length:g}, {0.5 * g.length:g}] x [-{0.5 * g.width:g}, {0.5 * g.width:g}]"
-                )
+        if g.ends == "none" and (self.drive.current != 0.0 or self.drive.ramp_to not in (None, 0.0)):
+            raise ValueError('drive.current must be 0 for geometry.ends = "none" (a closed film has no terminals)')
+        for i, point in enumerate(self.output.probes or []):
+            if not g.contains(point):
+                raise ValueError(f"output.probes[{i}] = [{point[0]:g}, {point[1]:g}] lies outside the film")
         return self
 
     @property
-    def probe_points(self) -> list[tuple[float, float]]:
-        """The two voltage probes: as given, or 1 xi inside each end on y = 0 (the ends of a shorter strip)."""
-        if self.output.probes is not None:
-            return [tuple(p) for p in self.output.probes]
-        inset = min(1.0, 0.25 * self.geometry.length)
-        half = 0.5 * self.geometry.length
-        return [(-half + inset, 0.0), (half - inset, 0.0)]
+    def probe_points(self) -> list[tuple[float, float]] | None:
+        """The two voltage probes as given, or None: the problem places them 1 xi inside each terminal
+        (a quarter of the film's length in x for shorter films; `psc_fem.film.problem`)."""
+        return None if self.output.probes is None else [tuple(p) for p in self.output.probes]
 
     @property
     def normal_contacts(self) -> bool:
-        """Normal terminals (no end phase: slips are counted by the dips of min |Psi|)."""
-        return self.geometry.ends == "normal"
+        """Normal terminals or none (no end phase: slips are counted by the dips of min |Psi|)."""
+        return self.geometry.ends != "banks"
 
     @property
-    def unknowns(self) -> int:
-        """The number of unknowns of the strip mesh (psc_fem.meshes.film), before it is built."""
+    def unknowns(self) -> int | None:
+        """The number of unknowns before the mesh is built (estimated for polygons; None for mesh files)."""
         from psc_fem.meshes.film import even_count
 
         g = self.geometry
+        if g.kind == "polygon":
+            return int(3 * 1.2 * g.area / g.mesh_size**2)  # ~1.2 / h^2 vertices per unit area (gmsh, Delaunay)
+        if g.kind == "mesh":
+            return None
         nx, ny = even_count(g.length, g.mesh_size), even_count(g.width, g.mesh_size)
         return 3 * ((nx + 1) * (ny + 1) + nx * ny)  # crossed triangles: the corners and a centre per square
 

@@ -4,6 +4,8 @@ import numpy as np
 from dolfinx import geometry
 from mpi4py import MPI
 
+from psc_fem.errors import ConfigError
+
 
 class PointProbe:
     """phi at ``point`` as a fixed combination of the phi dofs of one cell, on the lowest rank that has it.
@@ -14,7 +16,7 @@ class PointProbe:
     (one rank holds the whole value) it is phi(point).
     """
 
-    def __init__(self, problem, point):
+    def __init__(self, problem, point, given=True):
         msh = problem.msh
         tdim = msh.topology.dim
         x = np.array([[point[0], point[1], 0.0]])
@@ -25,7 +27,10 @@ class PointProbe:
         comm = problem.comm
         owner = comm.allreduce(comm.rank if found else comm.size, op=MPI.MIN)
         if owner == comm.size:
-            raise ValueError(f"probe point ({point[0]:g}, {point[1]:g}) is not in the film")
+            raise ConfigError(
+                f"output.probes: the probe point ({point[0]:g}, {point[1]:g}) is not in the film"
+                + ("" if given else " (the default, 1 xi inside a terminal: give [output] probes inside the film)")
+            )
         self.dofs = np.empty(0, dtype=np.int32)
         self.weights = np.empty(0)
         if comm.rank == owner:

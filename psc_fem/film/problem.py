@@ -4,13 +4,16 @@ Everything of `psc_fem.solver.problem.WireProblem` carries over: the
 forms are the same UFL forms with grad for ', the covariant BDF derivative,
 the lean assembly and the row replacement.  What differs is where the
 rows sit:
-* "banks": every node of the two terminals (x = -+L/2) carries the wire's
+* "banks": every node of the two terminals (the boundary at the smallest
+  and largest x, e.g. x = -+L/2 of a strip) carries the wire's
   bank rows, |Psi| = 1 and Im(Psi* D_tau Psi) = 0 (A.7), i.e. its phase
   turns by -int phi dtau of its own phi;
 * "normal": Psi = 0 on the terminals (py-tdgl's normal-metal leads);
-and the current density j enters at x = -L/2 and leaves at x = +L/2
-through the natural boundary term of (A.3), uniform over each terminal.
-The gauge row phi(0, 0) = 0 is the wire's phi(0) = 0.  An applied field B
+* "none": a closed film, no terminal rows and no current;
+and the current density j enters at the left terminal and leaves at the
+right one through the natural boundary term of (A.3), uniform over each.
+The gauge row phi = 0 at the node nearest the origin ((0, 0) of a strip)
+is the wire's phi(0) = 0.  An applied field B
 (in Hc2, perpendicular) enters as A = B (-y, x)/2 in the covariant
 gradient (symmetric gauge; the film is unscreened, docs/films.md).  V is read at two
 probe points (P1 interpolation), and the "end phases" theta_-+ of the
@@ -19,11 +22,12 @@ series are -int phi dtau there, so theta_+ - theta_- = int V dtau exactly.
 
 import numpy as np
 import ufl
+from dolfinx.mesh import entities_to_geometry
 from mpi4py import MPI
 
 from psc_fem.film.probes import PointProbe
 from psc_fem.forms import ModelCoefficients
-from psc_fem.meshes.film import LEFT, RIGHT, strip_mesh
+from psc_fem.meshes.film import LEFT, RIGHT, film_mesh, x_range
 from psc_fem.solver.dofs import NodeSet
 from psc_fem.solver.problem import WireProblem
 
@@ -39,38 +43,82 @@ class FilmProblem(WireProblem):
         self.config = config
         self.comm = comm
         g = config.geometry
-        msh, self.facets = strip_mesh(g.length, g.width, g.mesh_size, comm=comm)
+        msh, self.facets = film_mesh(g, comm=comm)
         self._spaces(msh, 1)
         self.S = self.p_feedback = self.condensation = None
-        self.free_ends = g.ends == "normal"
+        self.free_ends = g.ends != "banks"
         x = ufl.SpatialCoordinate(msh)
         B = self.constant(config.field.B)
         A = None if config.field.B == 0.0 else 0.5 * B * ufl.as_vector((-x[1], x[0]))  # curl A = B (in Hc2)
         if vector_potential is not None:
             A = vector_potential(x)
         self.coeffs = ModelCoefficients(**self._model_coefficients(config.model), p=self.constant(config.model.p), A=A)
-        n = ufl.FacetNormal(msh)
-        ds = ufl.Measure("ds", domain=msh, subdomain_data=self.facets)
-        # int (n . J) w ds over the terminals: J = j e_x enters at x = -L/2 and leaves at +L/2 (forms/tdgl.py)
-        self._newton(prefix, 1, injection=lambda q: self.j * n[0] * q * (ds(LEFT) + ds(RIGHT)))
+        self.terminal_widths = [self.measure(ds_tag) for ds_tag in (LEFT, RIGHT)] if g.ends != "none" else [0, 0]
+        self._newton(prefix, 1, injection=self._injection(msh) if g.ends != "none" else None)
         nodes = self.nodes
         xyz, own = nodes.xyz, nodes.owned
-        tol = 1e-9 * g.length
-        banks = []
-        for x_end in (-0.5 * g.length, 0.5 * g.length):
-            at = own & (np.abs(xyz[:, 0] - x_end) < tol)
-            banks.append(NodeSet(nodes.u1[at], nodes.u2[at], nodes.phi[at]))
-        centre = np.flatnonzero(own & (np.abs(xyz[:, 0]) < tol) & (np.abs(xyz[:, 1]) < tol))
-        self.center_dofs = (nodes.u1[centre], nodes.u2[centre])  # empty where another rank owns (0, 0)
-        self._set_rows(banks, int(nodes.phi[centre[0]]) if centre.size else None)
-        if comm.allreduce(centre.size, op=MPI.SUM) != 1:
-            raise RuntimeError("the strip mesh must have one vertex at (0, 0)")
+        x_min, x_max = x_range(msh)
+        tol = 1e-9 * (x_max - x_min)
+        terminal = [own & (np.abs(xyz[:, 0] - x_end) < tol) for x_end in (x_min, x_max)]
+        banks = [] if g.ends == "none" else [NodeSet(nodes.u1[at], nodes.u2[at], nodes.phi[at]) for at in terminal]
+        gauge = self._gauge_node(own)
+        self.center_dofs = (nodes.u1[gauge], nodes.u2[gauge])  # empty where another rank owns the gauge node
+        self._set_rows(banks, int(nodes.phi[gauge[0]]) if gauge.size else None)
         self._core_u1, self._core_u2 = self._u1_dofs, self._u2_dofs
-        if self.free_ends:  # min |Psi| over the film, not the normal terminals' Psi = 0
-            inner = own & (np.abs(np.abs(xyz[:, 0]) - 0.5 * g.length) >= tol)
+        if g.ends == "normal":  # min |Psi| over the film, not the normal terminals' Psi = 0
+            inner = own & ~terminal[0] & ~terminal[1]
             self._core_u1, self._core_u2 = nodes.u1[inner], nodes.u2[inner]
-        self.probes = [PointProbe(self, point) for point in config.probe_points]
+        points = config.probe_points or self._default_probes(xyz, terminal, x_min, x_max)
+        self.probes = [PointProbe(self, point, given=config.probe_points is not None) for point in points]
         self.set_initial_state()
+
+    def measure(self, tag):
+        """The length of the terminal ``tag`` (LEFT or RIGHT): its owned facets' lengths summed over ranks."""
+        msh, fdim = self.msh, self.msh.topology.dim - 1
+        facets = self.facets.find(tag)
+        facets = facets[facets < msh.topology.index_map(fdim).size_local]
+        ends = msh.geometry.x[entities_to_geometry(msh, fdim, facets)]  # (facets, 2 vertices, 3)
+        return self.comm.allreduce(float(np.linalg.norm(ends[:, 1] - ends[:, 0], axis=1).sum()), op=MPI.SUM)
+
+    def _injection(self, msh):
+        """int (n . J) q ds over the terminals: the current density j enters uniformly at the left terminal
+        and leaves uniformly at the right one, scaled there so that the same total current j W_left leaves."""
+        n = ufl.FacetNormal(msh)
+        ds = ufl.Measure("ds", domain=msh, subdomain_data=self.facets)
+        w_left, w_right = self.terminal_widths
+        if min(w_left, w_right) <= 0:
+            raise ValueError("the film has no terminal edge at its smallest or largest x (geometry.ends)")
+        if abs(w_left - w_right) <= 1e-12 * w_left:
+            return lambda q: self.j * n[0] * q * (ds(LEFT) + ds(RIGHT))
+        return lambda q: self.j * n[0] * q * ds(LEFT) + (w_left / w_right) * self.j * n[0] * q * ds(RIGHT)
+
+    def _gauge_node(self, own):
+        """This rank's index (array of 0 or 1) of the owned node nearest the origin, the same node on every
+        rank count (ties: the lowest coordinates): phi = 0 there, and |Psi| there is the series' psi_center."""
+        xyz = self.nodes.xyz
+        keys = np.where(own, np.hypot(xyz[:, 0], xyz[:, 1]), np.inf)
+        k = int(np.argmin(keys)) if keys.size else -1
+        mine = (keys[k], xyz[k, 0], xyz[k, 1]) if keys.size and np.isfinite(keys[k]) else (np.inf, 0.0, 0.0)
+        best = self.comm.allreduce(mine, op=MPI.MIN)
+        return np.array([k] if mine == best and np.isfinite(best[0]) else [], dtype=np.int64)
+
+    def _default_probes(self, xyz, terminal, x_min, x_max):
+        """1 xi inside each terminal (a quarter of the length in x for shorter films) at the middle of its
+        y extent; with no terminals both at the gauge node (V = 0)."""
+        comm = self.comm
+        if self.config.geometry.ends == "none":
+            origin = comm.allreduce([tuple(xyz[i, :2]) for i in self._gauge_node(self.nodes.owned)], op=MPI.SUM)
+            return origin * 2
+        inset = min(1.0, 0.25 * (x_max - x_min))
+        middle = [
+            0.5
+            * (
+                comm.allreduce(xyz[at, 1].min(initial=np.inf), op=MPI.MIN)
+                + comm.allreduce(xyz[at, 1].max(initial=-np.inf), op=MPI.MAX)
+            )
+            for at in terminal
+        ]
+        return [(x_min + inset, middle[0]), (x_max - inset, middle[1])]
 
     def set_initial_state(self, array=None):
         """Psi = 1 (0 on normal terminals, which their rows hold), phi = 0; or a given state array."""

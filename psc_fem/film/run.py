@@ -104,11 +104,11 @@ def simulate_film(
 
     out_dir = Path(out_dir if out_dir is not None else config.output.dir)
     rd = RunDirectory(out_dir)
+    wall0 = time.perf_counter()
+    problem = FilmProblem(config, comm, vector_potential=vector_potential)  # bad probes: ConfigError, no output
     _claim(rd, comm, overwrite=overwrite, resume=False)
     stop = with_settler(config, stop)
     with signals.graceful(), RunLock(out_dir, comm):
-        wall0 = time.perf_counter()
-        problem = FilmProblem(config, comm, vector_potential=vector_potential)
         if initial_psi is not None:
             problem.set_initial_psi(initial_psi)
         fields = FilmFields(problem, rd.fields_xdmf, write=config.output.fields)

@@ -1,38 +1,38 @@
 """The figure of a film run (docs/films.md): |Psi|^2 on the film at the last frame, with its vortices,
 and V(t) between the probes (matplotlib's object API, no pyplot)."""
 
-import h5py
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.tri import Triangulation
 
+from psc_fem.film.frames import psi_of, read_frame
 from psc_fem.film.vortices import symmetric_gauge, vortex_positions
 
 
-def last_frame(fields_h5):
-    """(points, cells, t, {name: node values}) of the newest frame of a film's fields.h5."""
-    with h5py.File(fields_h5, "r") as f:
-        points, cells = f["Mesh/mesh/geometry"][:], f["Mesh/mesh/topology"][:]
-        key = max(f["Function/abs_psi"], key=float)
-        values = {name: f[f"Function/{name}/{key}"][:, 0] for name in f["Function"]}
-    return points, cells, float(key), values
+def _title(a, B):
+    kind = a.get("geometry.kind", "strip")
+    shape = (
+        rf"strip ${a.get('geometry.length', np.nan):g} \times {a.get('geometry.width', np.nan):g}\,\xi^2$"
+        if kind == "strip"
+        else ("polygon" if kind == "polygon" else "mesh file")
+    )
+    return (
+        rf"{shape}, ends {a.get('geometry.ends', '?')}, $B = {B:g}\,H_{{c2}}$, "
+        rf"$j = {a.get('drive.current', np.nan):g}\,j_0$, $\delta = {a.get('model.delta', np.nan):.4g}$"
+    )
 
 
 def film_figure(sol) -> Figure:
     """|Psi|^2 at the last frame with vortices (+) and antivortices (x), and V(t): a matplotlib Figure."""
     a, s = sol.attrs, sol.series
-    points, cells, t, v = last_frame(sol.rundir.fields_h5)
-    psi = v["re_psi"] + 1j * v["im_psi"]
+    points, cells, t, v = read_frame(sol.rundir.fields_h5)
+    psi = psi_of(v)
     B = float(a.get("field.B", 0.0))
     vortices, antivortices = vortex_positions(points, cells, psi, symmetric_gauge(B) if B else None)
     fig = Figure(figsize=(10, 7.5))
     fig.subplots_adjust(left=0.08, right=0.95, bottom=0.08, top=0.9, hspace=0.35)
     ax, bx = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.4, 1]})
-    fig.suptitle(
-        rf"strip ${a.get('geometry.length', np.nan):g} \times {a.get('geometry.width', np.nan):g}\,\xi^2$, "
-        rf"ends {a.get('geometry.ends', '?')}, $B = {B:g}\,H_{{c2}}$, $j = {a.get('drive.current', np.nan):g}\,j_0$, "
-        rf"$\delta = {a.get('model.delta', np.nan):.4g}$"
-    )
+    fig.suptitle(_title(a, B))
     m = ax.tripcolor(
         Triangulation(points[:, 0], points[:, 1], cells), np.abs(psi) ** 2, shading="gouraud", cmap="magma"
     )

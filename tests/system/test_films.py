@@ -89,7 +89,7 @@ def test_normal_terminals_in_the_normal_state_obey_ohms_law(tmp_path):
 @pytest.mark.parametrize(
     "sections, says",
     [
-        ({"geometry": {"kind": "polygon"}}, 'geometry.kind = "polygon" is not built yet'),
+        ({"geometry": {"kind": "polygon"}}, 'geometry.length does not apply to kind = "polygon"'),
         ({"field": {"B": 20.0}}, "field.B"),
         ({"output": {"probes": [[-2.0, 0.0], [0.5, 0.0]]}}, "output.probes[0] = [-2, 0] lies outside"),
         ({"geometry": {"width": 2.0}}, "geometry.width (2) must not exceed geometry.length (1.1)"),
@@ -129,7 +129,7 @@ def test_the_film_example_runs_from_the_command_line(tmp_path):
 @pytest.mark.parametrize(
     "args, says",
     [
-        (["--set", "geometry.kind=polygon"], 'geometry.kind = "polygon" is not built yet'),
+        (["--set", "geometry.kind=polygon"], 'geometry.length does not apply to kind = "polygon"'),
         (["--set", "geometry.mesh_size=0"], "geometry.mesh_size"),
         (["--resume"], "resume is not available for films"),
         (["--from", "."], "--from"),
