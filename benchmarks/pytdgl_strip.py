@@ -198,8 +198,11 @@ def current_scale(device, current_units="uA"):
     return float(J_scale.magnitude)
 
 
-def solve_biased(device, current, t_end, dt_init, dt_max, save_every=20000):
-    """(solution, wall seconds) of py-tdgl with ``current`` (uA) in at "source" and out at "drain"."""
+def solve_biased(device, current, t_end, dt_init, dt_max, save_every=20000, field=0.0):
+    """(solution, wall seconds) of py-tdgl with ``current`` (uA) in at "source" and out at "drain".
+
+    ``field``: a uniform perpendicular field in mT (applied_vector_potential; 0: none).
+    """
     import tdgl
 
     options = tdgl.SolverOptions(
@@ -212,7 +215,8 @@ def solve_biased(device, current, t_end, dt_init, dt_max, save_every=20000):
         field_units="mT",
     )
     start = time.perf_counter()
-    solution = tdgl.solve(device, options, terminal_currents={"source": current, "drain": -current})
+    currents = {"source": current, "drain": -current}
+    solution = tdgl.solve(device, options, applied_vector_potential=field, terminal_currents=currents)
     return solution, time.perf_counter() - start
 
 

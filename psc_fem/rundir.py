@@ -80,6 +80,8 @@ class RunDirectory:
         "fig1.pdf",
         "fig2.png",
         "fig2.pdf",
+        "film.png",
+        "film.pdf",
         "psi_spacetime.png",
         "psi.gif",
         "psi.mp4",
@@ -111,6 +113,23 @@ class RunDirectory:
     @property
     def fields_h5(self) -> Path:
         return self.fields_xdmf.with_suffix(".h5")
+
+    def _later_segments(self) -> list[Path]:
+        numbered = [p for p in self.path.glob("fields.*.h5") if p.name.split(".")[1].isdigit()]
+        return sorted(numbered, key=lambda p: int(p.name.split(".")[1]))
+
+    def field_segments(self) -> list[Path]:
+        """A film's fields files in order: fields.h5, then fields.1.h5, fields.2.h5, ... (one per resume)."""
+        return [p for p in [self.fields_h5, *self._later_segments()] if p.is_file()]
+
+    def next_fields_xdmf(self) -> Path:
+        """Where a film's run writes its fields: fields.xdmf, or after a resume the next fields.N.xdmf."""
+        if not self.fields_xdmf.exists():
+            return self.fields_xdmf
+        n = 1
+        while (self.path / f"fields.{n}.xdmf").exists() or (self.path / f"fields.{n}.h5").exists():
+            n += 1
+        return self.path / f"fields.{n}.xdmf"
 
     @property
     def checkpoint(self) -> Path:
@@ -178,6 +197,9 @@ class RunDirectory:
             )
         for name in self.OWNED:
             (self.path / name).unlink(missing_ok=True)
+        for later in self._later_segments():  # a resumed film's fields.N.h5 and .xdmf
+            later.unlink()
+            later.with_suffix(".xdmf").unlink(missing_ok=True)
 
     def identity(self) -> dict[str, Any]:
         """What identifies the run's current content: its run_id and when it last finished.

@@ -1,12 +1,15 @@
-"""`simulate_film(config)`: one film run into a run directory, with the wire's time loop and recorder.
+"""`simulate_film(config)`: one film run into a run directory, with the wire's time loop, recorder and checkpoints.
 
-The series (series.h5: t, V between the probes, |Psi(0, 0)|, min |Psi|,
-theta_-+ with theta_+ - theta_- = int V dtau, ...) and run.json are the
-wire's, written by the same `RunWriter` and `Recorder`; the fields go to
-fields.xdmf through DOLFINx's own parallel XDMFFile (|Psi|, Re Psi, Im Psi
-and phi on the mesh's vertices, one time step per frame; ParaView opens
-it), written by every rank with no gather.  Not yet for films: --resume
-and checkpoints, --from, until = "orbit" (docs/films.md, "Stages").
+The series (series.h5: t, V between the probes, |Psi| at the gauge node,
+min |Psi|, theta_-+ with theta_+ - theta_- = int V dtau, ...), run.json and
+checkpoint.h5 are the wire's, written by the same `RunWriter`, `Recorder`
+and `Checkpointer` (psc_fem.solver.simulation); the checkpoint keys the
+state by node coordinates (x, y), so it restores on any number of ranks.
+The fields go to fields.xdmf through DOLFINx's own parallel XDMFFile
+(|Psi|, Re Psi, Im Psi and phi on the mesh's vertices, one time step per
+frame; ParaView opens it), written by every rank with no gather; a
+resumed run writes the next segment, fields.1.xdmf, ... (psc_fem.film.frames
+reads them as one).  Not yet for films: --from, until = "orbit".
 """
 
 from __future__ import annotations
@@ -19,21 +22,16 @@ from dolfinx import fem, io
 from mpi4py import MPI
 
 from psc_fem import signals
-from psc_fem.analysis.periods import format_summary
-from psc_fem.errors import StepFailure
 from psc_fem.film.problem import FilmProblem
+from psc_fem.io.checkpoint import prepare_resume
 from psc_fem.io.lock import RunLock
 from psc_fem.io.writer import RunWriter
 from psc_fem.rundir import RunDirectory
-from psc_fem.solution import Solution
 from psc_fem.solver.fields import nodal_maps
-from psc_fem.solver.integrator import Integrator
-from psc_fem.solver.progress import RunProgress
-from psc_fem.solver.recorder import Recorder, StopRun
 
 
 class FilmFields:
-    """The frames of a film: the state at each frame time written to fields.xdmf by every rank.
+    """The frames of a film: the state at each frame time written to an XDMF file by every rank.
 
     Plays the wire's `FieldEvaluator` for `Recorder` and `RunWriter`: no
     node-grid frames in series.h5 (only their times), ``point`` and
@@ -72,6 +70,7 @@ class FilmFields:
     def close(self):
         if self.xdmf is not None:
             self.xdmf.close()
+            self.xdmf = None
 
 
 class FilmWriter(RunWriter):
@@ -92,6 +91,7 @@ def simulate_film(
     overwrite=False,
     vector_potential=None,
     initial_psi=None,
+    resume=False,
 ):
     """Run one film (`psc_fem.film.config.FilmConfig`) and return it as a `psc_fem.solution.Solution`.
 
@@ -99,44 +99,23 @@ def simulate_film(
     instead of [field] B's (`FilmProblem`); ``initial_psi``: Psi at tau = 0
     as a function of node coordinates (an (n, 3) array -> complex array)
     instead of 1.  Both for the Python API (e.g. a gauge transformation).
+    ``resume``: continue the run in out_dir from its checkpoint (as a wire's).
     """
-    from psc_fem.solver.simulation import _claim, run_record, steps_line, with_settler
+    from psc_fem.solver.simulation import _claim, _simulate, with_settler
 
     out_dir = Path(out_dir if out_dir is not None else config.output.dir)
     rd = RunDirectory(out_dir)
     wall0 = time.perf_counter()
     problem = FilmProblem(config, comm, vector_potential=vector_potential)  # bad probes: ConfigError, no output
-    _claim(rd, comm, overwrite=overwrite, resume=False)
-    stop = with_settler(config, stop)
+    _claim(rd, comm, overwrite=overwrite, resume=resume)
+    ckpt = prepare_resume(out_dir, config, comm) if resume else None
+    if resume and ckpt is None and comm.rank == 0 and echo:
+        print(f"{out_dir}: no checkpoint to resume from; starting at tau = 0")
+    if initial_psi is not None and ckpt is None:
+        problem.set_initial_psi(initial_psi)
     with signals.graceful(), RunLock(out_dir, comm):
-        if initial_psi is not None:
-            problem.set_initial_psi(initial_psi)
-        fields = FilmFields(problem, rd.fields_xdmf, write=config.output.fields)
-        writer = FilmWriter(out_dir, config, fields, comm, write_fields=False)
-        integ = Integrator(problem, config.time, config.drive)
-        bar = RunProgress.choose(progress, comm.rank)
-        recorder = Recorder(problem, fields, writer, config.output.every, config.time.t_end, bar, stop=stop)
-        status, error, stopped = "completed", None, None
-        try:
-            integ.run([recorder])
-        except StepFailure as exc:
-            status, error = "failed", str(exc)
-        except StopRun as exc:
-            stopped = {"reason": str(exc), "t": integ.t}
-        recorder.close()
-        fields.close()
-        writer.flush()
-        sol = Solution.load(out_dir, comm)
-        run = run_record(integ.stats, problem, sol.stats, time.perf_counter() - wall0, error, stopped)
-        writer.close(status, **run)
-    if echo and comm.rank == 0:
-        for line in format_summary(sol.stats):
-            print(line)
-        print(steps_line(run, out_dir))
-    sol.config = config
-    info = sol.rundir.read_run_info() if comm.rank == 0 else None
-    sol.run = comm.bcast(info, root=0) if comm.size > 1 else info
-    sol.final_state = {"array": problem.w.x.array.copy()}
-    if error:
-        raise StepFailure(error)
-    return sol
+        path = rd.next_fields_xdmf() if ckpt is not None and comm.rank == 0 else rd.fields_xdmf
+        path = comm.bcast(path, root=0) if comm.size > 1 else path
+        fields = FilmFields(problem, path, write=config.output.fields)
+        film = (problem, fields, FilmWriter, wall0)
+        return _simulate(config, out_dir, comm, progress, echo, None, with_settler(config, stop), ckpt, film=film)

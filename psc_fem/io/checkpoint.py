@@ -197,7 +197,7 @@ def _read_resume(run_dir, config):
             f"cannot resume {run_dir}: {rd.series.name} holds {n_steps} steps and {n_frames} frames, "
             f"fewer than the checkpoint's {ckpt['n_steps']} and {ckpt['n_frames']}"
         )
-    if config.output.fields and ckpt["n_frames"] > 0:
+    if config.output.fields and ckpt["n_frames"] > 0 and not hasattr(config, "geometry"):  # a film: new segment
         from psc_fem.io.xdmf import frames_on_disk
 
         have = frames_on_disk(rd.fields_h5)

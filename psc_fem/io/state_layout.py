@@ -1,14 +1,16 @@
-"""Partition-independent states: a wire's state arrays keyed by x (checkpoints, ``--from``).
+"""Partition-independent states: state arrays keyed by node coordinates (checkpoints, ``--from``).
 
-`StateLayout.gather` turns rank-local state arrays into one x-sorted array
-per sub-space (u1, u2, phi) on rank 0; `scatter` turns those back into
-rank-local arrays on any partition, `interpolate` onto another mesh of
-the same wire.
+`StateLayout.gather` turns rank-local state arrays into one coordinate-sorted
+array per sub-space (u1, u2, phi) on rank 0; `scatter` turns those back
+into rank-local arrays on any partition, `interpolate` onto another mesh
+of the same wire.  A wire's key is x (one coordinate, as checkpoints have
+always stored it); a film's is (x, y), matched by a k-d tree.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from mpi4py import MPI
 
 from psc_fem.errors import ResumeError
 
@@ -27,25 +29,30 @@ class StateLayout:
         self.comm = problem.comm
         self.size = problem.w.x.array.size
         self.n_owned = problem.n_owned
-        self.span = problem.config.wire.length
-        n = problem.nodes  # u1, u2, phi dofs of every local node and its x (psc_fem.solver.dofs)
-        self.parts = [(n.u1.astype(np.int64), n.x), (n.u2.astype(np.int64), n.x), (n.phi.astype(np.int64), n.x)]
+        self.dim = problem.msh.geometry.dim
+        n = problem.nodes  # u1, u2, phi dofs of every local node and its coordinates (psc_fem.solver.dofs)
+        key = n.x if self.dim == 1 else n.xyz[:, : self.dim]
+        extent = np.ptp(key, axis=0).max(initial=0.0) if key.size else 0.0
+        self.span = problem.config.wire.length if self.dim == 1 else self.comm.allreduce(extent, op=MPI.MAX)
+        self.parts = [(n.u1.astype(np.int64), key), (n.u2.astype(np.int64), key), (n.phi.astype(np.int64), key)]
         covered = np.zeros(self.size, dtype=bool)
         for dofs, _ in self.parts:
             covered[dofs] = True
         assert covered.all(), "u1, u2, phi must cover every dof of the mixed space"
 
     def gather(self, arrays):
-        """{part: (x sorted, values (len(arrays), n))} on rank 0, None elsewhere (collective)."""
-        out = {}
+        """{part: (coordinates sorted (x first), values (len(arrays), n))} on rank 0, None elsewhere
+        (collective); a wire's coordinates are x alone, a 1D array."""
+        out, d = {}, self.dim
         for name, (dofs, x) in zip(PARTS, self.parts):
             own = dofs < self.n_owned
             block = np.column_stack([x[own], *[a[dofs[own]] for a in arrays]])
             blocks = self.comm.gather(block, root=0) if self.comm.size > 1 else [block]
             if self.comm.rank == 0:
                 allb = np.concatenate(blocks)
-                allb = allb[np.argsort(allb[:, 0], kind="stable")]
-                out[name] = (allb[:, 0].copy(), np.ascontiguousarray(allb[:, 1:].T))
+                allb = allb[np.lexsort(allb[:, :d].T[::-1])]  # by x, then y (stable: a wire as before)
+                keys = allb[:, 0].copy() if d == 1 else np.ascontiguousarray(allb[:, :d])
+                out[name] = (keys, np.ascontiguousarray(allb[:, d:].T))
         return out if self.comm.rank == 0 else None
 
     def scatter(self, saved):
@@ -61,6 +68,8 @@ class StateLayout:
 
     def interpolate(self, saved):
         """Rank-local arrays from x-keyed values of another mesh of the same wire (linear in x; ``--from``)."""
+        if self.dim != 1:
+            raise ResumeError("--from: a film starts from another run's state only on the same mesh (not yet)")
         n = next(iter(saved.values()))[1].shape[0]
         arrays = [np.zeros(self.size) for _ in range(n)]
         for name, (dofs, x) in zip(PARTS, self.parts):
@@ -77,6 +86,8 @@ class StateLayout:
 
     def _match(self, xs, x, name):
         """Index in xs of the entry equal to each x (to round-off)."""
+        if self.dim > 1:
+            return self._match_points(xs, x)
         if xs.size < 2 or np.any(np.diff(xs) <= 0):
             raise ResumeError(f"checkpoint: the {name} dofs do not have distinct coordinates")
         i = np.clip(np.searchsorted(xs, x), 1, xs.size - 1)
@@ -84,4 +95,14 @@ class StateLayout:
         j = np.where(left_closer, i - 1, i)
         if np.max(np.abs(xs[j] - x), initial=0.0) > 1e-9 * self.span:
             raise ResumeError("checkpoint: its mesh does not match the config's wire")
+        return j
+
+    def _match_points(self, xs, x):
+        """Index in xs (n, d) of the point equal to each row of x (to round-off): a film's nodes."""
+        from scipy.spatial import cKDTree
+
+        xs = np.asarray(xs).reshape(-1, self.dim)
+        distance, j = cKDTree(xs).query(x) if len(x) else (np.zeros(0), np.zeros(0, dtype=np.int64))
+        if np.max(distance, initial=0.0) > 1e-9 * self.span:
+            raise ResumeError("checkpoint: its mesh does not match the config's film")
         return j

@@ -104,11 +104,13 @@ def simulate(
         return _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge, cache)
 
 
-def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge=None, cache=None):
+def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge=None, cache=None, film=None):
+    """One run into out_dir (claimed and locked by the caller).  ``film``: a film's (problem, fields
+    evaluator, writer class, wall clock at its start) from psc_fem.film.run, in place of the wire's."""
     progress = RunProgress.choose(progress, comm.rank)
-    wall0 = time.perf_counter()
+    wall0 = time.perf_counter() if film is None else film[3]
     reused = cache.take(config, comm) if cache is not None else None
-    problem = reused[0] if reused else WireProblem(config, comm)
+    problem = film[0] if film else reused[0] if reused else WireProblem(config, comm)
     theta0 = (0.0, 0.0)
     if initial_state is not None and ckpt is None:
         if "by_x" in initial_state:  # another run's checkpoint (a wrong wire is refused before any file is written)
@@ -116,19 +118,21 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
         problem.set_initial_state(initial_state["array"])
         theta0 = initial_state["theta"]
     _warn_if_ranks_are_wasted(problem, comm, echo)
-    _say_phonon_material(config, comm, echo)
+    if film is None:
+        _say_phonon_material(config, comm, echo)
     orbit = None
     if config.time.until == "orbit" and ckpt is None:  # before any file is written: a stop here leaves none
         orbit = find_orbit(problem, config, problem.w.x.array.copy(), echo=echo)
         problem.set_initial_state(orbit.state)  # turned by a constant phase only: theta0 still holds
         if echo and comm.rank == 0:
             print(_orbit_line(orbit), file=sys.stderr)
-    evaluator = reused[1] if reused else FieldEvaluator(problem)
+    evaluator = film[1] if film else reused[1] if reused else FieldEvaluator(problem)
     if cache is not None:
         cache.keep(config, comm, problem, evaluator)
-    phonons = feedback.PhononFeedback(config, problem) if feedback.observed(config) else None
+    phonons = feedback.PhononFeedback(config, problem) if film is None and feedback.observed(config) else None
     extra = {} if phonons is None else {"extra_steps": phonons.fields, "extra_data": {"phonon_omega": phonons.omega}}
-    writer = RunWriter(out_dir, config, evaluator, comm, write_fields=config.output.fields, resume=ckpt, **extra)
+    writer_class, write_fields = (RunWriter, config.output.fields) if film is None else (film[2], False)
+    writer = writer_class(out_dir, config, evaluator, comm, write_fields=write_fields, resume=ckpt, **extra)
     writer.auto_flush = False  # the Checkpointer flushes, with a checkpoint each time
     integ = Integrator(problem, config.time, config.drive, gauge=gauge)
     recorder = Recorder(
@@ -164,6 +168,8 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
         except OSError as exc:
             _disk_full(exc, writer, integ)
     recorder.close()
+    if film is not None:
+        evaluator.close()  # the film's fields file (DOLFINx's XDMFFile)
     sol = Solution.load(out_dir, comm)  # the series as written: what a later load_run sees
     stats = sol.stats
     run = run_record(integ.stats, problem, stats, saver.wall_before + time.perf_counter() - wall0, error, stopped)
@@ -245,10 +251,10 @@ def _film(config, out_dir, comm, progress, echo, stop, overwrite, resume, initia
     from psc_fem.errors import UsageError
     from psc_fem.film.run import simulate_film
 
-    for name, given in (("resume", resume), ("initial_state (--from)", initial_state), ("gauge", gauge)):
+    for name, given in (("initial_state (--from)", initial_state), ("gauge", gauge)):
         if given:
             raise UsageError(f'{name} is not available for films yet (docs/films.md, "Stages")')
-    return simulate_film(config, out_dir, comm, progress, echo, stop=stop, overwrite=overwrite)
+    return simulate_film(config, out_dir, comm, progress, echo, stop=stop, overwrite=overwrite, resume=resume)
 
 
 def _warn_if_ranks_are_wasted(problem, comm, echo: bool) -> None:

@@ -76,3 +76,31 @@ def test_a_gmsh_film_on_two_ranks_matches_one(tmp_path):
     for key in ("V", "psi_center", "psi_min"):
         scale = max(1.0, np.max(np.abs(ser.series[key])))
         assert np.max(np.abs(par.series[key] - ser.series[key])) < 1e-8 * scale, key
+
+
+def test_a_serial_films_checkpoint_resumes_on_two_ranks(tmp_path):
+    """The checkpoint keys the state by (x, y): written on one rank, continued on two, as on one."""
+    import shutil
+
+    comm = MPI.COMM_WORLD
+    base = comm.bcast(str(tmp_path), root=0)
+    cfg = film_config(
+        geometry={"length": 4.0, "width": 1.6, "mesh_size": 0.1, "ends": "normal"},
+        field={"B": 0.4},
+        drive={"current": 0.5},
+        time={"t_end": 12.0, "until": "t_end"},
+        output={"every": 1.0, "probes": None},
+    )
+    longer = cfg.model_copy(update={"time": cfg.time.model_copy(update={"t_end": 24.0})})
+    if comm.rank == 0:
+        simulate(cfg, f"{base}/par", comm=MPI.COMM_SELF, progress=False, echo=False)
+        shutil.copytree(f"{base}/par", f"{base}/ser")
+    comm.Barrier()
+    par = simulate(longer, f"{base}/par", comm=comm, progress=False, echo=False, resume=True)
+    ser = None
+    if comm.rank == 0:
+        ser = simulate(longer, f"{base}/ser", comm=MPI.COMM_SELF, progress=False, echo=False, resume=True).series
+    ser = comm.bcast(ser, root=0)
+    assert par.series["t"][-1] == pytest.approx(24.0) and par.series["t"].size == ser["t"].size
+    for key in ("V", "psi_min"):
+        np.testing.assert_allclose(par.series[key], ser[key], rtol=1e-8, atol=1e-10, err_msg=key)

@@ -102,9 +102,9 @@ def test_what_films_do_not_have_is_refused_by_name(sections, says):
     assert says in str(err.value)
 
 
-def test_resume_of_a_film_is_refused_before_anything_is_written(tmp_path):
-    with pytest.raises(UsageError, match="resume is not available for films"):
-        simulate(film_config(), tmp_path / "r", resume=True, progress=False, echo=False)
+def test_from_of_a_film_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(UsageError, match="initial_state \\(--from\\) is not available for films"):
+        simulate(film_config(), tmp_path / "r", initial_state={"array": None}, progress=False, echo=False)
     assert not (tmp_path / "r").exists()
 
 
@@ -131,7 +131,6 @@ def test_the_film_example_runs_from_the_command_line(tmp_path):
     [
         (["--set", "geometry.kind=polygon"], 'geometry.length does not apply to kind = "polygon"'),
         (["--set", "geometry.mesh_size=0"], "geometry.mesh_size"),
-        (["--resume"], "resume is not available for films"),
         (["--from", "."], "--from"),
     ],
 )
