@@ -1,6 +1,8 @@
 """Checks on run directories, and the short Fig. 1 config of the kill and signal tests."""
 
 import os
+import subprocess
+import time
 
 import h5py
 import meshio
@@ -52,3 +54,16 @@ def fig1_toml(tmp_path):
         )
     )
     return path
+
+
+def start_and_signal(cmd, run, signum):
+    """Start ``cmd``, send ``signum`` once the first checkpoint exists; (exit code, stderr)."""
+    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not (run / "checkpoint.h5").exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() - t0 < 120
+        time.sleep(0.005)
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out + err

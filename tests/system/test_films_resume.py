@@ -13,13 +13,11 @@ steps are the same.
 
 import json
 import signal
-import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
-from helpers.runs import ENV
+from helpers.runs import start_and_signal
 from mpi4py import MPI
 
 from psc_fem.config import load_config
@@ -60,15 +58,8 @@ def test_sigterm_then_resume_is_the_uninterrupted_run(tmp_path, film_and_referen
     cfg, ref = film_and_reference
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "psc_fem.cli", "run", str(cfg), "--out", str(run), "--quiet"]
-    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    t0 = time.monotonic()
-    while not (run / "checkpoint.h5").exists():
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() - t0 < 120
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143, out + err
+    rc, text = start_and_signal(cmd, run, signal.SIGTERM)
+    assert rc == 143, text
     info = json.loads((run / "run.json").read_text())
     assert info["status"] == "interrupted" and info["interrupted"]["signal"] == "SIGTERM"
     stopped_at = info["checkpoint"]["t"]

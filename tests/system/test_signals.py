@@ -16,7 +16,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from helpers.runs import ENV, assert_frames_readable, assert_same_run, fig1_toml
+from helpers.runs import ENV, assert_frames_readable, assert_same_run, fig1_toml, start_and_signal
 from mpi4py import MPI
 
 from psc_fem.cli import main
@@ -24,19 +24,6 @@ from psc_fem.config import load_config
 from psc_fem.solver.simulation import simulate
 
 BIN = Path(sys.executable).parent
-
-
-def start_and_signal(cmd, run, signum):
-    """Start ``cmd``, send ``signum`` once the first checkpoint exists; (exit code, stderr)."""
-    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    t0 = time.monotonic()
-    while not (run / "checkpoint.h5").exists():
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() - t0 < 120
-        time.sleep(0.005)
-    proc.send_signal(signum)
-    out, err = proc.communicate(timeout=120)
-    return proc.returncode, out + err
 
 
 def assert_interrupted(run, signame):
