@@ -373,6 +373,6 @@ def format_summary(stats):
         f"mean V ({'settled window' if state == 'periodic' else 'last windings'}) = {stats['mean_V']:.6g}",
         f"AC Josephson ratio period*mean(V)/(2 pi) = {stats['josephson_ratio']:.6f}"
         if math.isfinite(stats["josephson_ratio"])
-        else "AC Josephson ratio: not defined (normal banks: V includes the banks' voltage, docs/geometry.md)",
+        else "AC Josephson ratio: not defined (normal contacts: V includes their voltage; docs/geometry.md, docs/films.md)",
     ]
     return lines

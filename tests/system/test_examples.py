@@ -54,3 +54,32 @@ def test_quickstart_notebook(tmp_path):
     e_plus, e_minus = eval(spec_cell.outputs[-1]["data"]["text/plain"], {"np": __import__("numpy")})
     assert e_plus > 0 > e_minus and abs(e_plus / -e_minus - 1) < 1e-3
     assert (tmp_path / "nb" / "spectrum.h5").is_file()
+
+
+def test_disc_vortices_example(tmp_path):
+    """examples/disc_vortices.py (docs/films.md): the disc at B = 1.5 settles with 4 vortices, no antivortex."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    res = subprocess.run(
+        [sys.executable, "examples/disc_vortices.py", str(tmp_path / "d")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "tau = 300: 4 vortices, 0 antivortices" in res.stdout
+    assert (tmp_path / "d" / "film.png").is_file()
+
+
+@pytest.mark.slow
+def test_film_constriction_example(tmp_path):
+    """examples/film_constriction.toml as docs/films.md quotes it: periodic slips, period 12.53, mean V 0.750."""
+    import json
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    cmd = [sys.executable, "-m", "psc_fem.cli", "run", "examples/film_constriction.toml", "--out", str(tmp_path / "c")]
+    res = subprocess.run([*cmd, "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    a = json.loads((tmp_path / "c" / "run.json").read_text())["analysis"]
+    assert a["state"] == "periodic" and a["period_change"] <= 1e-3
+    assert a["period"] == pytest.approx(12.53, rel=1e-3) and a["mean_V"] == pytest.approx(0.750, rel=1e-3)
