@@ -10,16 +10,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def run_example(*args):
+    """``args`` run from the repository root with one thread and no screen: the CompletedProcess."""
+    env = {**os.environ, "CI": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
 @pytest.mark.slow
 def test_quickstart_script(tmp_path):
-    env = {**os.environ, "CI": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    res = subprocess.run(
-        [sys.executable, "examples/quickstart.py", str(tmp_path / "q")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    res = run_example("examples/quickstart.py", tmp_path / "q")
     assert res.returncode == 0, res.stderr
     import re
 
@@ -76,9 +75,7 @@ def test_film_constriction_example(tmp_path):
     """examples/film_constriction.toml as docs/films.md quotes it: periodic slips, period 12.53, mean V 0.750."""
     import json
 
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    cmd = [sys.executable, "-m", "psc_fem.cli", "run", "examples/film_constriction.toml", "--out", str(tmp_path / "c")]
-    res = subprocess.run([*cmd, "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True)
+    res = run_example("-m", "psc_fem.cli", "run", "examples/film_constriction.toml", "--out", tmp_path / "c", "--quiet")
     assert res.returncode == 0, res.stderr
     a = json.loads((tmp_path / "c" / "run.json").read_text())["analysis"]
     assert a["state"] == "periodic" and a["period_change"] <= 1e-3
