@@ -13,7 +13,8 @@ show them:
   m(x) = min_k |Psi(x, t_k)| over the frames of the analysed window.
 
 State labels (the column ``state`` of iv.csv):
-``superconducting`` (stationary, V -> 0), ``one PSC`` (periodic, one core),
+``superconducting`` (stationary, V -> 0), ``steady`` (no slips, V constant
+but not 0: the resistance of normal terminals or banks), ``one PSC`` (periodic, one core),
 ``several PSCs`` (two or more cores), ``normal domain`` (a stretch of wire
 stays normal, |Psi| ~ 0: long wires well above J0), ``not periodic`` (slips
 that are not periodic, or a run too short to decide), ``failed`` (the
@@ -24,9 +25,9 @@ import math
 
 import numpy as np
 
-from psc_fem.analysis.periods import mean_over, mean_rate, slip_times
+from psc_fem.analysis.periods import mean_over, mean_rate, slip_times, steady
 
-STATES = ("superconducting", "one PSC", "several PSCs", "normal domain", "not periodic", "failed")
+STATES = ("superconducting", "steady", "one PSC", "several PSCs", "normal domain", "not periodic", "failed")
 
 SLIP_DEPTH = 0.15  # a dip of psi_min counts as a slip only if it goes below this
 V_TOL = 1e-6  # stationary: |V| below this over the trailing window ...
@@ -189,7 +190,9 @@ def iv_point(series, frames=None, skip=1, periods=None, spread_tol=0.02, min_per
     slips are periodic (spread of the used periods below ``spread_tol``)
     and the frames show one / several cores (several cores: also when the
     slips are not periodic); ``superconducting`` when there are no slips in
-    the last half and V has relaxed; ``not periodic`` otherwise.
+    the last half and V has relaxed; ``steady`` when there are none and V
+    and psi_min are constant (V not 0: normal contacts); ``not periodic``
+    otherwise.
 
     AC Josephson relation: each slip unwinds the end-phase difference by
     2 pi, so period * V_mean / (2 pi) is the number of 2 pi slips in one
@@ -258,6 +261,9 @@ def iv_point(series, frames=None, skip=1, periods=None, spread_tol=0.02, min_per
     elif slips.size == 0 or slips[-1] < 0.5 * t[-1]:
         if relaxed(t, V):
             out.update(state="superconducting", V_mean=0.0)
+            return out
+        if steady(t, V, pmin):  # no slips, V constant but not 0: normal contacts' resistance
+            out.update(state="steady", V_mean=float(V[-1]))
             return out
         out["V_mean"] = tail_mean
         return out

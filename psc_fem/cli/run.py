@@ -48,14 +48,12 @@ def main(args: argparse.Namespace) -> int:
     start = None
     if args.start_from:
         from psc_fem.errors import UsageError
-
-        if hasattr(config, "geometry"):
-            raise UsageError('--from is not available for films yet (docs/films.md, "Stages")')
         from psc_fem.io.checkpoint import read_start_state
 
         if args.resume:
             raise UsageError("--from and --resume exclude each other: --resume continues the run in --out itself")
-        start = read_start_state(args.start_from, comm, length=config.wire.length)
+        film = hasattr(config, "geometry")  # a film's state maps node by node (psc_fem.film.run)
+        start = read_start_state(args.start_from, comm, length=None if film else config.wire.length)
     try:
         sol = simulate(
             config,

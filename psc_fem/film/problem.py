@@ -8,7 +8,9 @@ rows sit:
   and largest x, e.g. x = -+L/2 of a strip) carries the wire's
   bank rows, |Psi| = 1 and Im(Psi* D_tau Psi) = 0 (A.7), i.e. its phase
   turns by -int phi dtau of its own phi;
-* "normal": Psi = 0 on the terminals (py-tdgl's normal-metal leads);
+* "normal": Psi = 0 on the terminals (py-tdgl's normal-metal leads); the
+  series' min |Psi| is taken between the probes' x, beyond the terminals'
+  proximity layer (|Psi| rises from 0 over ~1 xi there);
 * "none": a closed film, no terminal rows and no current;
 and the current density j enters at the left terminal and leaves at the
 right one through the natural boundary term of (A.3), uniform over each.
@@ -64,12 +66,12 @@ class FilmProblem(WireProblem):
         gauge = self._gauge_node(own)
         self.center_dofs = (nodes.u1[gauge], nodes.u2[gauge])  # empty where another rank owns the gauge node
         self._set_rows(banks, int(nodes.phi[gauge[0]]) if gauge.size else None)
-        self._core_u1, self._core_u2 = self._u1_dofs, self._u2_dofs
-        if g.ends == "normal":  # min |Psi| over the film, not the normal terminals' Psi = 0
-            inner = own & ~terminal[0] & ~terminal[1]
-            self._core_u1, self._core_u2 = nodes.u1[inner], nodes.u2[inner]
         points = config.probe_points or self._default_probes(xyz, terminal, x_min, x_max)
         self.probes = [PointProbe(self, point, given=config.probe_points is not None) for point in points]
+        self._core_u1, self._core_u2 = self._u1_dofs, self._u2_dofs
+        if g.ends == "normal":  # min |Psi| between the probes: not the terminals' Psi = 0 and their proximity layer
+            inner = self._between_probes(xyz, points, tol) & own & ~terminal[0] & ~terminal[1]
+            self._core_u1, self._core_u2 = nodes.u1[inner], nodes.u2[inner]
         self.set_initial_state()
 
     def measure(self, tag):
@@ -91,6 +93,12 @@ class FilmProblem(WireProblem):
         if abs(w_left - w_right) <= 1e-12 * w_left:
             return lambda q: self.j * n[0] * q * (ds(LEFT) + ds(RIGHT))
         return lambda q: self.j * n[0] * q * ds(LEFT) + (w_left / w_right) * self.j * n[0] * q * ds(RIGHT)
+
+    def _between_probes(self, xyz, points, tol):
+        """Nodes with x between the probes' x (all nodes when no node lies there, e.g. probes at one x)."""
+        lo, hi = min(p[0] for p in points) - tol, max(p[0] for p in points) + tol
+        between = (xyz[:, 0] >= lo) & (xyz[:, 0] <= hi)
+        return between if self.comm.allreduce(int(between.sum()), op=MPI.SUM) else np.ones(len(xyz), dtype=bool)
 
     def _gauge_node(self, own):
         """This rank's index (array of 0 or 1) of the owned node nearest the origin, the same node on every

@@ -92,6 +92,7 @@ def simulate_film(
     vector_potential=None,
     initial_psi=None,
     resume=False,
+    initial_state=None,
 ):
     """Run one film (`psc_fem.film.config.FilmConfig`) and return it as a `psc_fem.solution.Solution`.
 
@@ -100,6 +101,10 @@ def simulate_film(
     as a function of node coordinates (an (n, 3) array -> complex array)
     instead of 1.  Both for the Python API (e.g. a gauge transformation).
     ``resume``: continue the run in out_dir from its checkpoint (as a wire's).
+    ``initial_state``: start from another run's state on the same mesh, as
+    {"by_x": ..., "theta": ...} (a checkpoint's, `read_start_state`: any
+    number of ranks) or {"array": ..., "theta": ...} (a `Solution.final_state`
+    of this process and communicator: a continuation sweep).
     """
     from psc_fem.solver.simulation import _claim, _simulate, with_settler
 
@@ -113,9 +118,30 @@ def simulate_film(
         print(f"{out_dir}: no checkpoint to resume from; starting at tau = 0")
     if initial_psi is not None and ckpt is None:
         problem.set_initial_psi(initial_psi)
+    start = None if initial_state is None else _start_state(problem, initial_state)
     with signals.graceful(), RunLock(out_dir, comm):
         path = rd.next_fields_xdmf() if ckpt is not None and comm.rank == 0 else rd.fields_xdmf
         path = comm.bcast(path, root=0) if comm.size > 1 else path
         fields = FilmFields(problem, path, write=config.output.fields)
         film = (problem, fields, FilmWriter, wall0)
-        return _simulate(config, out_dir, comm, progress, echo, None, with_settler(config, stop), ckpt, film=film)
+        return _simulate(config, out_dir, comm, progress, echo, start, with_settler(config, stop), ckpt, film=film)
+
+
+def _start_state(problem, initial_state):
+    """{"array", "theta"} on this problem's dofs from a node-keyed or a same-layout state (`simulate_film`)."""
+    from psc_fem.errors import ResumeError
+    from psc_fem.io.state_layout import StateLayout
+
+    theta = tuple(initial_state.get("theta", (0.0, 0.0)))
+    if "by_x" in initial_state:  # matched node by node: another mesh is refused (ResumeError, exit 2)
+        nodes = problem.comm.allreduce(int(problem.nodes.owned.sum()), op=MPI.SUM)
+        saved = len(initial_state["by_x"]["u1"][0])
+        if saved != nodes:
+            raise ResumeError(
+                f"initial state: its film has {saved} nodes, this config's mesh {nodes} (the same mesh only)"
+            )
+        return {"array": StateLayout(problem).scatter(initial_state["by_x"])[0], "theta": theta}
+    array = np.asarray(initial_state["array"])
+    if array.shape != problem.w.x.array.shape:
+        raise ResumeError(f"initial state: {array.size} values, this film's state has {problem.w.x.array.size}")
+    return {"array": array, "theta": theta}

@@ -122,9 +122,10 @@ def read_start_state(run_dir, comm, length=None):
                 ckpt = read_checkpoint(rd.checkpoint)
                 newest = {name: (x, values[:1]) for name, (x, values) in ckpt["state"].items()}
                 result = {"by_x": newest, "theta": (ckpt["theta_minus"], ckpt["theta_plus"])}
-                span = float(newest["u1"][0][-1] - newest["u1"][0][0])
-                if length is not None and abs(span - length) > 1e-9 * length:
-                    error = f"--from {rd.path}: its wire is {span:g} long, this config's wire.length is {length:g}"
+                if length is not None:  # a wire (a film's state is matched node by node, psc_fem.film.run)
+                    span = float(newest["u1"][0][-1] - newest["u1"][0][0])
+                    if abs(span - length) > 1e-9 * length:
+                        error = f"--from {rd.path}: its wire is {span:g} long, this config's wire.length is {length:g}"
             except (OSError, KeyError, ResumeError) as exc:
                 error = f"--from {rd.path}: {rd.checkpoint.name} unreadable ({exc})"
     if comm.size > 1:

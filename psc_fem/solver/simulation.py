@@ -251,10 +251,19 @@ def _film(config, out_dir, comm, progress, echo, stop, overwrite, resume, initia
     from psc_fem.errors import UsageError
     from psc_fem.film.run import simulate_film
 
-    for name, given in (("initial_state (--from)", initial_state), ("gauge", gauge)):
-        if given:
-            raise UsageError(f'{name} is not available for films yet (docs/films.md, "Stages")')
-    return simulate_film(config, out_dir, comm, progress, echo, stop=stop, overwrite=overwrite, resume=resume)
+    if gauge:
+        raise UsageError('gauge is not available for films yet (docs/films.md, "Stages")')
+    return simulate_film(
+        config,
+        out_dir,
+        comm,
+        progress,
+        echo,
+        stop=stop,
+        overwrite=overwrite,
+        resume=resume,
+        initial_state=initial_state,
+    )
 
 
 def _warn_if_ranks_are_wasted(problem, comm, echo: bool) -> None:

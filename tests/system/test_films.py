@@ -17,8 +17,7 @@ import pytest
 from helpers.configs import run
 from helpers.films import film_config, run_film
 
-from psc_fem.errors import ConfigError, UsageError
-from psc_fem.solver.simulation import simulate
+from psc_fem.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -102,12 +101,6 @@ def test_what_films_do_not_have_is_refused_by_name(sections, says):
     assert says in str(err.value)
 
 
-def test_from_of_a_film_is_refused_before_anything_is_written(tmp_path):
-    with pytest.raises(UsageError, match="initial_state \\(--from\\) is not available for films"):
-        simulate(film_config(), tmp_path / "r", initial_state={"array": None}, progress=False, echo=False)
-    assert not (tmp_path / "r").exists()
-
-
 def test_the_film_example_runs_from_the_command_line(tmp_path):
     """examples/strip.toml as docs/films.md runs it: exit 0, the wire's summary, run.json's analysis."""
     from test_cli import ROOT, psc_fem
@@ -160,8 +153,8 @@ def test_a_steady_resistive_state_is_called_steady_and_ends_the_run(tmp_path):
 
 def test_a_film_sweep_runs_each_current_and_refuses_what_films_lack(tmp_path):
     """psc-fem sweep on the strip (independent runs): the I-V rows of the strip at j = 1.2 and 1.5 (the
-    second is the run above: 0.52654), each periodic with Josephson ratio 1; continuation and critical
-    searches are refused by name (exit 2)."""
+    second is the run above: 0.52654), each periodic with Josephson ratio 1; critical searches are
+    refused by name (exit 2)."""
     from test_cli import ROOT, psc_fem
 
     strip = ROOT / "examples" / "strip.toml"
@@ -173,9 +166,50 @@ def test_a_film_sweep_runs_each_current_and_refuses_what_films_lack(tmp_path):
     assert float(rows[0]["V_mean"]) < float(rows[1]["V_mean"])
     assert all(abs(float(r["josephson_ratio"]) - 1) < 1e-4 for r in rows)
     assert (tmp_path / "sw" / "iv.png").is_file()
-    for args, says in (
-        (["sweep", strip, "--currents", "1.2,1.5", "--mode", "continuation", "--out", tmp_path / "c"], "continuation"),
-        (["critical", strip, "--out", tmp_path / "k"], "critical is not available for films"),
-    ):
-        res = psc_fem(*args)
-        assert res.returncode == 2 and says in res.stderr, res.stderr
+    res = psc_fem("critical", strip, "--out", tmp_path / "k")
+    assert res.returncode == 2 and "critical is not available for films" in res.stderr, res.stderr
+
+
+def test_a_continuation_sweep_of_a_film_with_normal_terminals(tmp_path):
+    """The 4 x 0.5 strip of the py-tdgl comparison (normal terminals, interference off): at j = 0.2 the
+    steady resistive state (V = 0.231762, the documented value; once quoted at 0.2303 as a "normal
+    domain" because min |Psi| counted the terminals' proximity layer), at 0.3 the film turns normal
+    (V = j d = 0.6 between probes d = 2 apart), and the down branch starts from that state."""
+    from test_cli import psc_fem
+
+    cfg = tmp_path / "strip.toml"
+    cfg.write_text(
+        '[geometry]\nkind = "strip"\nlength = 4.0\nwidth = 0.5\nmesh_size = 0.1\n'
+        "[model]\ndelta = 3.3333333333333335\neta = 0.1\ninterference = false\n[drive]\ncurrent = 0.2\n"
+        '[time]\nt_end = 1000.0\nuntil = "periodic"\n[output]\nevery = 5.0\nfields = false\n'
+    )
+    res = psc_fem("sweep", cfg, "--currents", "0.2,0.3", "--mode", "continuation", "--down", "--out", tmp_path / "c")
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader(open(tmp_path / "c" / "iv.csv")))
+    assert [(r["branch"], r["state"]) for r in rows[:2]] == [("up", "steady"), ("up", "normal domain")]
+    assert float(rows[0]["V_mean"]) == pytest.approx(0.231762, abs=2e-6)
+    assert float(rows[1]["V_mean"]) == pytest.approx(0.6, rel=1e-5)
+    from psc_fem.solution import Solution
+
+    top, down = (Solution.load(r["run_dir"]).series for r in rows[1:])
+    assert down["psi_min"][0] < 1e-3 and top["psi_min"][-1] < 1e-3  # continued from the normal state
+
+
+def test_a_film_starts_from_another_runs_checkpoint(tmp_path):
+    """--from DIR: the state of DIR's checkpoint, node by node (its first frame is DIR's last); another
+    mesh is refused by name (exit 2), nothing written."""
+    from test_cli import ROOT, psc_fem
+
+    from psc_fem.film.frames import psi_of, read_frame
+
+    strip = ROOT / "examples" / "strip.toml"
+    short = ["--set", "time.until=t_end", "--set", "time.t_end=20"]
+    assert psc_fem("run", strip, "--out", tmp_path / "a", "--quiet", *short).returncode == 0
+    res = psc_fem("run", strip, "--out", tmp_path / "b", "--from", tmp_path / "a", "--quiet", *short)
+    assert res.returncode == 0, res.stderr
+    last, first = read_frame(tmp_path / "a" / "fields.h5", -1), read_frame(tmp_path / "b" / "fields.h5", 0)
+    assert last[2] == 20.0 and first[2] == 0.0
+    np.testing.assert_allclose(psi_of(first[3]), psi_of(last[3]), atol=1e-14)
+    res = psc_fem("run", strip, "--out", tmp_path / "c", "--from", tmp_path / "a", "--set", "geometry.mesh_size=0.025")
+    assert res.returncode == 2 and "the same mesh only" in res.stderr, res.stderr
+    assert not (tmp_path / "c").exists()
