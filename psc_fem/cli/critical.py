@@ -75,8 +75,9 @@ def main(args: argparse.Namespace) -> int:
     from psc_fem.config import load_config
 
     config = load_config(args.config, args.set)
-    if hasattr(config, "geometry"):
-        raise UsageError('psc-fem critical is not available for films yet (docs/films.md, "Stages")')
+    film = hasattr(config, "geometry")
+    if film and (args.lengths or args.deltas or args.gl):
+        raise UsageError("--lengths, --deltas and --gl are for wires; a film's critical current is one bisection")
     tol = args.tolerance
     if not (math.isfinite(tol) and tol > 0):
         raise UsageError(f"--tolerance must be a positive number, got {tol}")
@@ -134,8 +135,9 @@ def main(args: argparse.Namespace) -> int:
                 print(f"wrote {f}")
         return 0
 
+    shape = f"film ({config.geometry.kind})" if film else f"L = {config.wire.length:g} xi"
     say(
-        f"critical: L = {config.wire.length:g} xi, delta = {config.model.delta:.4g}, tolerance {tol:g}, "
+        f"critical: {shape}, delta = {config.model.delta:.4g}, tolerance {tol:g}, "
         f"{groups.count} group(s) of {k} rank(s), ramp {args.ramp_time:g} tau, hold <= {args.t_max:g} tau"
     )
     try:

@@ -1,11 +1,13 @@
 """The critical current J0 by bisection over probe runs, for one wire or a grid of lengths and deltas.
 
-J0 is the current above which the wire has no stationary state.  Each
+J0 is the current above which the wire (or film) has no stationary state.  Each
 *probe* at a current j starts from Psi = 1 at j = 0 (the exact stationary
 state there) and ramps the current linearly to j over ``ramp_time``, then
 holds it: the probe is *slipping* as soon as |Psi| drops below 0.1
 anywhere (a phase slip), *stationary* once max |V| over the trailing
-window (10% of the hold, at least 10 tau) is below 1e-6.  The ramp keeps
+window (10% of the hold, at least 10 tau) is below 1e-6 (with normal
+contacts, whose stationary state has a voltage: once V is constant to
+1e-6 there).  The ramp keeps
 the probe adiabatic: a sudden switch-on from Psi = 1 overshoots and could
 slip below J0.  Near J0 both outcomes slow down (V relaxes as
 exp(-c sqrt(J0 - j) tau) below, lingers at the ghost of the saddle-node,
@@ -44,10 +46,16 @@ V_TOL = 1e-6
 
 # ---- probes -------------------------------------------------------------------
 class ProbeStop:
-    """``stop`` hook of a probe: slipping or stationary (see module doc)."""
+    """``stop`` hook of a probe: slipping or stationary (see module doc).
 
-    def __init__(self, ramp_time, v_tol=V_TOL, poll=None, every=10):
+    ``steady``: normal contacts (a film between normal terminals), whose
+    stationary state carries a voltage: stationary is then V constant to
+    ``v_tol`` (relative to max(1, |V|)) over the trailing window.
+    """
+
+    def __init__(self, ramp_time, v_tol=V_TOL, poll=None, every=10, steady=False):
         self.ramp_time, self.v_tol, self.poll, self.every = ramp_time, v_tol, poll, every
+        self.steady = steady
         self.k = 0
         self.verdict = None
 
@@ -66,7 +74,14 @@ class ProbeStop:
             return None
         ts = np.asarray(s["t"])
         w = ts >= t - max(10.0, 0.1 * hold)
-        vmax = float(np.max(np.abs(np.asarray(s["V"])[w])))
+        Vw = np.asarray(s["V"])[w]
+        if self.steady:
+            change = float(np.ptp(Vw)) / max(1.0, float(np.max(np.abs(Vw))))
+            if change < self.v_tol:
+                self.verdict = ("stationary", f"V steady to {change:.1e} at tau = {t:.1f}")
+                return "stationary"
+            return None
+        vmax = float(np.max(np.abs(Vw)))
         if vmax < self.v_tol:
             self.verdict = ("stationary", f"max|V| = {vmax:.1e} < {self.v_tol:g} at tau = {t:.1f}")
             return "stationary"
@@ -86,7 +101,7 @@ def probe(config, current, run_dir, comm, ramp_time=50.0, t_max=3000.0, v_tol=V_
         time={"t_end": ramp_time + t_max},
         output={"fields": False, "every": max(config.output.every, 5.0)},
     )
-    stop = ProbeStop(ramp_time, v_tol, poll)
+    stop = ProbeStop(ramp_time, v_tol, poll, steady=config.normal_contacts)
     t0 = time.perf_counter()
     try:
         res = simulate(cfg, run_dir, comm=comm, progress=False, echo=False, stop=stop, overwrite=True, cache=cache)
@@ -104,10 +119,13 @@ def probe(config, current, run_dir, comm, ramp_time=50.0, t_max=3000.0, v_tol=V_
     if stop.verdict is not None:
         out["verdict"], out["reason"] = stop.verdict
         return out
-    # undecided at t_max: judge by the trend of |V| over the last two windows
-    V = np.abs(V)
+    # undecided at t_max: judge by the trend of |V| (of V's change with normal contacts) over two windows
     w = max(10.0, 0.1 * (t[-1] - ramp_time))
-    last, before = V[t >= t[-1] - w].max(), V[(t >= t[-1] - 2 * w) & (t < t[-1] - w)].max()
+    late, early = t >= t[-1] - w, (t >= t[-1] - 2 * w) & (t < t[-1] - w)
+    if stop.steady:
+        last, before = np.ptp(V[late]), np.ptp(V[early])
+    else:
+        last, before = np.abs(V[late]).max(), np.abs(V[early]).max()
     verdict = "stationary" if last < 0.9 * before else "slipping"
     out.update(
         verdict=verdict,
@@ -257,7 +275,7 @@ def critical_current(
         "J0": j0,
         "bracket": b.bracket,
         "tolerance": tolerance,
-        "length": config.wire.length,
+        "length": config.wire.length if hasattr(config, "wire") else None,  # a film: its [geometry]
         "delta": config.model.delta,
         "ramp_time": ramp_time,
         "t_max": t_max,

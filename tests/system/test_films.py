@@ -151,10 +151,9 @@ def test_a_steady_resistive_state_is_called_steady_and_ends_the_run(tmp_path):
     assert sol.stats["mean_V"] == pytest.approx(sol.series["V"][-1], rel=1e-12) and sol.stats["mean_V"] > 0.1
 
 
-def test_a_film_sweep_runs_each_current_and_refuses_what_films_lack(tmp_path):
+def test_a_film_sweep_runs_each_current(tmp_path):
     """psc-fem sweep on the strip (independent runs): the I-V rows of the strip at j = 1.2 and 1.5 (the
-    second is the run above: 0.52654), each periodic with Josephson ratio 1; critical searches are
-    refused by name (exit 2)."""
+    second is the run above: 0.52654), each periodic with Josephson ratio 1."""
     from test_cli import ROOT, psc_fem
 
     strip = ROOT / "examples" / "strip.toml"
@@ -166,8 +165,47 @@ def test_a_film_sweep_runs_each_current_and_refuses_what_films_lack(tmp_path):
     assert float(rows[0]["V_mean"]) < float(rows[1]["V_mean"])
     assert all(abs(float(r["josephson_ratio"]) - 1) < 1e-4 for r in rows)
     assert (tmp_path / "sw" / "iv.png").is_file()
-    res = psc_fem("critical", strip, "--out", tmp_path / "k")
-    assert res.returncode == 2 and "critical is not available for films" in res.stderr, res.stderr
+
+
+def test_the_critical_current_of_a_narrow_strip_between_banks_is_the_wires(tmp_path):
+    """psc-fem critical on the 0.1 xi strip between banks: the bracket holds the GL stationary-branch
+    maximum of the L = 1.1 wire with rigid banks (solve_bvp, independent of the film and of delta)."""
+    from test_cli import ROOT, psc_fem
+
+    from psc_fem.analysis.stationary import stationary_branch_max
+
+    out = tmp_path / "k"
+    res = psc_fem(
+        "critical", ROOT / "examples" / "strip.toml", "--out", out, "--tolerance", "0.01", "--bracket", "0.95:1.0"
+    )
+    assert res.returncode == 0, res.stderr
+    result = json.loads((out / "critical.json").read_text())
+    lo, hi = result["bracket"]
+    assert hi - lo <= 0.01 and lo < stationary_branch_max(1.1) < hi  # 0.98044 in [0.975, 0.98125]
+    assert all(p["flag"] == "" for p in result["probes"])
+
+
+def test_the_critical_current_of_a_film_between_normal_terminals(tmp_path):
+    """Normal terminals: below J0 the probe ends steady (V constant, not 0), above it slips; every probe
+    is decided so, none by trend (measured J0 = 0.2898 +- 0.004 on this strip at tolerance 0.008)."""
+    from test_cli import psc_fem
+
+    cfg = tmp_path / "strip.toml"
+    cfg.write_text(
+        '[geometry]\nkind = "strip"\nlength = 4.0\nwidth = 0.5\nmesh_size = 0.1\n'
+        "[model]\ndelta = 3.3333333333333335\neta = 0.1\ninterference = false\n[drive]\ncurrent = 0.2\n"
+        "[time]\nt_end = 300.0\n[output]\nfields = false\n"
+    )
+    res = psc_fem("critical", cfg, "--out", tmp_path / "k", "--tolerance", "0.05", "--bracket", "0.2:0.45")
+    assert res.returncode == 0, res.stderr
+    result = json.loads((tmp_path / "k" / "critical.json").read_text())
+    probes = {p["current"]: p for p in result["probes"]}
+    lo, hi = result["bracket"]
+    assert probes[lo]["verdict"] == "stationary" and probes[lo]["reason"].startswith("V steady to")
+    assert probes[hi]["verdict"] == "slipping" and all(p["flag"] == "" for p in probes.values())
+    assert 0.25 < lo < hi < 0.33
+    res = psc_fem("critical", cfg, "--out", tmp_path / "g", "--lengths", "2,4")
+    assert res.returncode == 2 and "--lengths, --deltas and --gl are for wires" in res.stderr
 
 
 def test_a_continuation_sweep_of_a_film_with_normal_terminals(tmp_path):
