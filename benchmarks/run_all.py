@@ -36,6 +36,7 @@ BENCHES = {
     "fd-large": [PY, B / "bench_peers.py", "fd-large", "--repeats", "1"],
     "pytdgl": [PY, B / "bench_peers.py", "pytdgl", "--repeats", "{repeats}"],
     "film-pytdgl": [PY, B / "bench_film_pytdgl.py"],
+    "film-output": [PY, B / "bench_film_output.py"],
 }
 
 

@@ -7,9 +7,9 @@ and `Checkpointer` (psc_fem.solver.simulation); the checkpoint keys the
 state by node coordinates (x, y), so it restores on any number of ranks.
 The fields go to fields.xdmf through DOLFINx's own parallel XDMFFile
 (|Psi|, Re Psi, Im Psi and phi on the mesh's vertices, one time step per
-frame; ParaView opens it), written by every rank with no gather; a
-resumed run writes the next segment, fields.1.xdmf, ... (psc_fem.film.frames
-reads them as one).  Not yet for films: --from, until = "orbit".
+frame; ParaView opens it), written by every rank with no gather; every
+200 frames, and at a resume, the next segment fields.1.xdmf, ... begins
+(psc_fem.film.frames reads them as one).  Not yet for films: --from, until = "orbit".
 """
 
 from __future__ import annotations
@@ -31,16 +31,22 @@ from psc_fem.solver.fields import nodal_maps
 
 
 class FilmFields:
-    """The frames of a film: the state at each frame time written to an XDMF file by every rank.
+    """The frames of a film: the state at each frame time written to XDMF files by every rank.
 
     Plays the wire's `FieldEvaluator` for `Recorder` and `RunWriter`: no
     node-grid frames in series.h5 (only their times), ``point`` and
-    ``cell`` are empty.
+    ``cell`` are empty.  DOLFINx's XDMFFile rewrites its whole XML at every
+    frame (4 ms per frame at the start of a file, 33 ms after 2000 frames
+    on a 3e3-node mesh: benchmarks/bench_film_output.py), so a file is
+    closed after `SEGMENT_FRAMES` frames and the next segment,
+    fields.N.xdmf, begins: the cost per frame stays bounded however long
+    the run, and every closed segment is complete on disk.
     """
 
     point: dict = {}
     cell: dict = {}
     x_nodes = np.empty(0)
+    SEGMENT_FRAMES = 200
 
     def __init__(self, problem, path, write=True):
         self.p = problem
@@ -48,9 +54,22 @@ class FilmFields:
         self.functions = {k: fem.Function(V1, name=k) for k in ("abs_psi", "re_psi", "im_psi", "phi")}
         self._maps = nodal_maps(problem.nodes, V1)  # V1's dofs and the state's nodes: the same vertices (P1)
         self.xdmf = None
+        self.write_fields = write
+        self.path = Path(path)
+        self.in_file = 0  # frames in the open segment
         if write:
-            self.xdmf = io.XDMFFile(problem.comm, str(path), "w")
-            self.xdmf.write_mesh(problem.msh)
+            self._open(self.path)
+
+    def _open(self, path):
+        self.xdmf = io.XDMFFile(self.p.comm, str(path), "w")
+        self.xdmf.write_mesh(self.p.msh)
+        self.in_file = 0
+
+    def _next_path(self):
+        """fields.xdmf -> fields.1.xdmf -> fields.2.xdmf ... (the same name on every rank)."""
+        parts = self.path.name.split(".")
+        n = int(parts[1]) + 1 if len(parts) == 3 else 1
+        return self.path.with_name(f"fields.{n}.xdmf")
 
     def evaluate(self, state, rate, chi, dense=None):
         """Write the state at the frame time the recorder then passes to `add_frame` (solver's gauge)."""
@@ -60,9 +79,15 @@ class FilmFields:
         f["abs_psi"].x.array[:] = np.hypot(u1, u2)
 
     def write(self, t):
-        if self.xdmf is not None:
-            for func in self.functions.values():
-                self.xdmf.write_function(func, t)
+        if not self.write_fields:
+            return
+        if self.in_file >= self.SEGMENT_FRAMES:
+            self.xdmf.close()
+            self.path = self._next_path()
+            self._open(self.path)
+        for func in self.functions.values():
+            self.xdmf.write_function(func, t)
+        self.in_file += 1
 
     def gathered(self):
         return {}, {}

@@ -103,3 +103,25 @@ def test_overwrite_removes_a_resumed_films_segments(tmp_path, film_and_reference
     simulate(load_config(cfg), run, comm=MPI.COMM_SELF, progress=False, echo=False, overwrite=True)
     assert not (run / "fields.1.h5").exists() and not (run / "fields.1.xdmf").exists()
     assert (run / "notes.txt").read_text() == "old"  # not psc_fem's: left alone
+
+
+def test_the_fields_roll_over_to_a_new_segment_every_n_frames(tmp_path, monkeypatch, film_and_reference):
+    """XDMFFile rewrites its XML at every frame (cost growing with the file): after SEGMENT_FRAMES frames
+    the next fields.N.xdmf begins. Here 8 per segment: 31 frames in 4 segments, read back as one series
+    (equal to the one-file run's frames), each segment a whole XDMF file (meshio reads it)."""
+    import meshio
+
+    from psc_fem.film.run import FilmFields
+
+    cfg, ref = film_and_reference
+    monkeypatch.setattr(FilmFields, "SEGMENT_FRAMES", 8)
+    sol = simulate(load_config(cfg), tmp_path / "seg", comm=MPI.COMM_SELF, progress=False, echo=False)
+    names = sorted(p.name for p in (tmp_path / "seg").glob("fields*.xdmf"))
+    assert names == ["fields.1.xdmf", "fields.2.xdmf", "fields.3.xdmf", "fields.xdmf"]
+    np.testing.assert_allclose(frame_times(sol.rundir.fields_h5), np.arange(31.0), atol=1e-12)
+    for name, frames in (("fields.xdmf", 8), ("fields.3.xdmf", 7)):
+        with meshio.xdmf.TimeSeriesReader(str(tmp_path / "seg" / name)) as reader:
+            reader.read_points_cells()
+            assert reader.num_steps == frames
+    a, b = read_frame(sol.rundir.fields_h5, 20), read_frame(ref.rundir.fields_h5, 20)
+    np.testing.assert_allclose(psi_of(a[3]), psi_of(b[3]), atol=1e-12)  # the same run, the same node order
