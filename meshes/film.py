@@ -22,9 +22,14 @@ def even_count(length, size):
     return n + (n % 2)
 
 
-def strip_mesh(length, width, mesh_size, comm=MPI.COMM_WORLD):
-    """(mesh, facet tags) of the strip [-L/2, L/2] x [-W/2, W/2], partitioned over ``comm``."""
+def strip_mesh(length, width, mesh_size, comm=MPI.COMM_WORLD, thickness=None):
+    """The strip [-L/2, L/2] x [-W/2, W/2] (crossed triangles), or with ``thickness`` the box
+    [-L/2, L/2] x [-W/2, W/2] x [-T/2, T/2] (tetrahedra), partitioned over ``comm``."""
     nx, ny = even_count(length, mesh_size), even_count(width, mesh_size)
+    if thickness is not None:
+        nz = even_count(thickness, mesh_size)
+        half = 0.5 * np.array([length, width, thickness])
+        return dolfinx.mesh.create_box(comm, [-half, half], [nx, ny, nz], dolfinx.mesh.CellType.tetrahedron)
     corners = [np.array([-0.5 * length, -0.5 * width]), np.array([0.5 * length, 0.5 * width])]
     msh = dolfinx.mesh.create_rectangle(
         comm, corners, [nx, ny], dolfinx.mesh.CellType.triangle, diagonal=dolfinx.mesh.DiagonalType.crossed
@@ -60,7 +65,7 @@ def terminal_tags(msh, terminals=True):
 def film_mesh(geometry, comm=MPI.COMM_WORLD):
     """(mesh, terminal facet tags) of a `psc_fem.film.config.Geometry`, partitioned over ``comm``."""
     if geometry.kind == "strip":
-        msh = strip_mesh(geometry.length, geometry.width, geometry.mesh_size, comm=comm)
+        msh = strip_mesh(geometry.length, geometry.width, geometry.mesh_size, comm=comm, thickness=geometry.thickness)
     elif geometry.kind == "polygon":
         from .polygon import polygon_mesh
 

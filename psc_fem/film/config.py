@@ -19,6 +19,7 @@ from psc_fem.schema import RunSection, Section, validate_model
 
 Length = Annotated[float, Field(gt=0, le=1e4, allow_inf_nan=False)]
 Point = Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=2)]  # [x, y]
+Probe = Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=3)]  # [x, y(, z)]
 
 
 class Refine(Section):
@@ -35,7 +36,8 @@ KIND_KEYS = {"strip": ("length", "width"), "polygon": ("vertices",), "mesh": ("p
 class Geometry(Section):
     """[geometry]: the film's shape, its mesh size and its ends (all lengths in xi).
 
-    kind = "strip": length x width centred at 0, crossed triangles.
+    kind = "strip": length x width centred at 0, crossed triangles; with
+    ``thickness`` a 3D box length x width x thickness of tetrahedra.
     kind = "polygon": ``vertices`` (outer boundary) and ``holes``, meshed by
     gmsh (shapes: psc_fem.meshes.shapes), finer in the ``refine`` discs.
     kind = "mesh": a gmsh .msh or XDMF file (``path``).
@@ -45,6 +47,7 @@ class Geometry(Section):
     kind: Literal["strip", "polygon", "mesh"]
     length: Length | None = None  # strip: along x, centred at 0
     width: Length | None = None  # strip: along y, centred at 0
+    thickness: Length | None = None  # strip: along z, centred at 0: a 3D wire segment (tetrahedra)
     vertices: Annotated[list[Point], Field(min_length=3, max_length=100_000)] | None = None
     holes: list[Annotated[list[Point], Field(min_length=3)]] = []
     path: str | None = None
@@ -57,6 +60,8 @@ class Geometry(Section):
     @model_validator(mode="after")
     def _keys_of_kind(self):
         own = KIND_KEYS[self.kind]
+        if self.thickness is not None and self.kind != "strip":
+            raise ValueError(f'geometry.thickness applies to kind = "strip" (a 3D box), not "{self.kind}"')
         for key in ("length", "width", "vertices", "path"):
             given = getattr(self, key) is not None
             if key in own and not given:
@@ -77,6 +82,8 @@ class Geometry(Section):
         if self.width > self.length:
             raise ValueError(f"geometry.width ({self.width:g}) must not exceed geometry.length ({self.length:g})")
         cells = (self.length / self.mesh_size) * max(self.width / self.mesh_size, 1.0)
+        if self.thickness is not None:
+            cells *= 1.5 * max(self.thickness / self.mesh_size, 1.0)  # 6 tetrahedra per cube, 4 triangles per square
         if cells > 2e6:
             raise ValueError(
                 f"geometry.mesh_size = {self.mesh_size:g} makes ~{4 * cells:.2g} triangles (limit 8e6); raise it"
@@ -111,7 +118,11 @@ class Geometry(Section):
     def contains(self, point):
         """``point`` in the film or on its boundary (strips and polygons; True for mesh files, unknown here)."""
         if self.kind == "strip":
-            return abs(point[0]) <= 0.5 * self.length + 1e-12 and abs(point[1]) <= 0.5 * self.width + 1e-12
+            z = point[2] if len(point) > 2 else 0.0
+            if len(point) > 2 and self.thickness is None:
+                return False
+            within = abs(point[0]) <= 0.5 * self.length + 1e-12 and abs(point[1]) <= 0.5 * self.width + 1e-12
+            return within and abs(z) <= 0.5 * (self.thickness or 0.0) + 1e-12
         if self.kind == "polygon":
             return inside(point, self.vertices, self.holes)
         return True
@@ -132,7 +143,7 @@ class FilmOutput(Output):
     """[output] of a film: the wire's keys and the voltage probes."""
 
     # V(t) = phi(probe 1) - phi(probe 2); default: 1 xi inside each end on y = 0
-    probes: Annotated[list[Point], Field(min_length=2, max_length=2)] | None = None
+    probes: Annotated[list[Probe], Field(min_length=2, max_length=2)] | None = None
 
 
 class FilmConfig(RunSection):
@@ -155,7 +166,8 @@ class FilmConfig(RunSection):
             raise ValueError('drive.current must be 0 for geometry.ends = "none" (a closed film has no terminals)')
         for i, point in enumerate(self.output.probes or []):
             if not g.contains(point):
-                raise ValueError(f"output.probes[{i}] = [{point[0]:g}, {point[1]:g}] lies outside the film")
+                shown = ", ".join(f"{c:g}" for c in point)
+                raise ValueError(f"output.probes[{i}] = [{shown}] lies outside the film")
         return self
 
     @property
@@ -180,6 +192,8 @@ class FilmConfig(RunSection):
         if g.kind == "mesh":
             return None
         nx, ny = even_count(g.length, g.mesh_size), even_count(g.width, g.mesh_size)
+        if g.thickness is not None:
+            return 3 * (nx + 1) * (ny + 1) * (even_count(g.thickness, g.mesh_size) + 1)
         return 3 * ((nx + 1) * (ny + 1) + nx * ny)  # crossed triangles: the corners and a centre per square
 
 

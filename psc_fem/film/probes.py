@@ -19,7 +19,7 @@ class PointProbe:
     def __init__(self, problem, point, given=True):
         msh = problem.msh
         tdim = msh.topology.dim
-        x = np.array([[point[0], point[1], 0.0]])
+        x = np.array([[point[0], point[1], point[2] if len(point) > 2 else 0.0]])
         tree = geometry.bb_tree(msh, tdim)
         cells = geometry.compute_colliding_cells(msh, geometry.compute_collisions_points(tree, x), x)
         n_local = msh.topology.index_map(tdim).size_local
@@ -28,7 +28,7 @@ class PointProbe:
         owner = comm.allreduce(comm.rank if found else comm.size, op=MPI.MIN)
         if owner == comm.size:
             raise ConfigError(
-                f"output.probes: the probe point ({point[0]:g}, {point[1]:g}) is not in the film"
+                f"output.probes: the probe point ({', '.join(f'{c:g}' for c in point)}) is not in the film"
                 + ("" if given else " (the default, 1 xi inside a terminal: give [output] probes inside the film)")
             )
         self.dofs = np.empty(0, dtype=np.int32)

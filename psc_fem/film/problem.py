@@ -51,7 +51,8 @@ class FilmProblem(WireProblem):
         self.free_ends = g.ends != "banks"
         x = ufl.SpatialCoordinate(msh)
         B = self.constant(config.field.B)
-        A = None if config.field.B == 0.0 else 0.5 * B * ufl.as_vector((-x[1], x[0]))  # curl A = B (in Hc2)
+        in_plane = (-x[1], x[0], 0.0)[: msh.geometry.dim]  # A = B (-y, x, 0)/2: curl A = B e_z (in Hc2)
+        A = None if config.field.B == 0.0 else 0.5 * B * ufl.as_vector(in_plane)
         if vector_potential is not None:
             A = vector_potential(x)
         self.coeffs = ModelCoefficients(**self._model_coefficients(config.model), p=self.constant(config.model.p), A=A)
@@ -75,12 +76,16 @@ class FilmProblem(WireProblem):
         self.set_initial_state()
 
     def measure(self, tag):
-        """The length of the terminal ``tag`` (LEFT or RIGHT): its owned facets' lengths summed over ranks."""
+        """The size of the terminal ``tag`` (LEFT or RIGHT; a length in 2D, an area in 3D), over all ranks."""
         msh, fdim = self.msh, self.msh.topology.dim - 1
         facets = self.facets.find(tag)
         facets = facets[facets < msh.topology.index_map(fdim).size_local]
-        ends = msh.geometry.x[entities_to_geometry(msh, fdim, facets)]  # (facets, 2 vertices, 3)
-        return self.comm.allreduce(float(np.linalg.norm(ends[:, 1] - ends[:, 0], axis=1).sum()), op=MPI.SUM)
+        p = msh.geometry.x[entities_to_geometry(msh, fdim, facets)]  # (facets, vertices, 3)
+        if fdim == 1:
+            size = np.linalg.norm(p[:, 1] - p[:, 0], axis=1)
+        else:  # triangles
+            size = 0.5 * np.linalg.norm(np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]), axis=1)
+        return self.comm.allreduce(float(size.sum()), op=MPI.SUM)
 
     def _injection(self, msh):
         """int (n . J) q ds over the terminals: the current density j enters uniformly at the left terminal
@@ -104,29 +109,28 @@ class FilmProblem(WireProblem):
         """This rank's index (array of 0 or 1) of the owned node nearest the origin, the same node on every
         rank count (ties: the lowest coordinates): phi = 0 there, and |Psi| there is the series' psi_center."""
         xyz = self.nodes.xyz
-        keys = np.where(own, np.hypot(xyz[:, 0], xyz[:, 1]), np.inf)
+        keys = np.where(own, np.linalg.norm(xyz, axis=1), np.inf)
         k = int(np.argmin(keys)) if keys.size else -1
-        mine = (keys[k], xyz[k, 0], xyz[k, 1]) if keys.size and np.isfinite(keys[k]) else (np.inf, 0.0, 0.0)
+        finite = keys.size and np.isfinite(keys[k])
+        mine = (keys[k], *map(float, xyz[k])) if finite else (np.inf, 0.0, 0.0, 0.0)
         best = self.comm.allreduce(mine, op=MPI.MIN)
         return np.array([k] if mine == best and np.isfinite(best[0]) else [], dtype=np.int64)
 
     def _default_probes(self, xyz, terminal, x_min, x_max):
         """1 xi inside each terminal (a quarter of the length in x for shorter films) at the middle of its
-        y extent; with no terminals both at the gauge node (V = 0)."""
+        y (and z) extent; with no terminals both at the gauge node (V = 0)."""
         comm = self.comm
+        d = self.msh.geometry.dim
         if self.config.geometry.ends == "none":
-            origin = comm.allreduce([tuple(xyz[i, :2]) for i in self._gauge_node(self.nodes.owned)], op=MPI.SUM)
+            origin = comm.allreduce([tuple(xyz[i, :d]) for i in self._gauge_node(self.nodes.owned)], op=MPI.SUM)
             return origin * 2
         inset = min(1.0, 0.25 * (x_max - x_min))
-        middle = [
-            0.5
-            * (
-                comm.allreduce(xyz[at, 1].min(initial=np.inf), op=MPI.MIN)
-                + comm.allreduce(xyz[at, 1].max(initial=-np.inf), op=MPI.MAX)
-            )
-            for at in terminal
-        ]
-        return [(x_min + inset, middle[0]), (x_max - inset, middle[1])]
+        probes = []
+        for x_end, at in ((x_min + inset, terminal[0]), (x_max - inset, terminal[1])):
+            lo = [comm.allreduce(xyz[at, c].min(initial=np.inf), op=MPI.MIN) for c in range(1, d)]
+            hi = [comm.allreduce(xyz[at, c].max(initial=-np.inf), op=MPI.MAX) for c in range(1, d)]
+            probes.append((x_end, *(0.5 * (a + b) for a, b in zip(lo, hi))))
+        return probes
 
     def set_initial_state(self, array=None):
         """Psi = 1 (0 on normal terminals, which their rows hold), phi = 0; or a given state array."""

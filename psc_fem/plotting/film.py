@@ -11,8 +11,10 @@ from psc_fem.film.vortices import symmetric_gauge, vortex_positions
 
 def _title(a, B):
     kind = a.get("geometry.kind", "strip")
+    sizes = [a.get(f"geometry.{k}") for k in ("length", "width", "thickness")]
+    dims = r" \times ".join(f"{x:g}" for x in sizes if x is not None)
     shape = (
-        rf"strip ${a.get('geometry.length', np.nan):g} \times {a.get('geometry.width', np.nan):g}\,\xi^2$"
+        rf"{'box' if sizes[2] is not None else 'strip'} ${dims}\,\xi^{2 if sizes[2] is None else 3}$"
         if kind == "strip"
         else ("polygon" if kind == "polygon" else "mesh file")
     )
@@ -28,14 +30,20 @@ def film_figure(sol) -> Figure:
     points, cells, t, v = read_frame(sol.rundir.fields_h5)
     psi = psi_of(v)
     B = float(a.get("field.B", 0.0))
-    vortices, antivortices = vortex_positions(points, cells, psi, symmetric_gauge(B) if B else None)
+    solid = cells.shape[1] == 4  # tetrahedra: the mid-plane z = 0 (its nodes, triangulated), no vortex count
+    if solid:
+        plane = np.abs(points[:, 2]) <= 1e-9 * np.ptp(points[:, 0])
+        points, psi = points[plane], psi[plane]
+        triangles = Triangulation(points[:, 0], points[:, 1])
+        vortices = antivortices = np.empty((0, 2))
+    else:
+        triangles = Triangulation(points[:, 0], points[:, 1], cells)
+        vortices, antivortices = vortex_positions(points, cells, psi, symmetric_gauge(B) if B else None)
     fig = Figure(figsize=(10, 7.5))
     fig.subplots_adjust(left=0.08, right=0.95, bottom=0.08, top=0.9, hspace=0.35)
     ax, bx = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.4, 1]})
     fig.suptitle(_title(a, B))
-    m = ax.tripcolor(
-        Triangulation(points[:, 0], points[:, 1], cells), np.abs(psi) ** 2, shading="gouraud", cmap="magma"
-    )
+    m = ax.tripcolor(triangles, np.abs(psi) ** 2, shading="gouraud", cmap="magma")
     fig.colorbar(m, ax=ax, label=r"$|\Psi|^2$")
     if len(vortices):
         ax.plot(vortices[:, 0], vortices[:, 1], "c+", ms=8, label=f"vortices ({len(vortices)})")
@@ -44,7 +52,8 @@ def film_figure(sol) -> Figure:
     if len(vortices) or len(antivortices):
         ax.legend(loc="upper right", fontsize=8)
     ax.set_aspect("equal")
-    ax.set(xlabel=r"$x/\xi$", ylabel=r"$y/\xi$", title=rf"$\tau = {t:g}\,t_0$")
+    where = " (mid-plane z = 0)" if solid else ""
+    ax.set(xlabel=r"$x/\xi$", ylabel=r"$y/\xi$", title=rf"$\tau = {t:g}\,t_0${where}")
     bx.plot(s["t"], s["V"], lw=0.8)
     stats = sol.stats
     if "window" in stats:
