@@ -4,7 +4,9 @@ gmsh (Frontal-Delaunay, one thread, so the same input gives the same
 mesh) triangulates the outer polygon minus its holes with triangles of
 size ``mesh_size``, smaller inside the ``refine`` discs (a constriction's
 neck).  The origin is a mesh vertex when it lies inside the film (the
-gauge node, as (0, 0) of the strip).
+gauge node, as (0, 0) of the strip).  With a thickness the film is
+extruded along z in an even number of layers (a 3D ring, a wire segment
+of any cross-section's outline).
 """
 
 from __future__ import annotations
@@ -46,13 +48,13 @@ def _gmsh_session():
             gmsh.finalize()
 
 
-def _outline(geo, points, size):
-    tags = [geo.addPoint(x, y, 0.0, size) for x, y in points]
+def _outline(geo, points, size, z=0.0):
+    tags = [geo.addPoint(x, y, z, size) for x, y in points]
     lines = [geo.addLine(tags[k], tags[(k + 1) % len(tags)]) for k in range(len(tags))]
     return geo.addCurveLoop(lines)
 
 
-def _refinement(gmsh, mesh_size, refine):
+def _refinement(gmsh, mesh_size, refine, z=0.0):
     """A background size field: mesh_size, and r["mesh_size"] within r["radius"] of each r["center"]."""
     field = gmsh.model.mesh.field
     balls = []
@@ -60,6 +62,7 @@ def _refinement(gmsh, mesh_size, refine):
         tag = field.add("Ball")
         field.setNumber(tag, "XCenter", r["center"][0])
         field.setNumber(tag, "YCenter", r["center"][1])
+        field.setNumber(tag, "ZCenter", z)  # the plane gmsh meshes (an extrusion copies it)
         field.setNumber(tag, "Radius", r["radius"])
         field.setNumber(tag, "Thickness", r["radius"])  # a smooth transition over one radius
         field.setNumber(tag, "VIn", r["mesh_size"])
@@ -71,25 +74,37 @@ def _refinement(gmsh, mesh_size, refine):
         field.setAsBackgroundMesh(smallest)
 
 
-def polygon_mesh(vertices, holes=(), mesh_size=0.1, refine=(), comm=MPI.COMM_WORLD):
-    """A DOLFINx mesh (gdim 2) of the polygon ``vertices`` minus ``holes``, partitioned over ``comm``.
+def polygon_mesh(vertices, holes=(), mesh_size=0.1, refine=(), comm=MPI.COMM_WORLD, thickness=None):
+    """A DOLFINx mesh (gdim 2) of the polygon ``vertices`` minus ``holes``, partitioned over ``comm``;
+    with ``thickness`` T that film extruded to -T/2 <= z <= T/2 in layers of tetrahedra (gdim 3).
 
     ``refine``: dicts with "center" [x, y], "radius" and "mesh_size".
     """
     from dolfinx.io import gmsh as gmshio
 
+    from .film import even_count
+
+    z0 = 0.0 if thickness is None else -0.5 * thickness
     with _gmsh_session() as gmsh:
         if comm.rank == 0:
             geo = gmsh.model.geo
-            loops = [_outline(geo, vertices, mesh_size)] + [_outline(geo, h, mesh_size) for h in holes]
+            loops = [_outline(geo, vertices, mesh_size, z0)] + [_outline(geo, h, mesh_size, z0) for h in holes]
             surface = geo.addPlaneSurface(loops)
-            origin = geo.addPoint(0.0, 0.0, 0.0, mesh_size) if interior((0.0, 0.0), vertices, holes) else None
+            inside = interior((0.0, 0.0), vertices, holes)
+            origin = geo.addPoint(0.0, 0.0, z0, mesh_size) if inside else None
+            volume = None
+            if thickness is not None:  # layers of prisms, split into tetrahedra: the origin is a vertex again
+                layers = even_count(thickness, mesh_size)
+                volume = [e for e in geo.extrude([(2, surface)], 0, 0, thickness, numElements=[layers]) if e[0] == 3]
             geo.synchronize()
             if origin is not None:
                 gmsh.model.mesh.embed(0, [origin], 2, surface)
-            gmsh.model.addPhysicalGroup(2, [surface], 1)
+            if volume:
+                gmsh.model.addPhysicalGroup(3, [volume[0][1]], 1)
+            else:
+                gmsh.model.addPhysicalGroup(2, [surface], 1)
             gmsh.option.setNumber("Mesh.MeshSizeMax", mesh_size)
             gmsh.option.setNumber("Mesh.Algorithm", 6)
-            _refinement(gmsh, mesh_size, refine)
-            gmsh.model.mesh.generate(2)
-        return gmshio.model_to_mesh(gmsh.model, comm, 0, gdim=2).mesh
+            _refinement(gmsh, mesh_size, refine, z0)
+            gmsh.model.mesh.generate(2 if thickness is None else 3)
+        return gmshio.model_to_mesh(gmsh.model, comm, 0, gdim=2 if thickness is None else 3).mesh

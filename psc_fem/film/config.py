@@ -39,7 +39,8 @@ class Geometry(Section):
     kind = "strip": length x width centred at 0, crossed triangles; with
     ``thickness`` a 3D box length x width x thickness of tetrahedra.
     kind = "polygon": ``vertices`` (outer boundary) and ``holes``, meshed by
-    gmsh (shapes: psc_fem.meshes.shapes), finer in the ``refine`` discs.
+    gmsh (shapes: psc_fem.meshes.shapes), finer in the ``refine`` discs;
+    with ``thickness`` extruded along z (a 3D ring, ...).
     kind = "mesh": a gmsh .msh or XDMF file (``path``).
     The terminals are the boundary edges at the smallest and largest x.
     """
@@ -47,7 +48,7 @@ class Geometry(Section):
     kind: Literal["strip", "polygon", "mesh"]
     length: Length | None = None  # strip: along x, centred at 0
     width: Length | None = None  # strip: along y, centred at 0
-    thickness: Length | None = None  # strip: along z, centred at 0: a 3D wire segment (tetrahedra)
+    thickness: Length | None = None  # strip, polygon: along z, centred at 0: a 3D body (tetrahedra)
     vertices: Annotated[list[Point], Field(min_length=3, max_length=100_000)] | None = None
     holes: list[Annotated[list[Point], Field(min_length=3)]] = []
     path: str | None = None
@@ -60,8 +61,8 @@ class Geometry(Section):
     @model_validator(mode="after")
     def _keys_of_kind(self):
         own = KIND_KEYS[self.kind]
-        if self.thickness is not None and self.kind != "strip":
-            raise ValueError(f'geometry.thickness applies to kind = "strip" (a 3D box), not "{self.kind}"')
+        if self.thickness is not None and self.kind == "mesh":
+            raise ValueError('geometry.thickness does not apply to kind = "mesh" (a 3D mesh file is 3D itself)')
         for key in ("length", "width", "vertices", "path"):
             given = getattr(self, key) is not None
             if key in own and not given:
@@ -99,6 +100,8 @@ class Geometry(Section):
             if not all(inside(p, self.vertices) for p in hole):
                 raise ValueError(f"geometry.holes[{i}] must lie inside geometry.vertices")
         triangles = 2.3 * self.area / self.mesh_size**2
+        if self.thickness is not None:
+            triangles *= 3 * max(self.thickness / self.mesh_size, 1.0)  # 3 tetrahedra per prism
         if triangles > 8e6:
             raise ValueError(f"geometry.mesh_size = {self.mesh_size:g} makes ~{triangles:.2g} triangles (limit 8e6)")
         if self.ends != "none":
@@ -124,7 +127,11 @@ class Geometry(Section):
             within = abs(point[0]) <= 0.5 * self.length + 1e-12 and abs(point[1]) <= 0.5 * self.width + 1e-12
             return within and abs(z) <= 0.5 * (self.thickness or 0.0) + 1e-12
         if self.kind == "polygon":
-            return inside(point, self.vertices, self.holes)
+            z = point[2] if len(point) > 2 else 0.0
+            flat = len(point) < 3 or self.thickness is not None
+            return (
+                flat and inside(point[:2], self.vertices, self.holes) and abs(z) <= 0.5 * (self.thickness or 0) + 1e-12
+            )
         return True
 
 
@@ -187,8 +194,9 @@ class FilmConfig(RunSection):
         from psc_fem.meshes.film import even_count
 
         g = self.geometry
-        if g.kind == "polygon":
-            return int(3 * 1.2 * g.area / g.mesh_size**2)  # ~1.2 / h^2 vertices per unit area (gmsh, Delaunay)
+        if g.kind == "polygon":  # ~1.2 / h^2 vertices per unit area (gmsh, Delaunay), per layer
+            layers = 1 if g.thickness is None else even_count(g.thickness, g.mesh_size) + 1
+            return int(3 * 1.2 * g.area / g.mesh_size**2 * layers)
         if g.kind == "mesh":
             return None
         nx, ny = even_count(g.length, g.mesh_size), even_count(g.width, g.mesh_size)

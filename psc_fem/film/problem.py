@@ -108,9 +108,12 @@ class FilmProblem(WireProblem):
     def _gauge_node(self, own):
         """This rank's index (array of 0 or 1) of the owned node nearest the origin, the same node on every
         rank count (ties: the lowest coordinates): phi = 0 there, and |Psi| there is the series' psi_center."""
-        xyz = self.nodes.xyz
-        keys = np.where(own, np.linalg.norm(xyz, axis=1), np.inf)
-        k = int(np.argmin(keys)) if keys.size else -1
+        # rounded to 1e-9 xi: dof coordinates carry partition-dependent round-off, and a ring's inner edge
+        # has many nodes at one distance, so ties must break the same way on any number of ranks
+        xyz = np.round(self.nodes.xyz, 9)
+        keys = np.where(own, np.round(np.linalg.norm(xyz, axis=1), 9), np.inf)
+        order = np.lexsort((xyz[:, 2], xyz[:, 1], xyz[:, 0], keys))
+        k = int(order[0]) if keys.size else -1
         finite = keys.size and np.isfinite(keys[k])
         mine = (keys[k], *map(float, xyz[k])) if finite else (np.inf, 0.0, 0.0, 0.0)
         best = self.comm.allreduce(mine, op=MPI.MIN)
