@@ -82,6 +82,8 @@ class RunDirectory:
         "fig2.pdf",
         "film.png",
         "film.pdf",
+        "film.gif",
+        "film_tracks.png",
         "psi_spacetime.png",
         "psi.gif",
         "psi.mp4",

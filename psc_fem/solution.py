@@ -162,10 +162,24 @@ class Solution:
         return fig
 
     def animate(self, path: str | Path | None = None, field: str = "abs_psi", fps: int = 20, stride: int = 1) -> Path:
-        """An animation of a frame field along the wire: GIF (default DIR/psi.gif) or MP4 (needs ffmpeg)."""
+        """An animation: of a frame field along the wire (default DIR/psi.gif), or of a film's |Psi|^2 with
+        its vortices (DIR/film.gif); GIF, or MP4 (needs ffmpeg)."""
+        if self.is_film:
+            from psc_fem.plotting.film_movie import animate_film
+
+            return animate_film(self, path or self.rundir.figure("film", ".gif"), fps=fps, stride=stride)
         from psc_fem.plotting.fig1 import animate
 
         return animate(self, path or self.rundir.figure("psi", ".gif"), field=field, fps=fps, stride=stride)
+
+    def plot_tracks(self, path: str | Path | None = None, stride: int = 1):
+        """A 2D film's vortex and antivortex positions over all frames (matplotlib Figure; saved to ``path``)."""
+        from psc_fem.plotting.film_movie import tracks_figure
+
+        fig = tracks_figure(self, stride)
+        if path is not None:
+            save_figure(fig, path, dpi=120)
+        return fig
 
     def plot_spacetime(self, path: str | Path | None = None) -> Path:
         """|Psi(x, tau)|^2 as a 3D surface over (x, tau), rendered off-screen with pyvista; returns the PNG's path."""

@@ -17,6 +17,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", help="a run directory (psc-fem run) or a sweep directory (psc-fem sweep)")
     p.add_argument("--pdf", action="store_true", help="also write fig1.pdf / fig2.pdf / iv.pdf")
     p.add_argument("--render", action="store_true", help="pyvista rendering of |Psi(x,t)|^2 (psi_spacetime.png)")
+    p.add_argument(
+        "--animate",
+        action="store_true",
+        help="an animation of the frames: psi.gif (wire), film.gif and the vortex tracks film_tracks.png (2D film)",
+    )
 
 
 def _fig2(rd: RunDirectory, sol, formats: tuple[str, ...]) -> list[str]:
@@ -68,6 +73,11 @@ def main(args: argparse.Namespace) -> int:
             made.append(rd.figure(name, suffix))
         if args.render:
             made.append(sol.plot_spacetime())
+        if args.animate:
+            made.append(sol.animate())
+            if sol.is_film and sol.attrs.get("geometry.thickness") is None:
+                sol.plot_tracks(rd.figure("film_tracks"))
+                made.append(rd.figure("film_tracks"))
         if rd.has_spectrum():
             made.extend(_fig2(rd, sol, ("png", "pdf") if args.pdf else ("png",)))
     if (d / "iv.csv").is_file():

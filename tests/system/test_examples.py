@@ -68,6 +68,19 @@ def test_disc_vortices_example(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "tau = 300: 4 vortices, 0 antivortices" in res.stdout
     assert (tmp_path / "d" / "film.png").is_file()
+    # psc-fem plot --animate: film.gif (a frame per frame) and the vortex tracks
+    res = run_example("-m", "psc_fem.cli", "plot", tmp_path / "d", "--animate")
+    assert res.returncode == 0, res.stderr
+    from PIL import Image
+
+    from psc_fem.plotting.film_movie import vortex_tracks
+    from psc_fem.solution import Solution
+
+    with Image.open(tmp_path / "d" / "film.gif") as gif:
+        assert gif.n_frames == 31
+    assert (tmp_path / "d" / "film_tracks.png").is_file()
+    t, vortices, antivortices = vortex_tracks(Solution.load(tmp_path / "d"))[-1]
+    assert t == 300.0 and len(vortices) == 4 and len(antivortices) == 0
 
 
 @pytest.mark.slow
