@@ -36,6 +36,11 @@ def petsc_options(user, comm, banded=True):
         # docs/performance.md).
         opts["pc_factor_mat_solver_type"] = "petsc"
         opts["pc_factor_mat_ordering_type"] = "natural"
+    elif not banded:
+        # A film on several ranks: MUMPS's distributed LU.  The wire's exact domain decomposition couples
+        # the ranks through every dof on the cut, O(sqrt N) of them in 2D: 359 ms per Newton iteration on
+        # 2 ranks against MUMPS's 47 (1.3e4 unknowns; benchmarks/bench_film_scaling.py, docs/films.md).
+        opts["pc_factor_mat_solver_type"] = "mumps"
     else:
         # Each rank factors its own piece of the chain the same way; the few
         # couplings across cuts are solved exactly (psc_fem.solver.dd_solver).

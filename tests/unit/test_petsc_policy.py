@@ -23,3 +23,18 @@ def test_a_films_options_do_not_reach_the_next_wire():
     ok, its, res = wire.solve()
     rates = res[1:] / res[:-1]
     assert ok and np.all(np.diff(rates) < 0), res
+
+
+def test_several_ranks_solve_a_film_with_mumps_and_a_wire_by_domain_decomposition():
+    """A film's cut has O(sqrt N) dofs, too many for the wire's exact decomposition (359 against 47 ms per
+    Newton iteration on 2 ranks, benchmarks/bench_film_scaling.py); a wire's cut has a few."""
+    from types import SimpleNamespace
+
+    from psc_fem.solver.petsc_options import petsc_options
+
+    two = SimpleNamespace(size=2)
+    film = petsc_options({}, two, banded=False)
+    assert film["pc_type"] == "lu" and film["pc_factor_mat_solver_type"] == "mumps"
+    wire = petsc_options({}, two, banded=True)
+    assert wire["pc_type"] == "python" and wire["pc_python_type"].endswith("WoodburyPC")
+    assert petsc_options({"pc_factor_mat_solver_type": "superlu_dist"}, two, banded=False)["pc_type"] == "lu"
