@@ -37,6 +37,7 @@ BENCHES = {
     "pytdgl": [PY, B / "bench_peers.py", "pytdgl", "--repeats", "{repeats}"],
     "film-pytdgl": [PY, B / "bench_film_pytdgl.py"],
     "film-output": [PY, B / "bench_film_output.py"],
+    "film-scaling": [PY, B / "bench_film_scaling.py"],
 }
 
 
