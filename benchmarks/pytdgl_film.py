@@ -18,7 +18,7 @@ terminals are thin boxes over the two end edges.
 
 Field.  psc_fem's B is in Hc2 with lengths in xi (A = B (-y, x)/2, curl A
 = B).  With coherence_length = 1 and length_units = "um", py-tdgl's field
-unit is its device.Bc2 = Phi0 / (2 pi xi^2) (= 329.1 mT), the same Hc2: the
+unit is its device.Bc2 = Phi0 / (2 pi xi^2) (= 0.3291 mT), the same Hc2: the
 solver scales a vector potential given in field_units * length_units by
 A_scale = field_units * length_units / (Bc2 xi) (tdgl/solver/solver.py),
 so `applied_vector_potential = B * Bc2 / mT` with field_units = "mT" is a
@@ -36,9 +36,9 @@ same P1 interpolation as psc_fem's.
 Dynamic states (constriction, vortex): the mean V is taken after
 --t-settle.  With phase slips (V spikes, one per slip) the period is the
 mean spacing of the spikes and mean V the integral of V over whole periods
-(pytdgl_strip.whole_period_mean); the result also has the mean of V over
-the second half of the time after t-settle (``V_half``), the one the
-vortex case quotes when the flow is not periodic.
+(pytdgl_strip.whole_period_mean); the result also has the time average
+of V after t-settle (``V_mean``, the vortex case's V: its vortices do not
+cross at one fixed period) and over the second half of that (``V_half``).
 """
 
 import argparse
@@ -85,10 +85,12 @@ def cell_weights(mesh, point):
 
 
 def dynamic_stats(t, V, t_settle):
-    """Period and mean V over whole periods after t_settle, and V's mean over the last half of that."""
+    """Period and mean V over whole periods after t_settle; V's mean after t_settle and over the last half of that."""
     keep = t >= t_settle
     out = whole_period_mean(t[keep], V[keep], skip=0) if keep.sum() > 10 else {"period": None, "mean_V": None}
     out.pop("josephson_ratio", None)  # V includes the terminals' voltage: no Josephson relation
+    out["V_ptp"] = float(np.ptp(V[keep]))
+    out["V_mean"] = float(np.trapezoid(V[keep], t[keep]) / (t[keep][-1] - t[keep][0]))
     half = t >= 0.5 * (t_settle + t[-1])
     out["V_half"] = float(np.trapezoid(V[half], t[half]) / (t[half][-1] - t[half][0]))
     if out.get("period"):  # the drift: whole-period means of the two halves of the settled part
@@ -149,7 +151,8 @@ def run(args):
     else:
         out.update(field=args.field, current=args.current, t_settle=args.t_settle)
         out.update(dynamic_stats(t, V, args.t_settle))
-        out["V"] = out["mean_V"] if out.get("mean_V") is not None else out["V_half"]
+        periodic = args.case == "constriction" and out.get("mean_V") is not None
+        out["V"] = out["mean_V"] if periodic else out["V_mean"]
     if args.dump:
         np.savez(args.dump, t=t, V=V)
     return out
