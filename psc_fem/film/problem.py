@@ -67,7 +67,7 @@ class FilmProblem(WireProblem):
         gauge = self._gauge_node(own)
         self.center_dofs = (nodes.u1[gauge], nodes.u2[gauge])  # empty where another rank owns the gauge node
         self._set_rows(banks, int(nodes.phi[gauge[0]]) if gauge.size else None)
-        points = config.probe_points or self._default_probes(xyz, terminal, x_min, x_max)
+        points = config.probe_points or self._default_probes(xyz, terminal, x_min, x_max, gauge)
         self.probes = [PointProbe(self, point, given=config.probe_points is not None) for point in points]
         self._core_u1, self._core_u2 = self._u1_dofs, self._u2_dofs
         if g.ends == "normal":  # min |Psi| between the probes: not the terminals' Psi = 0 and their proximity layer
@@ -119,13 +119,13 @@ class FilmProblem(WireProblem):
         best = self.comm.allreduce(mine, op=MPI.MIN)
         return np.array([k] if mine == best and np.isfinite(best[0]) else [], dtype=np.int64)
 
-    def _default_probes(self, xyz, terminal, x_min, x_max):
+    def _default_probes(self, xyz, terminal, x_min, x_max, gauge):
         """1 xi inside each terminal (a quarter of the length in x for shorter films) at the middle of its
         y (and z) extent; with no terminals both at the gauge node (V = 0)."""
         comm = self.comm
         d = self.msh.geometry.dim
         if self.config.geometry.ends == "none":
-            origin = comm.allreduce([tuple(xyz[i, :d]) for i in self._gauge_node(self.nodes.owned)], op=MPI.SUM)
+            origin = comm.allreduce([tuple(xyz[i, :d]) for i in gauge], op=MPI.SUM)
             return origin * 2
         inset = min(1.0, 0.25 * (x_max - x_min))
         probes = []

@@ -131,7 +131,7 @@ def simulate_film(
     number of ranks) or {"array": ..., "theta": ...} (a `Solution.final_state`
     of this process and communicator: a continuation sweep).
     """
-    from psc_fem.solver.simulation import _claim, _simulate, with_settler
+    from psc_fem.solver.simulation import FilmParts, _claim, _simulate, with_settler
 
     out_dir = Path(out_dir if out_dir is not None else config.output.dir)
     rd = RunDirectory(out_dir)
@@ -148,7 +148,7 @@ def simulate_film(
         path = rd.next_fields_xdmf() if ckpt is not None and comm.rank == 0 else rd.fields_xdmf
         path = comm.bcast(path, root=0) if comm.size > 1 else path
         fields = FilmFields(problem, path, write=config.output.fields)
-        film = (problem, fields, FilmWriter, wall0)
+        film = FilmParts(problem, fields, FilmWriter, wall0)
         return _simulate(config, out_dir, comm, progress, echo, start, with_settler(config, stop), ckpt, film=film)
 
 

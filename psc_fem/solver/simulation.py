@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from mpi4py import MPI
 
@@ -104,13 +105,22 @@ def simulate(
         return _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge, cache)
 
 
+class FilmParts(NamedTuple):
+    """What a film brings to `_simulate` in place of the wire's (psc_fem.film.run.simulate_film)."""
+
+    problem: Any  # psc_fem.film.problem.FilmProblem, built before the run directory is claimed
+    fields: Any  # psc_fem.film.run.FilmFields: the XDMF frames
+    writer: type  # psc_fem.film.run.FilmWriter
+    wall0: float  # perf_counter() when the film's run began (its mesh and forms count)
+
+
 def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, gauge=None, cache=None, film=None):
-    """One run into out_dir (claimed and locked by the caller).  ``film``: a film's (problem, fields
-    evaluator, writer class, wall clock at its start) from psc_fem.film.run, in place of the wire's."""
+    """One run into out_dir (claimed and locked by the caller).  ``film``: a `FilmParts` from
+    psc_fem.film.run (its problem, fields, writer class and start time) in place of the wire's."""
     progress = RunProgress.choose(progress, comm.rank)
-    wall0 = time.perf_counter() if film is None else film[3]
+    wall0 = time.perf_counter() if film is None else film.wall0
     reused = cache.take(config, comm) if cache is not None else None
-    problem = film[0] if film else reused[0] if reused else WireProblem(config, comm)
+    problem = film.problem if film else reused[0] if reused else WireProblem(config, comm)
     theta0 = (0.0, 0.0)
     if initial_state is not None and ckpt is None:
         if "by_x" in initial_state:  # another run's checkpoint (a wrong wire is refused before any file is written)
@@ -126,12 +136,12 @@ def _simulate(config, out_dir, comm, progress, echo, initial_state, stop, ckpt, 
         problem.set_initial_state(orbit.state)  # turned by a constant phase only: theta0 still holds
         if echo and comm.rank == 0:
             print(_orbit_line(orbit), file=sys.stderr)
-    evaluator = film[1] if film else reused[1] if reused else FieldEvaluator(problem)
+    evaluator = film.fields if film else reused[1] if reused else FieldEvaluator(problem)
     if cache is not None:
         cache.keep(config, comm, problem, evaluator)
     phonons = feedback.PhononFeedback(config, problem) if film is None and feedback.observed(config) else None
     extra = {} if phonons is None else {"extra_steps": phonons.fields, "extra_data": {"phonon_omega": phonons.omega}}
-    writer_class, write_fields = (RunWriter, config.output.fields) if film is None else (film[2], False)
+    writer_class, write_fields = (RunWriter, config.output.fields) if film is None else (film.writer, False)
     writer = writer_class(out_dir, config, evaluator, comm, write_fields=write_fields, resume=ckpt, **extra)
     writer.auto_flush = False  # the Checkpointer flushes, with a checkpoint each time
     integ = Integrator(problem, config.time, config.drive, gauge=gauge)
