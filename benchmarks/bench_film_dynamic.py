@@ -31,7 +31,7 @@ to --t-end; V is the time average of V(t) after --t-settle; the "period"
 is the mean spacing of V's spikes (irregular: a guide only).
 
 --corners H1,H2: psc_fem on mesh 0.1 refined to H within 0.3 xi of the
-neck's four re-entrant corners, where its uniform-mesh error comes from
+neck's four re-entrant corners ([geometry] corner_mesh_size = H), where its uniform-mesh error comes from
 (py-tdgl meshes uniformly).  Errors: each code against its own finest
 mesh ("vs own finest"), and its Richardson limit (second order assumed
 with two meshes, observed order with three).  Cost: wall / tau of each run.  Prints a JSON record and a
@@ -75,10 +75,8 @@ def fem_config(case, h, current, t_end, corners=None):
     if case == "constriction":
         vertices, holes = shapes.constriction(c["length"], c["width"], c["neck_width"], c["neck_length"])
         geometry = {"kind": "polygon", "vertices": vertices, "holes": holes}
-        if corners is not None:
-            a, b = 0.5 * c["neck_length"], 0.5 * c["neck_width"]
-            at = [[x, y] for x in (-a, a) for y in (-b, b)]
-            geometry["refine"] = [{"center": p, "radius": 0.3, "mesh_size": corners} for p in at]
+        if corners is not None:  # the four re-entrant corners of the neck, found by psc_fem
+            geometry["corner_mesh_size"] = corners
     else:
         geometry = {"kind": "strip", "length": c["length"], "width": c["width"]}
     return validate_film(

@@ -69,9 +69,13 @@ def film_mesh(geometry, comm=MPI.COMM_WORLD):
     elif geometry.kind == "polygon":
         from .polygon import polygon_mesh
 
-        refine = [r.model_dump() for r in geometry.refine]
         msh = polygon_mesh(
-            geometry.vertices, geometry.holes, geometry.mesh_size, refine, comm=comm, thickness=geometry.thickness
+            geometry.vertices,
+            geometry.holes,
+            geometry.mesh_size,
+            geometry.refine_discs,
+            comm=comm,
+            thickness=geometry.thickness,
         )
     else:
         from .imported import read_mesh

@@ -7,6 +7,7 @@ sections, key for key; [output] adds ``probes``.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,7 +15,7 @@ from pydantic import Field, model_validator
 
 from psc_fem.config import Drive, Model, Output, PetscValue, Time
 from psc_fem.errors import ConfigError
-from psc_fem.meshes.regions import inside
+from psc_fem.meshes.regions import inside, reentrant_corners
 from psc_fem.schema import RunSection, Section, validate_model
 
 Length = Annotated[float, Field(gt=0, le=1e4, allow_inf_nan=False)]
@@ -39,8 +40,9 @@ class Geometry(Section):
     kind = "strip": length x width centred at 0, crossed triangles; with
     ``thickness`` a 3D box length x width x thickness of tetrahedra.
     kind = "polygon": ``vertices`` (outer boundary) and ``holes``, meshed by
-    gmsh (shapes: psc_fem.meshes.shapes), finer in the ``refine`` discs;
-    with ``thickness`` extruded along z (a 3D ring, ...).
+    gmsh (shapes: psc_fem.meshes.shapes), finer in the ``refine`` discs and,
+    with ``corner_mesh_size``, within ``corner_radius`` of every re-entrant
+    corner; with ``thickness`` extruded along z (a 3D ring, ...).
     kind = "mesh": a gmsh .msh or XDMF file (``path``).
     The terminals are the boundary edges at the smallest and largest x.
     """
@@ -54,6 +56,10 @@ class Geometry(Section):
     path: str | None = None
     mesh_size: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 0.1
     refine: list[Refine] = []
+    # polygons: this mesh size within corner_radius of every re-entrant corner (interior angle > 210 degrees),
+    # where the current density diverges (psc_fem.meshes.regions.reentrant_corners)
+    corner_mesh_size: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] | None = None
+    corner_radius: Length = 0.3
     # "normal": current terminals (Psi = 0, uniform current density); "banks": superconducting ends with the
     # phase ODE (A.7) at every terminal node; "none": a closed film (no terminals, no current)
     ends: Literal["normal", "banks", "none"] = "normal"
@@ -71,6 +77,15 @@ class Geometry(Section):
                 raise ValueError(f'geometry.{key} does not apply to kind = "{self.kind}"')
         if self.kind != "polygon" and (self.holes or self.refine):
             raise ValueError(f'geometry.holes and geometry.refine apply to kind = "polygon", not "{self.kind}"')
+        if self.kind != "polygon" and self.corner_mesh_size is not None:
+            raise ValueError(f'geometry.corner_mesh_size applies to kind = "polygon", not "{self.kind}"')
+        if self.corner_mesh_size is not None and self.corner_mesh_size >= self.mesh_size:
+            raise ValueError(
+                f"geometry.corner_mesh_size ({self.corner_mesh_size:g}) must be smaller than geometry.mesh_size "
+                f"({self.mesh_size:g})"
+            )
+        if "corner_radius" in self.model_fields_set and self.corner_mesh_size is None:
+            raise ValueError("geometry.corner_radius needs geometry.corner_mesh_size (the mesh size at the corners)")
         if self.kind == "strip":
             self._check_strip()
         elif self.kind == "polygon":
@@ -100,6 +115,8 @@ class Geometry(Section):
             if not all(inside(p, self.vertices) for p in hole):
                 raise ValueError(f"geometry.holes[{i}] must lie inside geometry.vertices")
         triangles = 2.3 * self.area / self.mesh_size**2
+        for r in self.refine_discs:  # at most the disc's area at its finer size
+            triangles += 2.3 * math.pi * r["radius"] ** 2 / r["mesh_size"] ** 2
         if self.thickness is not None:
             triangles *= 3 * max(self.thickness / self.mesh_size, 1.0)  # 3 tetrahedra per prism
         if triangles > 8e6:
@@ -112,6 +129,17 @@ class Geometry(Section):
                         f'geometry.vertices: with ends = "{self.ends}" the film needs a terminal, a vertical '
                         f'edge at its {name} x ({end:g}); or ends = "none" for a closed film'
                     )
+
+    @property
+    def refine_discs(self) -> list[dict]:
+        """The ``refine`` discs and one disc of ``corner_radius`` at each re-entrant corner (polygons)."""
+        discs = [r.model_dump() for r in self.refine]
+        if self.corner_mesh_size is not None:
+            discs += [
+                {"center": c, "radius": self.corner_radius, "mesh_size": self.corner_mesh_size}
+                for c in reentrant_corners(self.vertices, self.holes)
+            ]
+        return discs
 
     @property
     def area(self):
@@ -196,7 +224,8 @@ class FilmConfig(RunSection):
         g = self.geometry
         if g.kind == "polygon":  # ~1.2 / h^2 vertices per unit area (gmsh, Delaunay), per layer
             layers = 1 if g.thickness is None else even_count(g.thickness, g.mesh_size) + 1
-            return int(3 * 1.2 * g.area / g.mesh_size**2 * layers)
+            refined = sum(math.pi * r["radius"] ** 2 / r["mesh_size"] ** 2 for r in g.refine_discs)  # at most
+            return int(3 * 1.2 * (g.area / g.mesh_size**2 + refined) * layers)
         if g.kind == "mesh":
             return None
         nx, ny = even_count(g.length, g.mesh_size), even_count(g.width, g.mesh_size)

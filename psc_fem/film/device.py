@@ -33,11 +33,16 @@ class Device:
 
     # ---- shapes (psc_fem.meshes.shapes) -----------------------------------
     @classmethod
-    def polygon(cls, vertices, holes=(), mesh_size=0.1, ends="normal", refine=(), thickness=None, probes=None):
+    def polygon(
+        cls, vertices, holes=(), mesh_size=0.1, ends="normal", refine=(), thickness=None, probes=None, corners=None
+    ):
+        """``corners``: a finer mesh size within 0.3 xi of every re-entrant corner ([geometry] corner_mesh_size)."""
         geometry = {"kind": "polygon", "vertices": [list(map(float, p)) for p in vertices], "mesh_size": mesh_size}
         geometry.update(holes=[[list(map(float, p)) for p in h] for h in holes], ends=ends, refine=list(refine))
         if thickness is not None:
             geometry["thickness"] = thickness
+        if corners is not None:
+            geometry["corner_mesh_size"] = corners
         return cls(geometry, probes)
 
     @classmethod
@@ -124,8 +129,8 @@ class Device:
         for ring in rings:
             xs, ys = zip(*(ring + ring[:1]))
             ax.plot(xs, ys, "k-", lw=1)
-        for r in getattr(g, "refine", []):
-            ax.add_patch(Circle(r.center, r.radius, fill=False, ls=":"))
+        for r in g.refine_discs if g.kind == "polygon" else []:
+            ax.add_patch(Circle(r["center"], r["radius"], fill=False, ls=":"))
         if self.probes:
             ax.plot([p[0] for p in self.probes], [p[1] for p in self.probes], "r^", label="probes")
         ax.set_aspect("equal")

@@ -10,6 +10,7 @@
 * Bad input is refused by name, exit code 2, nothing written.
 """
 
+import dolfinx.mesh
 import numpy as np
 import pytest
 import ufl
@@ -129,6 +130,26 @@ def test_a_mesh_file_runs_as_the_polygon_it_holds(tmp_path, step_polygon):
             assert abs(sol.series["V"][-1] - ref.series["V"][-1]) < 0.05 * abs(ref.series["V"][-1])
 
 
+def test_corner_mesh_size_refines_at_each_reentrant_corner_and_nowhere_else():
+    """A constriction's four neck corners get cells of corner_mesh_size; the rest keeps mesh_size."""
+    from psc_fem.meshes.film import film_mesh
+
+    geometry = polygon(*shapes.constriction(8.0, 1.0, 0.4, 2.0), mesh_size=0.1, corner_mesh_size=0.025)
+    msh, _ = film_mesh(config(geometry).geometry, MPI.COMM_SELF)
+    cells = np.arange(msh.topology.index_map(2).size_local, dtype=np.int32)
+    h, mid = msh.h(2, cells), dolfinx.mesh.compute_midpoints(msh, 2, cells)
+    corners = np.array([[-1.0, -0.2], [1.0, -0.2], [1.0, 0.2], [-1.0, 0.2]])
+    dist = np.linalg.norm(mid[:, None, :2] - corners[None], axis=2)  # (cells, corners)
+    for k in range(4):
+        near = dist[:, k] < 0.1
+        assert near.sum() > 20 and h[near].max() < 1.2 * 0.025, (k, near.sum(), h[near].max())
+    far = dist.min(axis=1) > 1.0
+    assert np.median(h[far]) == pytest.approx(0.1, rel=0.05)
+    del geometry["corner_mesh_size"]
+    plain, _ = film_mesh(config(geometry).geometry, MPI.COMM_SELF)
+    assert len(cells) > 2.5 * plain.topology.index_map(2).size_local
+
+
 @pytest.mark.parametrize(
     "geometry, sections, says",
     [
@@ -144,6 +165,9 @@ def test_a_mesh_file_runs_as_the_polygon_it_holds(tmp_path, step_polygon):
             {},
             "geometry.holes and",
         ),
+        ({"kind": "strip", "length": 2.0, "width": 1.0, "corner_mesh_size": 0.05}, {}, "geometry.corner_mesh_size"),
+        (polygon(*shapes.cross(6, 1), corner_mesh_size=0.1), {}, "geometry.corner_mesh_size (0.1) must be smaller"),
+        (polygon(*shapes.cross(6, 1), corner_radius=0.5), {}, "geometry.corner_radius needs geometry.corner_mesh"),
         (
             polygon(*shapes.ring(3, 1), ends="none"),
             {"drive": {"current": 0.0}, "output": {"probes": [[0, 0], [2, 0]]}},

@@ -6,7 +6,7 @@ import pytest
 
 from psc_fem.film.config import polygon_area
 from psc_fem.meshes import shapes
-from psc_fem.meshes.regions import inside, interior
+from psc_fem.meshes.regions import inside, interior, reentrant_corners
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,23 @@ def test_bad_shapes_are_refused_by_name():
         shapes.ring(1.0, 2.0)
     with pytest.raises(ValueError, match="constriction: need"):
         shapes.constriction(4.0, 1.0, 1.5, 1.0)
+
+
+@pytest.mark.parametrize(
+    "outline, corners",
+    [
+        (shapes.rectangle(4, 1), []),
+        (shapes.constriction(8, 1, 0.4, 2), [[-1, -0.2], [1, -0.2], [1, 0.2], [-1, 0.2]]),
+        (shapes.cross(6, 1), [[0.5, 0.5], [-0.5, 0.5], [-0.5, -0.5], [0.5, -0.5]]),
+        (([[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], []), [[1, 1]]),  # an L: one corner of 270 degrees
+        ((shapes.rectangle(6, 6)[0], [shapes.rectangle(2, 2)[0][::-1]]), shapes.rectangle(2, 2)[0]),  # square hole
+        (shapes.ring(3.0, 1.0, 8), shapes.ring(3.0, 1.0, 8)[1][0]),  # an octagonal hole: 45 degree corners
+        (shapes.ring(3.0, 1.0, 64), []),  # a polygonal circle (5.6 degrees per vertex): no corners
+    ],
+)
+def test_reentrant_corners_are_where_the_film_turns_more_than_210_degrees(outline, corners):
+    """Outer vertices turning away from the film and hole vertices turning into it, in either orientation."""
+    vertices, holes = outline
+    expected = sorted((round(x, 9), round(y, 9)) for x, y in corners)
+    for ring, rings in ((vertices, holes), (vertices[::-1], [h[::-1] for h in holes])):
+        assert sorted((round(x, 9), round(y, 9)) for x, y in reentrant_corners(ring, rings)) == expected
