@@ -31,6 +31,7 @@ class Refine(Section):
     mesh_size: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
 
 
+CORNER_RADIUS = 0.3  # xi: [geometry] corner_radius's default
 KIND_KEYS = {"strip": ("length", "width"), "polygon": ("vertices",), "mesh": ("path",)}
 
 
@@ -59,7 +60,7 @@ class Geometry(Section):
     # polygons: this mesh size within corner_radius of every re-entrant corner (interior angle > 210 degrees),
     # where the current density diverges (psc_fem.meshes.regions.reentrant_corners)
     corner_mesh_size: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] | None = None
-    corner_radius: Length = 0.3
+    corner_radius: Length | None = None  # default CORNER_RADIUS
     # "normal": current terminals (Psi = 0, uniform current density); "banks": superconducting ends with the
     # phase ODE (A.7) at every terminal node; "none": a closed film (no terminals, no current)
     ends: Literal["normal", "banks", "none"] = "normal"
@@ -84,7 +85,7 @@ class Geometry(Section):
                 f"geometry.corner_mesh_size ({self.corner_mesh_size:g}) must be smaller than geometry.mesh_size "
                 f"({self.mesh_size:g})"
             )
-        if "corner_radius" in self.model_fields_set and self.corner_mesh_size is None:
+        if self.corner_radius is not None and self.corner_mesh_size is None:
             raise ValueError("geometry.corner_radius needs geometry.corner_mesh_size (the mesh size at the corners)")
         if self.kind == "strip":
             self._check_strip()
@@ -136,7 +137,7 @@ class Geometry(Section):
         discs = [r.model_dump() for r in self.refine]
         if self.corner_mesh_size is not None:
             discs += [
-                {"center": c, "radius": self.corner_radius, "mesh_size": self.corner_mesh_size}
+                {"center": c, "radius": self.corner_radius or CORNER_RADIUS, "mesh_size": self.corner_mesh_size}
                 for c in reentrant_corners(self.vertices, self.holes)
             ]
         return discs

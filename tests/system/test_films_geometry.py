@@ -150,6 +150,15 @@ def test_corner_mesh_size_refines_at_each_reentrant_corner_and_nowhere_else():
     assert len(cells) > 2.5 * plain.topology.index_map(2).size_local
 
 
+@pytest.mark.parametrize("corners", [{}, {"corner_mesh_size": 0.05}, {"corner_mesh_size": 0.05, "corner_radius": 0.5}])
+def test_a_films_config_survives_the_sweeps_replace(corners):
+    """Sweeps and `critical` change the current by dumping and re-validating the config (RunSection.replace):
+    the corner keys' defaults must validate again (a dumped corner_radius without corner_mesh_size once did not)."""
+    cfg = config(polygon(*shapes.constriction(8.0, 1.0, 0.4, 2.0), **corners))
+    again = cfg.replace(drive={"current": 0.3})
+    assert again.drive.current == 0.3 and again.geometry.refine_discs == cfg.geometry.refine_discs
+
+
 @pytest.mark.parametrize(
     "geometry, sections, says",
     [
