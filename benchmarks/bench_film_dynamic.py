@@ -1,7 +1,9 @@
-"""Films in dynamic states against py-tdgl (issue 16): phase slips in a constriction, vortex flow in a field.
+"""Films in dynamic states against py-tdgl (issue 16): phase slips in a constriction, vortex flow in a field,
+critical currents.
 
     python benchmarks/bench_film_dynamic.py constriction [--meshes 0.1,0.05] [--pytdgl 0.1] [--ic 0.1]
     python benchmarks/bench_film_dynamic.py vortex [--meshes 0.2,0.1] [--pytdgl 0.2]
+    python benchmarks/bench_film_dynamic.py strip --meshes "" --pytdgl "" --ic 0.1,0.05 --ic-bracket 0.28,0.3
 
 Both codes solve the same equations (interference off, `[model]
 interference = false`: py-tdgl's with gamma = delta; benchmarks/pytdgl_film.py
@@ -19,8 +21,12 @@ the normal state between j = 0.12 and 0.125.)  psc_fem runs `until =
 to --t-end and its period and mean V come from the V spikes after
 --t-settle (whole periods, pytdgl_film.dynamic_stats); the same rule is
 applied to psc_fem's series as a cross-check (V_spikes, T_spikes in the
-record).  --ic H: the critical current of the constriction on mesh H in
-both codes, bisecting j between --ic-bracket.
+record).  --ic H1,H2: the critical current on meshes H in both codes,
+bisecting j between --ic-bracket (runs of --ic-t-end; `slips` says how
+each code's run is judged slipping).
+
+strip: the quasi-1D strip 4 x 0.5 xi of bench_film_pytdgl.py (steady
+resistive at j = 0.2), for its critical current (--ic).
 
 vortex: a strip 8 x 4 xi in B = 0.7 Hc2 at j = 0.11: vortices keep crossing
 the strip (|Psi(0, 0)| dips to 0 again and again; the mean V over 100 tau
@@ -30,9 +36,11 @@ the strip is steady up to j ~ 0.245 and normal from 0.26.)  Both codes run
 to --t-end; V is the time average of V(t) after --t-settle; the "period"
 is the mean spacing of V's spikes (irregular: a guide only).
 
---corners H1,H2: psc_fem on mesh 0.1 refined to H within 0.3 xi of the
-neck's four re-entrant corners ([geometry] corner_mesh_size = H), where its uniform-mesh error comes from
-(py-tdgl meshes uniformly).  Errors: each code against its own finest
+--corners H1,H2: psc_fem on mesh 0.1 refined to H within --corner-radius
+(0.3 xi) of the neck's four re-entrant corners ([geometry] corner_mesh_size
+= H), where its uniform-mesh error comes from (py-tdgl meshes uniformly),
+at time.rtol --corner-rtol; their errors are against psc_fem's limit from
+--meshes, or the --fem-limit V,period given.  Errors: each code against its own finest
 mesh ("vs own finest"), and its Richardson limit (second order assumed
 with two meshes, observed order with three).  Cost: wall / tau of each run.  Prints a JSON record and a
 table; py-tdgl needs .venv-bench (`make bench`).
@@ -53,6 +61,7 @@ import numpy as np  # noqa: E402
 from mpi4py import MPI  # noqa: E402
 
 import psc_fem  # noqa: E402,F401  (initialises the DOLFINx wheel first)
+from psc_fem.analysis.periods import slip_times  # noqa: E402
 from psc_fem.film.config import validate_film  # noqa: E402
 from psc_fem.meshes import shapes  # noqa: E402
 from psc_fem.solver.simulation import simulate  # noqa: E402
@@ -62,6 +71,7 @@ from _common import BENCH_PY, ROOT, emit, fmt, machine, run_json, table  # noqa:
 from pytdgl_film import dynamic_stats  # noqa: E402  (numpy + scipy only)
 
 CASES = {
+    "strip": dict(length=4.0, width=0.5, current=0.2, field=0.0, delta=10 / 3, until="periodic"),  # quasi-1D
     "constriction": dict(
         length=8.0, width=1.0, neck_width=0.4, neck_length=2.0, current=0.22, field=0.0, delta=10 / 3, until="periodic"
     ),
@@ -69,14 +79,15 @@ CASES = {
 }
 
 
-def fem_config(case, h, current, t_end, corners=None):
-    """``corners``: a finer mesh size within 0.3 xi of the neck's four re-entrant corners (constriction)."""
+def fem_config(case, h, current, t_end, corners=None, corner_radius=0.3, rtol=1e-4):
+    """``corners``: a finer mesh size within ``corner_radius`` of the neck's four re-entrant corners
+    (constriction); ``rtol``: time.rtol (atol = rtol / 10)."""
     c = CASES[case]
     if case == "constriction":
         vertices, holes = shapes.constriction(c["length"], c["width"], c["neck_width"], c["neck_length"])
         geometry = {"kind": "polygon", "vertices": vertices, "holes": holes}
         if corners is not None:  # the four re-entrant corners of the neck, found by psc_fem
-            geometry["corner_mesh_size"] = corners
+            geometry.update(corner_mesh_size=corners, corner_radius=corner_radius)
     else:
         geometry = {"kind": "strip", "length": c["length"], "width": c["width"]}
     return validate_film(
@@ -85,29 +96,32 @@ def fem_config(case, h, current, t_end, corners=None):
             "field": {"B": c["field"]},
             "model": {"delta": c["delta"], "eta": 0.1, "interference": False},
             "drive": {"current": current},
-            "time": {"t_end": t_end, "until": c["until"]},
+            "time": {"t_end": t_end, "until": c["until"], "rtol": rtol, "atol": rtol / 10},
             "output": {"fields": False},
         }
     )
 
 
-def run_fem(case, h, out, t_end, t_settle, current=None, corners=None):
+def run_fem(case, h, out, t_end, t_settle, current=None, corners=None, corner_radius=0.3, rtol=1e-4):
     current = CASES[case]["current"] if current is None else current
     start = time.perf_counter()
-    cfg = fem_config(case, h, current, t_end, corners)
+    cfg = fem_config(case, h, current, t_end, corners, corner_radius, rtol)
     sol = simulate(cfg, out, comm=MPI.COMM_SELF, progress=False, echo=False, overwrite=True)
     wall = time.perf_counter() - start
     t, V = np.asarray(sol.series["t"]), np.asarray(sol.series["V"])
     s = sol.stats
+    late_slips = slip_times(t, np.asarray(sol.series["psi_min"]))
     # the py-tdgl rule on psc_fem's own series: spikes of V after t_settle (a periodic run may stop before)
     spikes = dynamic_stats(t, V, min(t_settle, 0.5 * t[-1]))
     row = {
-        "code": "psc_fem" if corners is None else f"psc_fem, corners {corners:g}",
+        "code": "psc_fem" if corners is None else f"psc_fem, corners {corners:g} within {corner_radius:g}",
+        "rtol": rtol,
         "h": h,
         "current": current,
         "unknowns": sol.run["dofs"],
         "state": s["state"],
         "n_slips": s.get("n_slips"),
+        "late_slips": int(np.sum(late_slips >= 0.5 * t[-1])),
         "steps": sol.run["steps"],
         "tau": float(t[-1]),
         "wall": wall,
@@ -157,23 +171,23 @@ def richardson(rows, key):
 
 
 def slips(row):
-    """Is a run slipping: two whole periods of V spikes after t_settle, V swinging by 10% of its mean?
+    """Is a run slipping?  py-tdgl: the probes' phase difference winds at least twice after t_settle (its V
+    in a steady state has ripples that a spike finder takes for periods); psc_fem: two dips of min |Psi|
+    to its slip level in the second half of the run (psc_fem.analysis.periods.slip_times)."""
+    if "windings" in row:
+        return row["windings"] >= 2
+    return row["late_slips"] >= 2
 
-    (py-tdgl's V in a steady state has ripples that the spike finder takes
-    for periods, and a slow approach moves V by more than 1e-3.)
-    """
-    return (row.get("n_periods") or 0) >= 2 and row["V_ptp"] > 0.1 * abs(row["V_mean"])
 
-
-def critical_current(code, h, lo, hi, steps, t_end, tmp):
+def critical_current(case, code, h, lo, hi, steps, t_end, tmp):
     """Bisection on j between a steady ``lo`` and a slipping ``hi``: (lo, hi, runs)."""
     runs = []
     for k in range(steps):
         j = 0.5 * (lo + hi)
         if code == "psc_fem":
-            r = run_fem("constriction", h, Path(tmp) / f"ic{k}", t_end, 0.5 * t_end, current=j)
+            r = run_fem(case, h, Path(tmp) / f"ic{h}_{k}", t_end, 0.5 * t_end, current=j)
         else:
-            r = run_pytdgl("constriction", h, t_end, 0.5 * t_end, current=j)
+            r = run_pytdgl(case, h, t_end, 0.5 * t_end, current=j)
         runs.append({"j": j, "slips": slips(r), "V": r["V"], "period": r.get("period"), "wall": r["wall"]})
         print(f"  Ic {code} h={h}: j={j:.5f} slips={runs[-1]['slips']} V={r['V']}", file=sys.stderr, flush=True)
         lo, hi = (lo, j) if runs[-1]["slips"] else (j, hi)
@@ -193,8 +207,13 @@ def main(argv=None):
     ap.add_argument("--t-settle", type=float, help="statistics after this time (default 100 / 200)")
     ap.add_argument("--fem-t-end", type=float, default=1000.0, help="psc_fem's cap with until = periodic")
     ap.add_argument("--corners", help="constriction: psc_fem at mesh 0.1 refined to these sizes at the neck's corners")
-    ap.add_argument("--ic", type=float, help="constriction: also bisect the critical current on this mesh")
-    ap.add_argument("--ic-bracket", default="0.18,0.2", help="steady, slipping j (psc_fem's mesh 0.1)")
+    ap.add_argument("--corner-radius", type=float, default=0.3, help="the corners' refinement radius (xi)")
+    ap.add_argument("--corner-rtol", type=float, default=1e-4, help="time.rtol of the --corners runs")
+    ap.add_argument(
+        "--fem-limit", help="V,period: psc_fem's limits for the --corners rows' errors (default: --meshes')"
+    )
+    ap.add_argument("--ic", help="strip, constriction: also bisect the critical current on these meshes")
+    ap.add_argument("--ic-bracket", default="0.18,0.2", help="steady, slipping j (constriction; strip: 0.28,0.3)")
     ap.add_argument("--ic-steps", type=int, default=4)
     ap.add_argument("--ic-t-end", type=float, default=300.0)
     ap.add_argument("--ic-codes", default="psc_fem,py-tdgl")
@@ -212,15 +231,26 @@ def main(argv=None):
             rows.append(run_fem(args.case, h, Path(tmp) / f"fem{h}", t_end if vortex else args.fem_t_end, t_settle))
             print(f"  psc_fem h={h}: V={rows[-1]['V']} T={rows[-1]['period']}", file=sys.stderr, flush=True)
         for size in floats(args.corners or "") if not vortex else []:
-            rows.append(run_fem(args.case, 0.1, Path(tmp) / f"corners{size}", args.fem_t_end, t_settle, corners=size))
+            rows.append(
+                run_fem(
+                    args.case,
+                    0.1,
+                    Path(tmp) / f"corners{size}",
+                    args.fem_t_end,
+                    t_settle,
+                    corners=size,
+                    corner_radius=args.corner_radius,
+                    rtol=args.corner_rtol,
+                )
+            )
         for h in pmeshes if have_bench else []:
             rows.append(run_pytdgl(args.case, h, t_end, t_settle))
             print(f"  py-tdgl h={h}: V={rows[-1]['V']} T={rows[-1].get('period')}", file=sys.stderr, flush=True)
-        if args.ic and not vortex:
+        for h in floats(args.ic or "") if not vortex else []:
             lo, hi = floats(args.ic_bracket)
             for code in args.ic_codes.split(","):
                 if code == "psc_fem" or have_bench:
-                    ic.append(critical_current(code, args.ic, lo, hi, args.ic_steps, args.ic_t_end, tmp))
+                    ic.append(critical_current(args.case, code, h, lo, hi, args.ic_steps, args.ic_t_end, tmp))
     limits = {}
     for code in ("psc_fem", "py-tdgl"):
         own = [r for r in rows if r["code"] == code]
@@ -230,6 +260,12 @@ def main(argv=None):
             T, Tref = r.get("period"), ref.get("period")
             r["T_vs_own_finest"] = T / Tref - 1.0 if T and Tref else None
         limits[code] = {"V": richardson(own, "V"), "period": richardson(own, "period")}
+    known = dict(zip(("V", "period"), floats(args.fem_limit or "")))  # psc_fem's limits from an earlier ladder
+    for key in ("V", "period"):
+        limit = (limits["psc_fem"][key] or {}).get("limit", known.get(key))
+        for r in rows if limit else []:
+            if r["code"].startswith("psc_fem, corners") and r.get(key):
+                r[f"{key}_vs_fem_limit"] = r[key] / limit - 1.0
     headers = ["code", "h", "unknowns", "state", "mean V", "period", "V vs own finest", "T vs own finest"]
     headers += ["tau", "steps", "wall s", "s per tau"]
     text = table(
@@ -242,8 +278,8 @@ def main(argv=None):
                 r.get("state", "-"),
                 fmt(r["V"], ".5f"),
                 fmt(r.get("period"), ".4f"),
-                fmt(r.get("V_vs_own_finest"), "+.2%"),
-                fmt(r.get("T_vs_own_finest"), "+.2%"),
+                fmt(r.get("V_vs_own_finest", r.get("V_vs_fem_limit")), "+.3%"),
+                fmt(r.get("T_vs_own_finest", r.get("period_vs_fem_limit")), "+.3%"),
                 fmt(r["tau"], ".0f"),
                 r["steps"],
                 fmt(r["wall"]),

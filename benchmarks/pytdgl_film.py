@@ -145,6 +145,11 @@ def run(args):
         "wall": wall,
         "t_end": float(t[-1]),
     }
+    # phase slips between the probes: their phase difference winds by 2 pi per slip (steady: constant)
+    theta = np.asarray(dyn.theta)
+    winding = np.unwrap(theta[3 if weights is not None else 1] - theta[0])
+    settled = t >= min(args.t_settle, 0.5 * t[-1])
+    out["windings"] = float(abs(winding[settled][-1] - winding[settled][0]) / (2 * np.pi))
     if args.case == "strip":
         tail = t >= 0.8 * t[-1]
         out.update(V=float(np.mean(V[tail])), V_drift=float(np.ptp(V[tail])))

@@ -37,7 +37,7 @@ from psc_fem.solver.problem import WireProblem
 class FilmProblem(WireProblem):
     """Fields, forms and the SNES of one time step of a film (module doc)."""
 
-    banded = False  # a 2D mesh: LU with nested dissection (psc_fem.solver.petsc_options)
+    banded = False  # a 2D mesh: LU below 1e4 unknowns, a field split above (psc_fem.solver.petsc_options)
 
     def __init__(self, config, comm=MPI.COMM_WORLD, prefix="psc_", vector_potential=None):
         """``vector_potential``: A as a function of UFL's spatial coordinate x (a UFL 2-vector) in place

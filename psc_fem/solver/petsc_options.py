@@ -1,5 +1,7 @@
 """PETSc options of the Newton solve: psc_fem's defaults merged with the user's [petsc] table."""
 
+import numpy as np
+
 DEFAULT_PETSC = {
     "snes_type": "newtonls",
     "snes_linesearch_type": "basic",
@@ -15,9 +17,38 @@ DEFAULT_PETSC = {
 }
 
 
-def petsc_options(user, comm, banded=True):
-    """Defaults merged with the user's [petsc] table (user wins); ``banded``: a wire (dofs along x)."""
+# Films from this many unknowns on: GMRES preconditioned by a field split, ILU(0) blocks on Psi (mass
+# dominated at these steps) and PETSc's algebraic multigrid on phi (an elliptic equation); Newton then
+# takes the LU's very iterations (the linear solves to 1e-10), 15-20 Krylov iterations each, nearly
+# independent of the mesh.  Per Newton iteration against the LU (benchmarks/bench_film_scaling.py,
+# docs/films.md): 1.3x faster at 5e3 unknowns, 1.8x at 1.3e4, 4.2x at 1.2e5 with 42% less memory, 14x on
+# a 3D box of 2.8e4; 1.3x faster than MUMPS on 2 ranks at 1.2e5.  Below ~4e3 the LU is 10-20% faster.
+ITERATIVE_FROM = 10_000
+FIELD_SPLIT = {
+    "ksp_type": "gmres",
+    "ksp_rtol": 1e-10,
+    "ksp_atol": 1e-14,
+    "ksp_max_it": 300,
+    "pc_type": "fieldsplit",
+    "pc_fieldsplit_type": "additive",
+    "fieldsplit_psi_ksp_type": "preonly",
+    "fieldsplit_psi_pc_type": "bjacobi",
+    "fieldsplit_psi_sub_pc_type": "ilu",
+    "fieldsplit_phi_ksp_type": "preonly",
+    "fieldsplit_phi_pc_type": "gamg",
+}
+SOLVER_KEYS = ("ksp_type", "pc_type", "pc_factor")  # a user's [petsc] naming any of these chooses the solver
+
+
+def petsc_options(user, comm, banded=True, unknowns=0):
+    """Defaults merged with the user's [petsc] table (user wins); ``banded``: a wire (dofs along x);
+    ``unknowns``: the global count (a film from `ITERATIVE_FROM` on is solved iteratively)."""
     opts = dict(DEFAULT_PETSC)
+    chosen = any(key.startswith(SOLVER_KEYS) for key in user)
+    if not banded and unknowns >= ITERATIVE_FROM and not chosen:
+        opts.update(FIELD_SPLIT, snes_lag_jacobian=3, snes_lag_jacobian_persists=True)  # lagged: as the LU's
+        opts.update(user)
+        return opts
     if not banded:
         # A film's LU is most of a Newton iteration (150 of 200 ms at 2e4 DOFs): the Jacobian, and with it
         # the factorisation, is rebuilt every third iteration, also across steps (1.6x less wall time on
@@ -66,3 +97,19 @@ def forget(prefix, options):
     for key in options:
         if opts.hasName(f"{prefix}{key}"):
             opts.delValue(f"{prefix}{key}")
+
+
+def name_field_splits(ksp, index_map, bs, psi_dofs, phi_dofs):
+    """With ``pc_type = "fieldsplit"``: the splits "psi" (Re and Im Psi) and "phi" of the owned dofs, their
+    solvers configured from ``fieldsplit_psi_*`` / ``fieldsplit_phi_*`` (e.g. GAMG on the potential's
+    elliptic block) now, while those options are still in PETSc's database (`forget` follows)."""
+    from petsc4py import PETSc
+
+    pc = ksp.getPC()
+    if pc.getType() != "fieldsplit":
+        return
+    start = index_map.local_range[0] * bs
+    for name, dofs in (("psi", psi_dofs), ("phi", phi_dofs)):
+        pc.setFieldSplitIS((name, PETSc.IS().createGeneral(np.sort(dofs).astype(np.int32) + start, index_map.comm)))
+    for sub in pc.getFieldSplitSubKSP():
+        sub.setFromOptions()

@@ -48,7 +48,7 @@ from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profi
 from psc_fem.solver.bdf import SCHEME_ORDER, history_length
 from psc_fem.solver.convergence import LARGE_DELTA, PsiUpdateTest
 from psc_fem.solver.dofs import NodeSet, WireDofs, as_node_set
-from psc_fem.solver.petsc_options import forget, petsc_options
+from psc_fem.solver.petsc_options import forget, name_field_splits, petsc_options
 
 
 class WireProblem:
@@ -149,11 +149,11 @@ class WireProblem:
         )
         J = ufl.derivative(F, self.w, ufl.TrialFunction(self.W))
 
-        options = petsc_options(self.config.petsc, self.comm, self.banded)
+        unknowns = self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs
+        options = petsc_options(self.config.petsc, self.comm, self.banded, unknowns)
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
             F, self.w, J=J, petsc_options_prefix=prefix, petsc_options=options
         )
-        forget(prefix, options)  # not left in PETSc's global database for the next problem
         self.snes = self.problem.solver
         self.snes.setConvergenceHistory(reset=True)  # each solve's own residuals (StepFailure quotes the last)
         A = self.problem.A
@@ -171,6 +171,9 @@ class WireProblem:
         if self.config.model.delta > LARGE_DELTA:  # Newton judged on Psi's update (psc_fem.solver.convergence)
             self.snes.setConvergenceTest(PsiUpdateTest(self._psi_dofs, self.comm))
         self._phi_dofs = self.dofs.sub_dofs(1)
+        bs, phi_owned = self.W.dofmap.index_map_bs, self.dofs.owned(self._phi_dofs)
+        name_field_splits(self.snes.getKSP(), self.W.dofmap.index_map, bs, self._psi_dofs, phi_owned)
+        forget(prefix, options)  # not left in PETSc's global database for the next problem
         self._bdf = (1.0, 1.0, -1.0, *[0.0] * (len(self.olds) - 1))  # dt, a0, a1, ... as floats (set_step)
         self._link = (1.0, *[0.0] * (len(self.olds) - 1))  # b0, b1, ... as floats; None: stationary rows
         self.gauge_value = 0.0  # phi(0) of the gauge row (0; a test sets c(tau) to show gauge invariance)

@@ -153,3 +153,23 @@ def test_a_3d_ring_from_gmsh_on_two_ranks_matches_one(tmp_path):
     assert par.run["steps"] == ser.run["steps"] and np.ptp(ser.series["psi_min"]) > 0.05
     for key in ("psi_center", "psi_min"):
         assert np.max(np.abs(par.series[key] - ser.series[key])) < 1e-8, key
+
+
+def test_a_large_film_solved_by_the_field_split_on_two_ranks_matches_one(tmp_path):
+    """From 1e4 unknowns a film is solved by GMRES with a field split (block-Jacobi ILU on Psi, GAMG on phi;
+    psc_fem.solver.petsc_options): on two ranks as on one, the same steps and the series to 1e-8."""
+    comm = MPI.COMM_WORLD
+    cfg = film_config(
+        geometry={"length": 8.0, "width": 2.2, "mesh_size": 0.1, "ends": "normal"},
+        field={"B": 0.4},
+        drive={"current": 0.5},
+        time={"t_end": 3.0, "until": "t_end"},
+        output={"every": 1.0, "probes": None, "fields": False},
+    )
+    par_dir = comm.bcast(str(tmp_path), root=0) + "/parallel"
+    par = simulate(cfg, par_dir, comm=comm, progress=False, echo=False)
+    ser = simulate(cfg, tmp_path / f"serial{comm.rank}", comm=MPI.COMM_SELF, progress=False, echo=False)
+    assert par.run["dofs"] >= 10_000 and par.run["steps"] == ser.run["steps"]
+    for key in ("V", "psi_min", "theta_plus"):
+        scale = max(1.0, np.max(np.abs(ser.series[key])))
+        assert np.max(np.abs(par.series[key] - ser.series[key])) < 1e-8 * scale, key

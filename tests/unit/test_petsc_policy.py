@@ -38,3 +38,19 @@ def test_several_ranks_solve_a_film_with_mumps_and_a_wire_by_domain_decompositio
     wire = petsc_options({}, two, banded=True)
     assert wire["pc_type"] == "python" and wire["pc_python_type"].endswith("WoodburyPC")
     assert petsc_options({"pc_factor_mat_solver_type": "superlu_dist"}, two, banded=False)["pc_type"] == "lu"
+
+
+def test_films_from_1e4_unknowns_take_the_field_split_on_any_rank_count_wires_never():
+    from types import SimpleNamespace
+
+    from psc_fem.solver.petsc_options import ITERATIVE_FROM, petsc_options
+
+    for ranks in (1, 2):
+        comm = SimpleNamespace(size=ranks)
+        big = petsc_options({}, comm, banded=False, unknowns=ITERATIVE_FROM)
+        assert big["pc_type"] == "fieldsplit" and big["fieldsplit_phi_pc_type"] == "gamg"
+        assert "pc_factor_mat_solver_type" not in big and big["snes_lag_jacobian"] == 3
+        assert petsc_options({}, comm, banded=False, unknowns=ITERATIVE_FROM - 1)["pc_type"] == "lu"
+        assert petsc_options({}, comm, banded=True, unknowns=10**6)["pc_type"] != "fieldsplit"
+        for chosen in ({"pc_type": "lu"}, {"ksp_type": "preonly"}, {"pc_factor_mat_solver_type": "mumps"}):
+            assert petsc_options(chosen, comm, banded=False, unknowns=10**6)["pc_type"] != "fieldsplit"

@@ -1,0 +1,54 @@
+"""A film's linear solver (psc_fem.solver.petsc_options, docs/films.md "Solver").
+
+From `ITERATIVE_FROM` unknowns on a film is solved by GMRES with a field
+split (ILU(0) blocks on Psi, algebraic multigrid on phi) instead of the
+LU; solved to 1e-10, the Newton iterations and so the adaptive steps are
+the LU's, and the series agree to solver tolerance.  The user's [petsc]
+table still chooses: naming a solver (pc_type, ksp_type, pc_factor_*)
+turns the default off.
+"""
+
+import numpy as np
+from helpers.films import film_config
+from mpi4py import MPI
+
+from psc_fem.film.problem import FilmProblem
+from psc_fem.solver.petsc_options import ITERATIVE_FROM
+from psc_fem.solver.simulation import simulate
+
+# 8 x 2.2 xi at mesh 0.1 in a field: 10869 unknowns, vortices entering from the edges
+BIG = {
+    "geometry": {"length": 8.0, "width": 2.2, "mesh_size": 0.1, "ends": "normal"},
+    "field": {"B": 0.4},
+    "drive": {"current": 0.5},
+    "time": {"t_end": 5.0, "until": "t_end"},
+    "output": {"every": 1.0, "probes": None, "fields": False},
+}
+LU = {"ksp_type": "preonly", "pc_type": "lu"}
+
+
+def test_a_large_film_takes_the_field_split_and_the_lus_newton_iterations(tmp_path):
+    cfg = film_config(**BIG)
+    problem = FilmProblem(cfg, MPI.COMM_SELF)
+    unknowns = problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs
+    assert unknowns >= ITERATIVE_FROM
+    ksp = problem.snes.getKSP()
+    pc = ksp.getPC()
+    assert ksp.getType() == "gmres" and pc.getType() == "fieldsplit"
+    assert [k.getPC().getType() for k in pc.getFieldSplitSubKSP()] == ["bjacobi", "gamg"]  # psi, phi
+    split = simulate(cfg, tmp_path / "split", comm=MPI.COMM_SELF, progress=False, echo=False)
+    lu = simulate(film_config(**BIG, petsc=LU), tmp_path / "lu", comm=MPI.COMM_SELF, progress=False, echo=False)
+    assert split.run["steps"] == lu.run["steps"] and split.run["newton_per_step"] == lu.run["newton_per_step"]
+    assert np.ptp(lu.series["V"]) > 0.1  # the state changes
+    for key in ("V", "psi_min", "theta_plus"):
+        scale = max(1.0, np.max(np.abs(lu.series[key])))
+        assert np.max(np.abs(split.series[key] - lu.series[key])) < 1e-8 * scale, key
+
+
+def test_a_small_film_and_a_users_solver_keep_the_lu():
+    small = FilmProblem(film_config(geometry={"width": 0.4, "mesh_size": 0.1}), MPI.COMM_SELF)
+    assert small.snes.getKSP().getPC().getType() == "lu"
+    chosen = FilmProblem(film_config(**BIG, petsc={"pc_type": "lu"}), MPI.COMM_SELF)
+    assert chosen.snes.getKSP().getType() == "preonly" and chosen.snes.getKSP().getPC().getType() == "lu"
+    tuned = FilmProblem(film_config(**BIG, petsc={"ksp_rtol": 1e-12}), MPI.COMM_SELF)  # tuning is not choosing
+    assert tuned.snes.getKSP().getPC().getType() == "fieldsplit" and tuned.snes.getKSP().getTolerances()[0] == 1e-12
