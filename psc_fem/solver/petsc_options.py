@@ -21,8 +21,8 @@ DEFAULT_PETSC = {
 # dominated at these steps) and PETSc's algebraic multigrid on phi (an elliptic equation); Newton then
 # takes the LU's very iterations (the linear solves to 1e-10), 15-20 Krylov iterations each, nearly
 # independent of the mesh.  Per Newton iteration against the LU (benchmarks/bench_film_scaling.py,
-# docs/films.md): 1.3x faster at 5e3 unknowns, 1.8x at 1.3e4, 4.2x at 1.2e5 with 42% less memory, 14x on
-# a 3D box of 2.8e4; 1.3x faster than MUMPS on 2 ranks at 1.2e5.  Below ~4e3 the LU is 10-20% faster.
+# docs/films.md): 1.3x faster at 5e3 unknowns, 1.8x at 1.3e4, 4x at 1.2e5 with 42% less memory, 14x on
+# a 3D box of 2.8e4; 1.1-1.3x faster than MUMPS on 2 ranks at 1.2e5.  Below ~4e3 the LU is 10-20% faster.
 ITERATIVE_FROM = 10_000
 FIELD_SPLIT = {
     "ksp_type": "gmres",
@@ -44,18 +44,15 @@ def petsc_options(user, comm, banded=True, unknowns=0):
     """Defaults merged with the user's [petsc] table (user wins); ``banded``: a wire (dofs along x);
     ``unknowns``: the global count (a film from `ITERATIVE_FROM` on is solved iteratively)."""
     opts = dict(DEFAULT_PETSC)
-    chosen = any(key.startswith(SOLVER_KEYS) for key in user)
-    if not banded and unknowns >= ITERATIVE_FROM and not chosen:
-        opts.update(FIELD_SPLIT, snes_lag_jacobian=3, snes_lag_jacobian_persists=True)  # lagged: as the LU's
-        opts.update(user)
-        return opts
     if not banded:
         # A film's LU is most of a Newton iteration (150 of 200 ms at 2e4 DOFs): the Jacobian, and with it
         # the factorisation, is rebuilt every third iteration, also across steps (1.6x less wall time on
         # that strip, the same steps and V to 1e-12: the residual tests still decide; docs/films.md).
         opts["snes_lag_jacobian"] = 3
         opts["snes_lag_jacobian_persists"] = True
-    if comm.size == 1 and not banded:
+    if not banded and unknowns >= ITERATIVE_FROM and not any(key.startswith(SOLVER_KEYS) for key in user):
+        opts.update(FIELD_SPLIT)
+    elif comm.size == 1 and not banded:
         # Not banded either: nested dissection (PETSc's LU) was 2.9x faster than the natural order on
         # that strip, MUMPS 3.3x slower (docs/films.md).
         opts["pc_factor_mat_solver_type"] = "petsc"
