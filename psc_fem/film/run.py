@@ -6,7 +6,7 @@ checkpoint.h5 are the wire's, written by the same `RunWriter`, `Recorder`
 and `Checkpointer` (psc_fem.solver.simulation); the checkpoint keys the
 state by node coordinates (x, y), so it restores on any number of ranks.
 The fields go to fields.xdmf through DOLFINx's own parallel XDMFFile
-(|Psi|, Re Psi, Im Psi and phi on the mesh's vertices, one time step per
+(|Psi|, Re Psi, Im Psi, phi and d|Psi|/dtau on the mesh's vertices, one time step per
 frame; ParaView opens it), written by every rank with no gather; every
 200 frames, and at a resume, the next segment fields.1.xdmf, ... begins
 (psc_fem.film.frames reads them as one).  Not yet for films: --from, until = "orbit".
@@ -51,7 +51,9 @@ class FilmFields:
     def __init__(self, problem, path, write=True):
         self.p = problem
         V1 = fem.functionspace(problem.msh, ("Lagrange", 1))
-        self.functions = {k: fem.Function(V1, name=k) for k in ("abs_psi", "re_psi", "im_psi", "phi")}
+        # d|Psi|/dtau: the phonon spectra's source; phi stays the last collection, the one meshio reads
+        names = ("abs_psi", "re_psi", "im_psi", "dabs_psi_dt", "phi")
+        self.functions = {k: fem.Function(V1, name=k) for k in names}
         self._maps = nodal_maps(problem.nodes, V1)  # V1's dofs and the state's nodes: the same vertices (P1)
         self.xdmf = None
         self.write_fields = write
@@ -77,6 +79,11 @@ class FilmFields:
         f = self.functions
         f["re_psi"].x.array[:], f["im_psi"].x.array[:], f["phi"].x.array[:] = u1, u2, phi
         f["abs_psi"].x.array[:] = np.hypot(u1, u2)
+        # d|Psi|/dtau = Re(Psi* D_tau Psi)/|Psi| from the covariant rate of the dense output (gauge-invariant:
+        # the i phi Psi part of D_tau drops out), node by node as the wire's FieldEvaluator
+        f["dabs_psi_dt"].x.array[:] = (u1 * rate[self._maps[0]] + u2 * rate[self._maps[1]]) / np.sqrt(
+            u1 * u1 + u2 * u2 + 1e-300
+        )
 
     def write(self, t):
         if not self.write_fields:

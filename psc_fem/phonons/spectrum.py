@@ -32,29 +32,52 @@ CURVE_OMEGA_STEP = 0.01
 
 @dataclass(frozen=True)
 class Series:
-    """The parts of a run's series file the spectrum needs (x sorted ascending, in xi)."""
+    """The parts of a run's files the spectrum needs: a wire's nodes sorted by x (in xi), a film's nodes with
+    their coordinates (n, gdim); ``weights``: the spatial quadrature over them (trapezoid along a wire,
+    int phi_i dA or dV on a film's mesh)."""
 
     attrs: dict
     t: np.ndarray  # frame times (n_t,)
-    x: np.ndarray  # node coordinates (n_x,)
+    x: np.ndarray  # node coordinates (n_x,) or (n_x, gdim)
     abs_psi: np.ndarray  # (n_t, n_x)
     dabs_psi_dt: np.ndarray  # (n_t, n_x), d|Psi|/dtau from the integrator
     t_fine: np.ndarray  # time-step times, for locating the phase slips
     psi_core: np.ndarray  # min_x |Psi(x, t)| at t_fine: the PSC core wherever it sits
+    weights: np.ndarray  # (n_x,)
+
+    @property
+    def dim(self) -> int:
+        return 1 if self.x.ndim == 1 else self.x.shape[1]
 
     @classmethod
     def read(cls, run_dir: str | Path | RunDirectory) -> Series:
-        with h5py.File(as_rundir(run_dir).series, "r") as f:
+        rd = as_rundir(run_dir)
+        with h5py.File(rd.series, "r") as f:
             attrs = {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
             fr = f["frames"]
-            t, x = fr["t"][()], fr["x"][()]
-            abs_psi, dpsi = fr["abs_psi"][()], fr["dabs_psi_dt"][()]
+            film = "geometry.kind" in attrs  # its frames are in fields.h5 (docs/films.md)
+            if not film:
+                t, x = fr["t"][()], fr["x"][()]
+                abs_psi, dpsi = fr["abs_psi"][()], fr["dabs_psi_dt"][()]
             core = "psi_min" if "psi_min" in f else "psi_center"  # (older files: the centre node)
-            if "t" in f and core in f:
-                t_fine, psi_core = f["t"][()], f[core][()]
-            else:
-                t_fine, psi_core = t, abs_psi.min(axis=1)
-        return cls(attrs, t, x, abs_psi, dpsi, t_fine, psi_core)
+            t_fine, psi_core = (f["t"][()], f[core][()]) if "t" in f and core in f else (None, None)
+        if film:
+            from psc_fem.film.frames import node_weights, read_series
+
+            if not rd.fields_h5.is_file():
+                raise ValueError("a film's spectrum needs its fields (run with output.fields = true)")
+            try:
+                x, cells, t, values = read_series(rd.fields_h5, ("abs_psi", "dabs_psi_dt"))
+            except KeyError:
+                raise ValueError(
+                    "its fields have no d|Psi|/dtau frames (a film run before they were written)"
+                ) from None
+            abs_psi, dpsi, weights = values["abs_psi"], values["dabs_psi_dt"], node_weights(x, cells)
+        else:
+            weights = trapezoid_weights(x)
+        if t_fine is None:
+            t_fine, psi_core = t, abs_psi.min(axis=1)
+        return cls(attrs, t, x, abs_psi, dpsi, t_fine, psi_core, weights)
 
     def core_node(self):
         """Index of the node where |Psi| comes closest to 0 over the frames: the PSC core (x = 0 by symmetry
@@ -143,7 +166,7 @@ def run_spectrum(
     psi_max = PSI_MAX if top <= PSI_MAX else math.ceil(top / 0.25) * 0.25
     model = FluxModel(load_table(T, gamma, variant, omega_max, n_omega, psi_max=psi_max))
     ic = s.core_node()
-    wx = trapezoid_weights(s.x)
+    wx = s.weights
     wire = model.spectrum(s.abs_psi, s.dabs_psi_dt * wx)
     center = model.spectrum(s.abs_psi[:, [ic]], s.dabs_psi_dt[:, [ic]])
 
@@ -185,11 +208,11 @@ def run_spectrum(
         "T_over_delta0": T,
         "gamma": gamma,
         "variant": variant,
-        "x_center": float(s.x[ic]),
+        "x_center": float(s.x[ic]) if s.dim == 1 else s.x[ic],  # a film's core node: its coordinates
         "curves_psi": np.array(list(curves)),
         "omega_show": CURVE_OMEGA_MAX_IN_T * T,
     }
-    _write_h5(out.spectrum, datasets, attrs)
+    _write_h5(out.spectrum, datasets, attrs, s.dim)
     return {
         "temperature": t_over_tc,
         "T_over_delta0": T,
@@ -212,8 +235,16 @@ def run_spectrum(
     }
 
 
-def _write_h5(path, datasets, attrs):
+SAMPLE_UNITS = {  # "wire": the spectrum integrated over the sample; "center": per unit of it at the core node
+    1: ("V = A xi", "x/xi", "per xi of wire"),
+    2: ("V = d xi^2 (d: the film's thickness)", "the film's area/xi^2", "per xi^2 of film"),
+    3: ("V = xi^3", "the volume/xi^3", "per xi^3"),
+}
+
+
+def _write_h5(path, datasets, attrs, dim=1):
     """spectrum.h5 (atomic): the datasets, the parameters and the units of every quantity."""
+    volume, over, per = SAMPLE_UNITS[dim]
     from psc_fem.io.atomic import atomic_h5
 
     with atomic_h5(path, create=True) as f:
@@ -227,9 +258,9 @@ def _write_h5(path, datasets, attrs):
                 "units.t": "t0",
                 "units.T": "Tc (T_over_delta0: Delta0)",
                 "units.gamma": "Delta0",
-                "units.center": "K Delta0^6/t0 per unit omega/Delta0, V = A xi (per xi of wire at the core, x_center)",
-                "units.wire": "K Delta0^6/t0 per unit omega/Delta0, V = A xi, integrated over x/xi",
-                "units.E": "K Delta0^6 with V = A xi; K = lambda tau_eps V omega_D/(2 pi u^3 T eps_F)",
+                "units.center": f"K Delta0^6/t0 per unit omega/Delta0, {volume} ({per} at the core, x_center)",
+                "units.wire": f"K Delta0^6/t0 per unit omega/Delta0, {volume}, integrated over {over}",
+                "units.E": f"K Delta0^6 with {volume}; K = lambda tau_eps V omega_D/(2 pi u^3 T eps_F)",
                 "definition": "dW = C d|Psi|/dtau N0(omega) eta1(omega; |Psi|, T, gamma) omega^3, Eq. (12)",
                 "E_definition": "E+/E-: positive/negative parts of dW pointwise in (omega, x, t), "
                 "integrated over omega, x and one period between minima of min_x |Psi(x,t)|",

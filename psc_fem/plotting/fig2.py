@@ -60,8 +60,12 @@ def curves_figure(path, omega, curves, t_over_tc, T, gamma, variant):
     save_figure(fig, path, dpi=150)
 
 
-def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves, t_over_tc, T, gamma, variant, omega_show):
-    """(a) center spectrum over one period with d|Psi|/dtau; (b) the Fig. 2(b) curves."""
+def fig2(
+    path, t, omega, center, dpsi_center, window, curves_omega, curves, t_over_tc, T, gamma, variant, omega_show,
+    per=r"$\xi$ of wire",
+):  # fmt: skip
+    """(a) center spectrum over one period with d|Psi|/dtau; (b) the Fig. 2(b) curves; ``per``: the unit of
+    sample the center spectrum is given per (a film's: xi^2 of film)."""
     fig = Figure(figsize=(12, 4.6), layout="constrained")
     ax_a, ax_b = fig.subplots(1, 2)
     sel = (t >= window[0]) & (t <= window[1])
@@ -72,7 +76,7 @@ def fig2(path, t, omega, center, dpsi_center, window, curves_omega, curves, t_ov
         t[sel], omega[keep], data, shading="gouraud", cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -bound, bound)
     )
     # Eq. (12) with C = 1: dW per unit omega/Delta0 and per xi of wire, in K Delta0^6/t0 (docs/phonons.md)
-    fig.colorbar(mesh, ax=ax_a, label=r"$dW(\omega, x{=}0, \tau)\,/\,K$  [$\Delta_0^6/t_0$ per $\xi$ of wire]")
+    fig.colorbar(mesh, ax=ax_a, label=r"$dW(\omega, x_c, \tau)\,/\,K$  [$\Delta_0^6/t_0$ per " + per + "]")
     ax_a.set_xlabel(r"$\tau = t/t_0$")
     ax_a.set_ylabel(OMEGA_LABEL)
     ax_a.set_title(
@@ -108,6 +112,7 @@ def plot_spectrum_file(spectrum_h5: str | Path, paths: list[str | Path]) -> list
             float(a["gamma"]),
             variant,
             omega_show=float(a["omega_show"]),
+            per=r"$\xi^2$ of film" if "xi^2" in str(a.get("units.center", "")) else r"$\xi$ of wire",
         )
     return [Path(p) for p in paths]
 
