@@ -1,10 +1,11 @@
-"""The figure of a film run (docs/films.md): |Psi|^2 on the film at the last frame, with its vortices,
-and V(t) between the probes (matplotlib's object API, no pyplot)."""
+"""The figure of a film run (docs/films.md): |Psi|^2 on the film at the last frame, with its vortices and
+supercurrent streamlines, and V(t) between the probes (matplotlib's object API, no pyplot)."""
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.tri import Triangulation
 
+from psc_fem.film.currents import node_supercurrent
 from psc_fem.film.frames import psi_of, read_frame
 from psc_fem.film.vortices import symmetric_gauge, vortex_positions
 
@@ -45,6 +46,8 @@ def film_figure(sol) -> Figure:
     fig.suptitle(_title(a, B))
     m = ax.tripcolor(triangles, np.abs(psi) ** 2, shading="gouraud", cmap="magma")
     fig.colorbar(m, ax=ax, label=r"$|\Psi|^2$")
+    if not solid:
+        _streamlines(ax, triangles, node_supercurrent(points, cells, psi, symmetric_gauge(B) if B else None))
     if len(vortices):
         ax.plot(vortices[:, 0], vortices[:, 1], "c+", ms=8, label=f"vortices ({len(vortices)})")
     if len(antivortices):
@@ -61,3 +64,19 @@ def film_figure(sol) -> Figure:
         bx.legend(loc="upper right", fontsize=8)
     bx.set(xlabel=r"$\tau/t_0$", ylabel=r"$V$ between the probes")
     return fig
+
+
+def _streamlines(ax, triangles, js, n=160):
+    """Streamlines of the supercurrent js (node values) on a regular grid over the film (masked outside it),
+    their width growing with |js|."""
+    from matplotlib.tri import LinearTriInterpolator
+
+    x0, x1, y0, y1 = triangles.x.min(), triangles.x.max(), triangles.y.min(), triangles.y.max()
+    ny = max(8, int(n * (y1 - y0) / max(x1 - x0, 1e-300)))
+    gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, ny))
+    u, v = (LinearTriInterpolator(triangles, js[:, k])(gx, gy) for k in (0, 1))
+    speed = np.hypot(u, v)
+    top = float(speed.max()) if speed.count() else 0.0
+    if top <= 0.0:  # no current anywhere: nothing to draw
+        return
+    ax.streamplot(gx, gy, u, v, color="w", linewidth=0.3 + 1.2 * (speed / top).filled(0.0), density=1.2, arrowsize=0.7)
