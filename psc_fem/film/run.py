@@ -9,7 +9,7 @@ The fields go to fields.xdmf through DOLFINx's own parallel XDMFFile
 (|Psi|, Re Psi, Im Psi, phi and d|Psi|/dtau on the mesh's vertices, one time step per
 frame; ParaView opens it), written by every rank with no gather; every
 200 frames, and at a resume, the next segment fields.1.xdmf, ... begins
-(psc_fem.film.frames reads them as one).  Not yet for films: --from, until = "orbit".
+(psc_fem.film.frames reads them as one).  Not yet for films: until = "orbit".
 """
 
 from __future__ import annotations
@@ -133,9 +133,9 @@ def simulate_film(
     as a function of node coordinates (an (n, 3) array -> complex array)
     instead of 1.  Both for the Python API (e.g. a gauge transformation).
     ``resume``: continue the run in out_dir from its checkpoint (as a wire's).
-    ``initial_state``: start from another run's state on the same mesh, as
+    ``initial_state``: start from another run's state, as
     {"by_x": ..., "theta": ...} (a checkpoint's, `read_start_state`: any
-    number of ranks) or {"array": ..., "theta": ...} (a `Solution.final_state`
+    number of ranks; on another mesh of the same film, interpolated) or {"array": ..., "theta": ...} (a `Solution.final_state`
     of this process and communicator: a continuation sweep).
     """
     from psc_fem.solver.simulation import FilmParts, _claim, _simulate, with_settler
@@ -144,13 +144,13 @@ def simulate_film(
     rd = RunDirectory(out_dir)
     wall0 = time.perf_counter()
     problem = FilmProblem(config, comm, vector_potential=vector_potential)  # bad probes: ConfigError, no output
+    start = None if initial_state is None else _start_state(problem, initial_state)  # refused: nothing written
     _claim(rd, comm, overwrite=overwrite, resume=resume)
     ckpt = prepare_resume(out_dir, config, comm) if resume else None
     if resume and ckpt is None and comm.rank == 0 and echo:
         print(f"{out_dir}: no checkpoint to resume from; starting at tau = 0")
     if initial_psi is not None and ckpt is None:
         problem.set_initial_psi(initial_psi)
-    start = None if initial_state is None else _start_state(problem, initial_state)
     with signals.graceful(), RunLock(out_dir, comm):
         path = rd.next_fields_xdmf() if ckpt is not None and comm.rank == 0 else rd.fields_xdmf
         path = comm.bcast(path, root=0) if comm.size > 1 else path
@@ -165,14 +165,15 @@ def _start_state(problem, initial_state):
     from psc_fem.io.state_layout import StateLayout
 
     theta = tuple(initial_state.get("theta", (0.0, 0.0)))
-    if "by_x" in initial_state:  # matched node by node: another mesh is refused (ResumeError, exit 2)
+    if "by_x" in initial_state:  # node by node on the same mesh, interpolated onto another (same extent)
+        layout = StateLayout(problem)
         nodes = problem.comm.allreduce(int(problem.nodes.owned.sum()), op=MPI.SUM)
-        saved = len(initial_state["by_x"]["u1"][0])
-        if saved != nodes:
-            raise ResumeError(
-                f"initial state: its film has {saved} nodes, this config's mesh {nodes} (the same mesh only)"
-            )
-        return {"array": StateLayout(problem).scatter(initial_state["by_x"])[0], "theta": theta}
+        if len(initial_state["by_x"]["u1"][0]) == nodes:
+            try:
+                return {"array": layout.scatter(initial_state["by_x"])[0], "theta": theta}
+            except ResumeError:  # as many nodes, elsewhere: another mesh
+                pass
+        return {"array": layout.interpolate(initial_state["by_x"])[0], "theta": theta}
     array = np.asarray(initial_state["array"])
     if array.shape != problem.w.x.array.shape:
         raise ResumeError(f"initial state: {array.size} values, this film's state has {problem.w.x.array.size}")

@@ -3,7 +3,7 @@
 `StateLayout.gather` turns rank-local state arrays into one coordinate-sorted
 array per sub-space (u1, u2, phi) on rank 0; `scatter` turns those back
 into rank-local arrays on any partition, `interpolate` onto another mesh
-of the same wire.  A wire's key is x (one coordinate, as checkpoints have
+of the same wire or film.  A wire's key is x (one coordinate, as checkpoints have
 always stored it); a film's is (x, y), matched by a k-d tree.
 """
 
@@ -67,9 +67,11 @@ class StateLayout:
         return arrays
 
     def interpolate(self, saved):
-        """Rank-local arrays from x-keyed values of another mesh of the same wire (linear in x; ``--from``)."""
+        """Rank-local arrays from coordinate-keyed values of another mesh of the same wire or film (``--from``):
+        linear in x on a wire; on a film linear on the Delaunay triangulation of the other mesh's nodes (its
+        own triangles wherever they are Delaunay), the nearest node where that leaves a point outside."""
         if self.dim != 1:
-            raise ResumeError("--from: a film starts from another run's state only on the same mesh (not yet)")
+            return self._interpolate_points(saved)
         n = next(iter(saved.values()))[1].shape[0]
         arrays = [np.zeros(self.size) for _ in range(n)]
         for name, (dofs, x) in zip(PARTS, self.parts):
@@ -82,6 +84,31 @@ class StateLayout:
                 )
             for a, v in zip(arrays, values):
                 a[dofs] = np.interp(x, xs, v)
+        return arrays
+
+    def _interpolate_points(self, saved):
+        from scipy.interpolate import LinearNDInterpolator, NearestNDInterpolator
+        from scipy.spatial import Delaunay
+
+        xs = np.asarray(saved["u1"][0]).reshape(-1, self.dim)  # u1, u2, phi share their nodes (sorted alike)
+        x = self.parts[0][1]
+        lo, hi = xs.min(axis=0), xs.max(axis=0)
+        mine = [np.empty(self.dim), np.empty(self.dim)]  # this mesh's extent over all ranks
+        self.comm.Allreduce(x.min(axis=0, initial=np.inf), mine[0], op=MPI.MIN)
+        self.comm.Allreduce(x.max(axis=0, initial=-np.inf), mine[1], op=MPI.MAX)
+        if max(np.max(np.abs(lo - mine[0])), np.max(np.abs(hi - mine[1]))) > 1e-6 * self.span:
+            show = lambda a, b: " x ".join(f"[{p:g}, {q:g}]" for p, q in zip(a, b))  # noqa: E731
+            raise ResumeError(f"initial state: its film spans {show(lo, hi)}, this config's {show(*mine)}")
+        values = np.concatenate([saved[name][1] for name in PARTS]).T  # (nodes, 3 * states)
+        linear = LinearNDInterpolator(Delaunay(xs), values)(x)
+        outside = np.isnan(linear).any(axis=1)
+        if outside.any():
+            linear[outside] = NearestNDInterpolator(xs, values)(x[outside])
+        n = saved["u1"][1].shape[0]
+        arrays = [np.zeros(self.size) for _ in range(n)]
+        for p, (dofs, _) in enumerate(self.parts):
+            for k, a in enumerate(arrays):
+                a[dofs] = linear[:, p * n + k]
         return arrays
 
     def _match(self, xs, x, name):

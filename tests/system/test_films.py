@@ -234,8 +234,9 @@ def test_a_continuation_sweep_of_a_film_with_normal_terminals(tmp_path):
 
 
 def test_a_film_starts_from_another_runs_checkpoint(tmp_path):
-    """--from DIR: the state of DIR's checkpoint, node by node (its first frame is DIR's last); another
-    mesh is refused by name (exit 2), nothing written."""
+    """--from DIR: the state of DIR's checkpoint, node by node (its first frame is DIR's last); on another
+    mesh of the same film interpolated (at the nodes the meshes share, DIR's values exactly); a film of
+    another extent is refused by name (exit 2), nothing written."""
     from test_cli import ROOT, psc_fem
 
     from psc_fem.film.frames import psi_of, read_frame
@@ -248,6 +249,15 @@ def test_a_film_starts_from_another_runs_checkpoint(tmp_path):
     last, first = read_frame(tmp_path / "a" / "fields.h5", -1), read_frame(tmp_path / "b" / "fields.h5", 0)
     assert last[2] == 20.0 and first[2] == 0.0
     np.testing.assert_allclose(psi_of(first[3]), psi_of(last[3]), atol=1e-14)
-    res = psc_fem("run", strip, "--out", tmp_path / "c", "--from", tmp_path / "a", "--set", "geometry.mesh_size=0.025")
-    assert res.returncode == 2 and "the same mesh only" in res.stderr, res.stderr
-    assert not (tmp_path / "c").exists()
+    res = psc_fem("run", strip, "--out", tmp_path / "c", "--from", tmp_path / "a", "--quiet", *short,
+                  "--set", "geometry.mesh_size=0.025")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    fine = read_frame(tmp_path / "c" / "fields.h5", 0)
+    coarse = {(round(x, 9), round(y, 9)): v for (x, y, *_), v in zip(last[0], psi_of(last[3]))}
+    shared = [(k, coarse[(round(x, 9), round(y, 9))]) for k, (x, y, *_) in enumerate(fine[0])
+              if (round(x, 9), round(y, 9)) in coarse]  # fmt: skip
+    assert len(shared) == len(coarse) < len(fine[0])  # every coarse node is a fine one
+    np.testing.assert_allclose([psi_of(fine[3])[k] for k, _ in shared], [v for _, v in shared], atol=1e-12)
+    res = psc_fem("run", strip, "--out", tmp_path / "d", "--from", tmp_path / "a", "--set", "geometry.length=1.2")
+    assert res.returncode == 2 and "its film spans" in res.stderr, res.stderr
+    assert not (tmp_path / "d").exists()
