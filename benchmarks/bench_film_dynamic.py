@@ -22,8 +22,9 @@ to --t-end and its period and mean V come from the V spikes after
 --t-settle (whole periods, pytdgl_film.dynamic_stats); the same rule is
 applied to psc_fem's series as a cross-check (V_spikes, T_spikes in the
 record).  --ic H1,H2: the critical current on meshes H in both codes,
-bisecting j between --ic-bracket (runs of --ic-t-end; `slips` says how
-each code's run is judged slipping).
+bisecting j between --ic-bracket (runs of --ic-t-end): the current where
+the steady superconducting state ends, by slips (`slips` says how each
+code's run is judged slipping) or by turning normal (`normal`).
 
 strip: the quasi-1D strip 4 x 0.5 xi of bench_film_pytdgl.py (steady
 resistive at j = 0.2), for its critical current (--ic).
@@ -179,6 +180,13 @@ def slips(row):
     return row["late_slips"] >= 2
 
 
+def normal(row, case, current):
+    """Has the film turned normal between the probes: V >= 0.95 j d (d = length - 2, probes 1 xi inside the
+    ends; a normal constriction's V is larger still)?  A quasi-1D strip goes from its steady superconducting
+    state straight to the normal one, with no slips (and the phase between normal probes is noise)."""
+    return row["V"] is not None and row["V"] >= 0.95 * current * (CASES[case]["length"] - 2.0)
+
+
 def critical_current(case, code, h, lo, hi, steps, t_end, tmp):
     """Bisection on j between a steady ``lo`` and a slipping ``hi``: (lo, hi, runs)."""
     runs = []
@@ -188,9 +196,10 @@ def critical_current(case, code, h, lo, hi, steps, t_end, tmp):
             r = run_fem(case, h, Path(tmp) / f"ic{h}_{k}", t_end, 0.5 * t_end, current=j)
         else:
             r = run_pytdgl(case, h, t_end, 0.5 * t_end, current=j)
-        runs.append({"j": j, "slips": slips(r), "V": r["V"], "period": r.get("period"), "wall": r["wall"]})
-        print(f"  Ic {code} h={h}: j={j:.5f} slips={runs[-1]['slips']} V={r['V']}", file=sys.stderr, flush=True)
-        lo, hi = (lo, j) if runs[-1]["slips"] else (j, hi)
+        run = {"j": j, "slips": slips(r), "normal": normal(r, case, j), "V": r["V"], "period": r.get("period")}
+        runs.append({**run, "wall": r["wall"]})
+        print(f"  Ic {code} h={h}: {run}", file=sys.stderr, flush=True)
+        lo, hi = (lo, j) if run["slips"] or run["normal"] else (j, hi)  # the superconducting steady state ends
     return {"code": code, "h": h, "lo": lo, "hi": hi, "Ic": 0.5 * (lo + hi), "runs": runs}
 
 
