@@ -1,4 +1,4 @@
-"""Phonon spectra of a film (Eqs. 12-13 over its mesh; docs/films.md, "Phonon spectra").
+"""Phonon spectra and phase-slip lines of a film (docs/films.md, "Phonon spectra", "Phase-slip lines").
 
 A narrow strip between banks is the Fig. 1 wire in 2D (tests/system/test_films.py): its |Psi| does not
 depend on y, so Eq. (12) integrated over the strip's area is the wire's integral over x times the
@@ -51,3 +51,20 @@ def test_the_frames_read_back_are_the_series_frames_across_segments(spectra):
     t = frame_times(film.rundir.fields_h5)
     assert len(film.rundir.field_segments()) > 5
     np.testing.assert_allclose(t, film.frames["t"], rtol=0, atol=1e-12)
+
+
+def test_the_narrow_strips_slips_are_phase_slip_lines_at_its_centre(spectra):
+    """Each slip of the strip (the wire's PSC across its 0.1 xi width) is one phase-slip line, at x = 0,
+    at the time of the dip of min |Psi| in the series, one period apart."""
+    from psc_fem.analysis.periods import slip_times
+    from psc_fem.film.frames import read_series
+    from psc_fem.film.slip_lines import slip_lines
+
+    *_, film = spectra
+    points, _, t, values = read_series(film.rundir.fields_h5, ("abs_psi",))
+    lines = slip_lines(t, points, values["abs_psi"])
+    dips = slip_times(film.series["t"], film.series["psi_min"])
+    assert len(lines) == len(dips) >= 8
+    assert all(abs(x) < 1e-9 for _, x in lines)
+    np.testing.assert_allclose([tm for tm, _ in lines], dips, atol=0.05)  # one frame
+    assert np.diff([tm for tm, _ in lines])[-3:] == pytest.approx(film.stats["period"], rel=1e-3)

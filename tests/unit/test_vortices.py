@@ -86,3 +86,20 @@ def test_the_supercurrent_is_gauge_invariant_and_circulates_around_a_vortex():
     ring = (r > 0.3) & (r < 0.9)
     curl = points[ring, 0] * js[ring, 1] - points[ring, 1] * js[ring, 0]  # (r x js)_z
     assert np.all(curl > 0)
+
+
+def test_a_line_across_the_film_is_a_slip_line_and_a_crossing_vortex_is_not():
+    """psc_fem.film.slip_lines: |Psi| suppressed across the width at x = 0.5 at three times gives three lines
+    there; a vortex crossing the film (|Psi| = 0 at a moving point) gives none."""
+    from psc_fem.film.slip_lines import slip_lines
+
+    x, y = np.meshgrid(np.linspace(-2, 2, 81), np.linspace(-1, 1, 21))
+    points = np.column_stack([x.ravel(), y.ravel()])
+    t = np.arange(0.0, 20.0, 0.05)
+    bump = sum(np.exp(-(((t - tc) / 0.3) ** 2)) for tc in (5.0, 12.0, 17.0))
+    line = 1 - 0.99 * bump[:, None] * np.exp(-((points[:, 0] - 0.5) ** 2) / 0.05)[None, :]
+    found = slip_lines(t, points, line)
+    assert [round(tm, 6) for tm, _ in found] == [5.0, 12.0, 17.0] and all(abs(xl - 0.5) < 1e-9 for _, xl in found)
+    yv = -1.5 + 3.0 * (t - 2.0) / 6.0  # a vortex crossing at x = -1 between tau = 2 and 8
+    vortex = np.tanh(2 * np.hypot(points[None, :, 0] + 1.0, points[None, :, 1] - yv[:, None]))
+    assert slip_lines(t, points, vortex) == []
