@@ -1,4 +1,5 @@
-"""Vortices and antivortices of a film from the phase winding of Psi around each triangle.
+"""Vortices and antivortices of a film from the phase winding of Psi around each triangle (vortex lines of a
+3D body: around each face of its tetrahedra).
 
 The winding of one cell is the sum over its three edges of the phase
 difference of Psi, each wrapped to (-pi, pi], divided by 2 pi: +1 for a
@@ -37,3 +38,40 @@ def vortex_positions(points, cells, psi, A=None):
 def symmetric_gauge(B):
     """A = B (-y, x)/2 of [field] B (psc_fem.film.problem), for `cell_windings`."""
     return lambda p: 0.5 * B * np.stack([-p[:, 1], p[:, 0]], axis=1)
+
+
+def tetrahedron_faces(cells):
+    """The distinct triangles (k, 3) of tetrahedra ``cells`` (m, 4), each once, vertices ascending."""
+    faces = np.concatenate(
+        [np.sort(cells[:, [a, b, c]], axis=1) for a, b, c in ((0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3))]
+    )
+    return np.unique(faces, axis=0)
+
+
+def vortex_lines(points, cells, psi, A=None):
+    """A 3D body's vortex lines as the points where they pierce the faces of its tetrahedra: (centroids (k, 3),
+    directions (k, 3)): each face around which the phase winds by +-2 pi (`cell_windings`, gauge-invariantly
+    with ``A`` a function of (n, 3) points, e.g. `symmetric_gauge`), its unit normal turned along the line's circulation (right-hand
+    rule).  A line through a tetrahedron pierces two of its faces; a vortex line of a 2D film's extrusion
+    shows as one point per layer of faces along z."""
+    faces = tetrahedron_faces(cells)
+    winding = _face_windings(points, faces, psi, A)
+    hit = winding != 0
+    p = points[faces[hit]]
+    normal = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
+    normal /= np.linalg.norm(normal, axis=1)[:, None]
+    return p.mean(axis=1), normal * winding[hit][:, None]
+
+
+def _face_windings(points, faces, psi, A=None):
+    """`cell_windings` for triangles in 3D: the edges' line integral of A with all three coordinates."""
+    theta = np.angle(psi)
+    total = np.zeros(len(faces))
+    for a, b in ((0, 1), (1, 2), (2, 0)):
+        i, j = faces[:, a], faces[:, b]
+        step = theta[j] - theta[i]
+        if A is not None:  # A's z component is 0 where A gives only (x, y) (`symmetric_gauge`)
+            a = A(0.5 * (points[i] + points[j]))
+            step = step - np.sum(a * (points[j] - points[i])[:, : a.shape[1]], axis=1)
+        total += np.angle(np.exp(1j * step))
+    return np.rint(total / (2.0 * np.pi)).astype(int)

@@ -103,3 +103,29 @@ def test_a_line_across_the_film_is_a_slip_line_and_a_crossing_vortex_is_not():
     yv = -1.5 + 3.0 * (t - 2.0) / 6.0  # a vortex crossing at x = -1 between tau = 2 and 8
     vortex = np.tanh(2 * np.hypot(points[None, :, 0] + 1.0, points[None, :, 1] - yv[:, None]))
     assert slip_lines(t, points, vortex) == []
+
+
+def test_a_straight_vortex_line_pierces_faces_along_it_in_a_3d_body():
+    """vortex_lines on a box of tetrahedra: Psi = (x - x0) + i (y - y0) winds around the line (x0, y0, z):
+    pierce points within a cell of it from bottom to top, directions along +z (-z for the antivortex), the
+    same with a field's A (gauge-invariant winding)."""
+    import dolfinx.mesh
+    from mpi4py import MPI
+
+    from psc_fem.film.vortices import vortex_lines
+
+    msh = dolfinx.mesh.create_box(
+        MPI.COMM_SELF, [[-1, -1, -0.5], [1, 1, 0.5]], [10, 10, 5], dolfinx.mesh.CellType.tetrahedron
+    )
+    points, cells = (
+        msh.geometry.x,
+        np.asarray(msh.geometry.dofmaps(0) if callable(msh.geometry.dofmaps) else msh.geometry.dofmaps[0]),
+    )
+    x0, y0 = 0.13, -0.27
+    psi = (points[:, 0] - x0) + 1j * (points[:, 1] - y0)
+    for A in (None, symmetric_gauge(0.4)):
+        at, direction = vortex_lines(points, cells, psi, A)
+        assert len(at) >= 5 and np.max(np.hypot(at[:, 0] - x0, at[:, 1] - y0)) < 0.2  # within a cell (h = 0.2)
+        assert at[:, 2].min() == pytest.approx(-0.5) and at[:, 2].max() == pytest.approx(0.5)
+        assert np.all(direction[:, 2] > 0)
+    assert np.all(vortex_lines(points, cells, np.conj(psi))[1][:, 2] < 0)
