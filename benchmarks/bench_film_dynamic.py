@@ -24,7 +24,11 @@ applied to psc_fem's series as a cross-check (V_spikes, T_spikes in the
 record).  --ic H1,H2: the critical current on meshes H in both codes,
 bisecting j between --ic-bracket (runs of --ic-t-end): the current where
 the steady superconducting state ends, by slips (`slips` says how each
-code's run is judged slipping) or by turning normal (`normal`).
+code's run is judged slipping) or by turning normal (`normal`).  A run
+that has neither switched nor settled by --ic-t-end counts as not
+switched: near the critical current the switch comes late (the strip at
+0.2925: after tau ~ 1100; the constriction at 0.1925: after ~600), so
+such a bracket is an upper bound (docs/films.md).
 
 strip: the quasi-1D strip 4 x 0.5 xi of bench_film_pytdgl.py (steady
 resistive at j = 0.2), for its critical current (--ic).

@@ -109,8 +109,9 @@ def run(args):
     L, W, h = args.length, args.width, args.h
     layer = tdgl.Layer(coherence_length=1.0, london_lambda=2.0, thickness=0.1, u=U_EXACT, gamma=args.gamma)
     film = tdgl.Polygon("film", points=outline(args))
-    source = tdgl.Polygon("source", points=tdgl.geometry.box(h, 1.2 * W, center=(-L / 2, 0)))
-    drain = tdgl.Polygon("drain", points=tdgl.geometry.box(h, 1.2 * W, center=(L / 2, 0)))
+    tw = h * args.terminal_width  # the terminals' boxes: their sites are py-tdgl's normal-metal contacts
+    source = tdgl.Polygon("source", points=tdgl.geometry.box(tw, 1.2 * W, center=(-L / 2, 0)))
+    drain = tdgl.Polygon("drain", points=tdgl.geometry.box(tw, 1.2 * W, center=(L / 2, 0)))
     if args.probes:
         x1, y1, x2, y2 = (float(v) for v in args.probes.split(","))
         probes = [(x1, y1), (x2, y2)]
@@ -172,6 +173,7 @@ def main(argv=None):
     ap.add_argument("--neck-length", type=float, default=0.5, help="constriction (xi)")
     ap.add_argument("--field", type=float, default=0.0, help="B in Hc2 (vortex)")
     ap.add_argument("--h", type=float, default=0.1)
+    ap.add_argument("--terminal-width", type=float, default=1.0, help="the terminal boxes' width in units of --h")
     ap.add_argument("--current", type=float, default=0.2, help="current density j at the terminals")
     ap.add_argument("--gamma", type=float, default=10 / 3)
     ap.add_argument("--inset", type=float, default=1.0)
