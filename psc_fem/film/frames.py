@@ -25,8 +25,9 @@ def key_time(key: str) -> float:
     return float(key.replace("_", "."))
 
 
-def _index(fields_h5):
-    """[(t, segment path, dataset key)] of all frames, in time order (module doc)."""
+def frame_index(fields_h5):
+    """[(t, segment path, dataset key)] of all frames, in time order (module doc): once for a loop over
+    frames (`read_frame`'s ``frames``), which otherwise opens every segment again for each frame."""
     path = Path(fields_h5)
     segments = RunDirectory(path.parent).field_segments() if path.name == "fields.h5" else [path]
     frames = []
@@ -41,12 +42,13 @@ def _index(fields_h5):
 
 def frame_times(fields_h5):
     """The frame times (sorted) of a film's fields.h5 and its later segments."""
-    return np.array([t for t, _, _ in _index(fields_h5)])
+    return np.array([t for t, _, _ in frame_index(fields_h5)])
 
 
-def read_frame(fields_h5, index=-1):
-    """(points, cells, t, {name: node values}) of frame ``index`` (in time order; -1: the newest)."""
-    t, segment, key = _index(fields_h5)[index]
+def read_frame(fields_h5, index=-1, frames=None):
+    """(points, cells, t, {name: node values}) of frame ``index`` (in time order; -1: the newest);
+    ``frames``: `frame_index(fields_h5)` if already at hand."""
+    t, segment, key = (frames if frames is not None else frame_index(fields_h5))[index]
     with h5py.File(segment, "r") as f:
         points, cells = f["Mesh/mesh/geometry"][:], f["Mesh/mesh/topology"][:]
         values = {name: f[f"Function/{name}/{key}"][:, 0] for name in f["Function"]}
@@ -58,7 +60,7 @@ def read_series(fields_h5, names):
     order: a later segment's nodes (another partition's order) are matched to them by coordinates."""
     from scipy.spatial import cKDTree
 
-    index = _index(fields_h5)
+    index = frame_index(fields_h5)
     points = cells = tree = None
     columns = {name: [] for name in names}
     with_order = {}

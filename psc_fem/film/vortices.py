@@ -16,14 +16,20 @@ import numpy as np
 def cell_windings(points, cells, psi, A=None):
     """Winding number of each triangle: ``points`` (n, 2+), ``cells`` (m, 3) vertex indices, ``psi`` (n,)
     complex at the vertices, ``A``: None or a function of (n, 2) points -> (n, 2) (edge midpoints)."""
+    return _windings(points[:, :2], cells, psi, A)
+
+
+def _windings(points, triangles, psi, A=None):
+    """Winding number of each triangle with vertices at ``points`` (n, d): the in-plane film's (d = 2) or a
+    3D body's faces (d = 3, ``A`` giving (x, y) only, `symmetric_gauge`, or all three components)."""
     theta = np.angle(psi)
-    total = np.zeros(len(cells))
+    total = np.zeros(len(triangles))
     for a, b in ((0, 1), (1, 2), (2, 0)):
-        i, j = cells[:, a], cells[:, b]
+        i, j = triangles[:, a], triangles[:, b]
         step = theta[j] - theta[i]
         if A is not None:  # gauge-invariant: the phase difference minus int A.dl (midpoint rule)
-            mid = 0.5 * (points[i, :2] + points[j, :2])
-            step = step - np.sum(A(mid) * (points[j, :2] - points[i, :2]), axis=1)
+            a_mid = A(0.5 * (points[i] + points[j]))
+            step = step - np.sum(a_mid * (points[j] - points[i])[:, : a_mid.shape[1]], axis=1)
         total += np.angle(np.exp(1j * step))
     return np.rint(total / (2.0 * np.pi)).astype(int)
 
@@ -50,28 +56,14 @@ def tetrahedron_faces(cells):
 
 def vortex_lines(points, cells, psi, A=None):
     """A 3D body's vortex lines as the points where they pierce the faces of its tetrahedra: (centroids (k, 3),
-    directions (k, 3)): each face around which the phase winds by +-2 pi (`cell_windings`, gauge-invariantly
+    directions (k, 3)): each face around which the phase winds by +-2 pi (as `cell_windings`, gauge-invariantly
     with ``A`` a function of (n, 3) points, e.g. `symmetric_gauge`), its unit normal turned along the line's circulation (right-hand
     rule).  A line through a tetrahedron pierces two of its faces; a vortex line of a 2D film's extrusion
     shows as one point per layer of faces along z."""
     faces = tetrahedron_faces(cells)
-    winding = _face_windings(points, faces, psi, A)
+    winding = _windings(points, faces, psi, A)
     hit = winding != 0
     p = points[faces[hit]]
     normal = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
     normal /= np.linalg.norm(normal, axis=1)[:, None]
     return p.mean(axis=1), normal * winding[hit][:, None]
-
-
-def _face_windings(points, faces, psi, A=None):
-    """`cell_windings` for triangles in 3D: the edges' line integral of A with all three coordinates."""
-    theta = np.angle(psi)
-    total = np.zeros(len(faces))
-    for a, b in ((0, 1), (1, 2), (2, 0)):
-        i, j = faces[:, a], faces[:, b]
-        step = theta[j] - theta[i]
-        if A is not None:  # A's z component is 0 where A gives only (x, y) (`symmetric_gauge`)
-            a = A(0.5 * (points[i] + points[j]))
-            step = step - np.sum(a * (points[j] - points[i])[:, : a.shape[1]], axis=1)
-        total += np.angle(np.exp(1j * step))
-    return np.rint(total / (2.0 * np.pi)).astype(int)

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.tri import Triangulation
 
-from psc_fem.film.frames import frame_times, psi_of, read_frame
+from psc_fem.film.frames import frame_index, psi_of, read_frame
 from psc_fem.film.vortices import symmetric_gauge, vortex_positions
 
 
@@ -20,8 +20,9 @@ def vortex_tracks(sol, stride=1):
     B = float(sol.attrs.get("field.B", 0.0))
     A = symmetric_gauge(B) if B else None
     out = []
-    for k in range(0, len(frame_times(sol.rundir.fields_h5)), max(1, int(stride))):
-        points, cells, t, values = read_frame(sol.rundir.fields_h5, k)
+    frames = frame_index(sol.rundir.fields_h5)
+    for k in range(0, len(frames), max(1, int(stride))):
+        points, cells, t, values = read_frame(sol.rundir.fields_h5, k, frames)
         if cells.shape[1] != 3:
             raise ValueError("vortex tracks are for 2D films (triangles); this run's mesh is 3D")
         out.append((t, *vortex_positions(points, cells, psi_of(values), A)))
@@ -62,8 +63,8 @@ def animate_film(sol, path, fps=10, stride=1):
     """|Psi|^2 of every ``stride``-th frame with its vortices as a GIF (Pillow) or MP4 (ffmpeg); the path."""
     from matplotlib import animation
 
-    times = frame_times(sol.rundir.fields_h5)
-    frames = list(range(0, times.size, max(1, int(stride))))
+    index = frame_index(sol.rundir.fields_h5)
+    frames = list(range(0, len(index), max(1, int(stride))))
     B = float(sol.attrs.get("field.B", 0.0))
     A = symmetric_gauge(B) if B else None
     fig = Figure(figsize=(8, 4.5), layout="constrained")
@@ -71,7 +72,7 @@ def animate_film(sol, path, fps=10, stride=1):
 
     def draw(k):
         ax.clear()
-        points, cells, t, values = read_frame(sol.rundir.fields_h5, k)
+        points, cells, t, values = read_frame(sol.rundir.fields_h5, k, index)
         psi = psi_of(values)
         ax.tripcolor(Triangulation(points[:, 0], points[:, 1], cells), np.abs(psi) ** 2, vmin=0, vmax=1, cmap="magma")
         vortices, antivortices = vortex_positions(points, cells, psi, A)
