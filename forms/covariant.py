@@ -44,7 +44,7 @@ def transport(v, theta):
     return ufl.as_vector((c * v[0] + s * v[1], c * v[1] - s * v[0]))
 
 
-def covariant_bdf(psi, phi, phi_olds, olds, weights, dt, link, links_before, covariant=1.0):
+def covariant_bdf(psi, phi, phi_olds, olds, weights, dt, link, links_before, covariant=1.0, imbalance=None):
     """(D_tau Psi, u_t) of the step to t_{n+1} (module doc).
 
     ``olds`` = (Psi_n, Psi_{n-1}, ...) and ``weights`` = (a0, a1, ...) of the
@@ -53,10 +53,28 @@ def covariant_bdf(psi, phi, phi_olds, olds, weights, dt, link, links_before, cov
     ``links_before`` = (Theta_{n,n-1}, Theta_{n-1,n-2}, ...), the links of
     the earlier steps.  ``covariant`` = 0 with b = 0 gives the plain BDF
     formula (stationary solves, psc_fem.solver.problem.WireProblem.set_step).
+
+    ``imbalance`` = mu (the comoving frame, time.frame = "comoving"): Psi's
+    phase rate relative to the transport over the last step, node by node,
+    frozen over this one.  The old values are turned back by mu (t_{n+1} -
+    t_k) as well (``links_before`` then hold Theta - mu dt of each step),
+    so the BDF formula differences exp(-i mu tau) exp(i int phi) Psi, which
+    a steadily turning Psi keeps constant, and D_tau Psi gets i mu Psi back:
+
+        D_tau Psi ~ (a0 Psi_{n+1} + sum_k a_k U'_{n+1,k} Psi_k) / dt + i mu Psi_{n+1},
+        U'_{n+1,k} = exp(-i (Theta_{n+1,k} - mu (t_{n+1} - t_k))).
+
+    Exact for Psi turning at any constant rate: the static Psi and phi != 0
+    of a steady state between normal terminals (the charge imbalance there,
+    mu = phi) has no time error, where the transported form's is
+    ~ phi (phi dt)^2.  mu is gauge invariant (it compares Psi_n with the
+    transported Psi_{n-1}), so the discrete equations stay gauge invariant.
     """
     theta = link[0] * phi
     for b, phi_old in zip(link[1:], phi_olds):
         theta = theta + b * phi_old
+    if imbalance is not None:
+        theta = theta - imbalance
     theta = dt * theta
     d_tau = weights[0] * psi
     for k, (a, old) in enumerate(zip(weights[1:], olds)):
@@ -64,4 +82,6 @@ def covariant_bdf(psi, phi, phi_olds, olds, weights, dt, link, links_before, cov
             theta = theta + links_before[k - 1]
         d_tau = d_tau + a * transport(old, theta)
     d_tau = d_tau / dt
+    if imbalance is not None:
+        d_tau = d_tau + imbalance * times_i(psi)
     return d_tau, d_tau - covariant * phi * times_i(psi)

@@ -30,8 +30,6 @@ from psc_fem.schema import (
 
 U_EXACT = math.pi**4 / (14 * 1.2020569031595942)  # pi^4 / (14 zeta(3)) = 5.7882...
 U_SEED = 5.798  # the paper's value: zeta(3) rounded to 1.2
-
-
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 MAX_CELLS = 10_000_000  # cells of a wire (the elements' own bound; h and length must respect it too)
 MAX_FRAMES = 1_000_000  # field frames of a run (time.t_end / output.every)
@@ -183,6 +181,7 @@ class Time(Section):
     t_end caps the search and the recorded run each.
     ``until = "t_end"``: run to t_end.  Either way the summary says
     whether the run settled (psc_fem.analysis).
+    ``frame``: the frame BDF differences Psi in (forms/covariant.py; "comoving": films only).
     """
 
     t_end: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
@@ -198,6 +197,7 @@ class Time(Section):
     atol: Annotated[float, Field(gt=0, lt=1)] = 1e-5
     scheme: Literal["bdf2", "bdf1", "bdf3", "bdf4", "bdf5", "vbdf"] = "bdf2"  # psc_fem.solver.bdf
     adaptive: bool = True  # false: fixed steps of dt_initial (convergence studies)
+    frame: Literal["transport", "comoving"] = "transport"
 
     @model_validator(mode="after")
     def _order(self):
@@ -299,7 +299,9 @@ class Config(RunSection):
         return self
 
     @model_validator(mode="after")
-    def _orbit_is_defined(self):
+    def _time_is_defined(self):
+        if self.time.frame != "transport":  # the wire's field evaluator carries the transport frame only
+            raise ValueError('time.frame = "comoving" is built for films only (docs/films.md); use "transport"')
         if self.time.until != "orbit":
             return self
         why = None

@@ -119,7 +119,8 @@ def config_reference() -> str:
     parts += _sections(Config)
     parts.append(
         "\n# Films\n\nA config with a [geometry] table is a film ([Films](../films.md)): [geometry], [field] "
-        "and [output] below, [model], [drive], [time] and [petsc] as for a wire.\n"
+        "and [output] below, [model], [drive] and [petsc] as for a wire, and [time] as for a wire with "
+        '`frame = "comoving"` as its default (the only frame of a wire is "transport").\n'
     )
     parts += _sections(FilmConfig, only=("geometry", "field", "output"))
     return "".join(parts)

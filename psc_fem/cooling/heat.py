@@ -32,6 +32,7 @@ from mpi4py import MPI
 from psc_fem.cooling import kapitza
 
 REGIONS = {"substrate": 1, "filament": 2, "top": 3}
+ROUNDOFF_FLOOR = 1e-5  # a Newton residual below this fraction of the heat flow is at round-off (`solve`)
 
 
 @dataclass
@@ -84,6 +85,7 @@ def solve(
     """
     from dolfinx import default_scalar_type, fem, mesh
     from dolfinx.fem.petsc import NonlinearProblem
+    from petsc4py import PETSc
 
     from psc_fem.meshes.cross_section import (
         FILAMENT,
@@ -185,10 +187,15 @@ def solve(
         petsc_options=options,
     )
     forget("psc_heat_", options)  # not left in PETSc's global database (psc_fem.solver.petsc_options)
+    problem.solver.setConvergenceHistory(reset=True)
     problem.solve()
     reason = problem.solver.getConvergedReason()
     its = problem.solver.getIterationNumber()
-    if reason <= 0:
+    final = problem.solver.getConvergenceHistory()[0][its] if its else np.inf
+    # the round-off floor depends on the mesh (gmsh 4.15: 1e-6 of the scale on the slab, where the line search
+    # then stalls): a stalled search at a residual this small is Newton at the floor, not a failure
+    stalled_at_floor = reason == PETSc.SNES.ConvergedReason.DIVERGED_LINE_SEARCH and final <= ROUNDOFF_FLOOR * scale
+    if reason <= 0 and not stalled_at_floor:
         raise RuntimeError(f"heat model: Newton did not converge (SNES reason {reason})")
 
     def total(form):

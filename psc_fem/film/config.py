@@ -182,6 +182,13 @@ class FilmOutput(Output):
     probes: Annotated[list[Probe], Field(min_length=2, max_length=2)] | None = None
 
 
+class FilmTime(Time):
+    """[time] of a film: the wire's, with Psi differenced in the comoving frame by default (forms/covariant.py):
+    a steady state between normal terminals then has no time error (docs/films.md, "Time stepping")."""
+
+    frame: Literal["transport", "comoving"] = "comoving"
+
+
 class FilmConfig(RunSection):
     """A film run: [geometry], [field], [model], [drive], [time], [output], [petsc]."""
 
@@ -189,15 +196,16 @@ class FilmConfig(RunSection):
     field: FieldSection = FieldSection()
     model: Model
     drive: Drive
-    time: Time
+    time: FilmTime
     output: FilmOutput = FilmOutput()
     petsc: dict[str, PetscValue] = {}
 
     @model_validator(mode="after")
     def _film_limits(self):
-        if self.time.until == "orbit":
-            raise ValueError('time.until = "orbit" is not built for films yet; use until = "periodic"')
         g = self.geometry
+        if self.time.until == "orbit" and (g.ends == "none" or self.drive.ramp_to is not None):
+            why = "a closed film carries no current" if g.ends == "none" else "a ramped current has no periodic orbit"
+            raise ValueError(f'time.until = "orbit" is not available here ({why}); use until = "periodic"')
         if g.ends == "none" and (self.drive.current != 0.0 or self.drive.ramp_to not in (None, 0.0)):
             raise ValueError('drive.current must be 0 for geometry.ends = "none" (a closed film has no terminals)')
         for i, point in enumerate(self.output.probes or []):

@@ -1,4 +1,4 @@
-"""phi at a point of a film: P1 interpolation in the cell that holds it, owned by one rank (collective setup)."""
+"""phi (and Psi) at a point of a film: P1 interpolation in the cell that holds it, owned by one rank (collective setup)."""
 
 import numpy as np
 from dolfinx import geometry
@@ -33,6 +33,7 @@ class PointProbe:
             )
         self.dofs = np.empty(0, dtype=np.int32)
         self.weights = np.empty(0)
+        self.psi_dofs = (self.dofs, self.dofs)
         if comm.rank == owner:
             cell = found[0]
             dofs = np.asarray(problem.W.sub(1).dofmap.cell_dofs(cell), dtype=np.int32)
@@ -42,7 +43,15 @@ class PointProbe:
             lhs = np.vstack([corners.T, np.ones(len(dofs))])
             self.weights = np.linalg.solve(lhs, np.append(x[0, :tdim], 1.0))
             self.dofs = dofs
+            nodes = [where[int(d)] for d in dofs]
+            self.psi_dofs = (problem.nodes.u1[nodes], problem.nodes.u2[nodes])
 
     def local_phi(self, array):
         """This rank's share of phi(point) for a state-shaped array (or a link's phi slots)."""
         return float(self.weights @ array[self.dofs]) if self.dofs.size else 0.0
+
+    def local_psi(self, array):
+        """This rank's share of (Re Psi, Im Psi) at the point for a state-shaped array."""
+        if not self.dofs.size:
+            return 0.0, 0.0
+        return float(self.weights @ array[self.psi_dofs[0]]), float(self.weights @ array[self.psi_dofs[1]])

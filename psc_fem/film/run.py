@@ -9,7 +9,8 @@ The fields go to fields.xdmf through DOLFINx's own parallel XDMFFile
 (|Psi|, Re Psi, Im Psi, phi and d|Psi|/dtau on the mesh's vertices, one time step per
 frame; ParaView opens it), written by every rank with no gather; every
 200 frames, and at a resume, the next segment fields.1.xdmf, ... begins
-(psc_fem.film.frames reads them as one).  Not yet for films: until = "orbit".
+(psc_fem.film.frames reads them as one).  With until = "orbit" the orbit is
+found first (psc_fem.film.orbit: one phase slip between the probes).
 """
 
 from __future__ import annotations

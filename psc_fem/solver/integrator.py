@@ -21,6 +21,7 @@ import numpy as np
 from mpi4py import MPI
 
 from psc_fem.errors import StepFailure  # noqa: F401  (raised here)
+from psc_fem.solver import comoving
 from psc_fem.solver.bdf import (
     MAX_ORDER,
     SCHEME_ORDER,
@@ -79,6 +80,9 @@ class Integrator:
         self.history = [problem.w.x.array.copy()]  # newest first
         self.steps = []  # accepted step sizes, newest first
         self.links = []  # int phi dtau over each accepted step (phi slot of a state array), newest first
+        # time.frame = "comoving": the phase rate mu of the step being taken (psc_fem.solver.comoving)
+        self.mu = None
+        self._fitted = []  # the links in mu's frame (`frame_links`)
         self.stats = Stats()
         self.h_next = time_options.dt_initial  # the step proposed after the last accepted one (checkpoints)
         self.rejected_by = None  # why the last step was rejected (for the StepFailure message)
@@ -161,15 +165,32 @@ class Integrator:
         phi = self.p.nodes.phi
         if link_new is None:
             link_new = self.p.link_array(new=pred)
+        if self.mu is not None:
+            link_new = link_new - self.mu * h
         theta = link_new[phi]
         psi = 0.0
         for k, (wgt, y) in enumerate(zip(wts, self.history)):
             if k:
-                theta = theta + self.links[k - 1][phi]
+                theta = theta + self.frame_links[k - 1][phi]
             psi = psi + wgt * self.p.transport(y, theta)
         n = self.p.nodes
         pred[n.u1], pred[n.u2] = psi[n.u1], psi[n.u2]
         return pred, past
+
+    def _comoving_frame(self):
+        """mu of the next step from the last one, and the history's links in its frame (forms/covariant.py)."""
+        p = self.p
+        if len(self.history) > 1:
+            self.mu = comoving.phase_rate(p, self.history[0], self.history[1], self.links[0], self.steps[0])
+        else:
+            self.mu = np.zeros_like(self.history[0])
+        p.mu.x.array[:] = self.mu
+        self._fitted = comoving.fitted_links(self.links, self.steps, self.mu)
+
+    @property
+    def frame_links(self):
+        """The links that carry the history into the step's frame: int phi dtau, less mu dt when comoving."""
+        return self.links if self.mu is None else self._fitted
 
     def step(self, h):
         """Try one step of size h; returns (accepted Step or None, proposed next h)."""
@@ -177,7 +198,9 @@ class Integrator:
         order = min(self.order, len(self.steps) + 1)
         weights = bdf_weights(order, h, past=self.steps)
         nodes = link_nodes(len(self.steps), h, self.steps, order)
-        p.set_step(h, weights, link=interval_weights(nodes, 0.0, h) / h, links_before=self.links[: order - 1])
+        if p.mu is not None:
+            self._comoving_frame()
+        p.set_step(h, weights, link=interval_weights(nodes, 0.0, h) / h, links_before=self.frame_links[: order - 1])
         p.j.value = self.drive.j(self.t + h)
         if self.gauge is not None:
             p.gauge_value = float(self.gauge(self.t + h))
@@ -247,7 +270,8 @@ class Integrator:
             estimates[k - 1] = self._wrms(error_factor(k - 1, h, past) * (y - pred), y)
         previous, self.correction = self.correction, (k, correction)
         if k < self.max_order and previous is not None and previous[0] == k:
-            change = correction - p.transport(previous[1], link[p.nodes.phi])
+            turn = link if self.mu is None else link - self.mu * h  # the correction's frame moves with the step's
+            change = correction - p.transport(previous[1], turn[p.nodes.phi])
             estimates[k + 1] = self._wrms(constant_step_error_factor(k + 1) * change, y)
         if self.at_order < k + 1:
             return self.control.next_step(h, err)

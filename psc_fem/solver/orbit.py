@@ -93,7 +93,13 @@ class OrbitResult:
 
 
 class PoincareMap:
-    """P(x) of one winding (module doc), on the problem's communicator."""
+    """P(x) of one winding (module doc), on the problem's communicator.
+
+    The winding is counted by `wound` after each accepted step and located
+    inside the step by `wound_at` on the dense output; `angle` is the phase
+    that the constant turn of P(x) restores.  This class counts the wire's
+    end phases; psc_fem.film.orbit counts a film's probe phases.
+    """
 
     def __init__(self, problem, time_options, drive):
         self.p, self.opts, self.drive = problem, time_options, drive
@@ -104,44 +110,54 @@ class PoincareMap:
         p = self.p
         p.set_initial_state(x)
         integ = Integrator(p, self.opts, self.drive)
-        track = {"m": 0.0, "p": 0.0, "times": [0.0]}
+        times = [0.0]
+        self.begin(x)
 
         def observe(integ, step):
-            _, _, _, link_l, link_r = p.end_values(link=integ.links[0])
-            theta_m, theta_p = track["m"] - link_l, track["p"] - link_r
-            track["times"].insert(0, step.t)
-            del track["times"][len(integ.history) :]
-            if theta_p - theta_m >= 2.0 * np.pi:
-                raise _Crossed(*self._section(integ, step, track["times"], theta_m, theta_p))
-            track["m"], track["p"] = theta_m, theta_p
+            times.insert(0, step.t)
+            del times[len(integ.history) :]
+            if self.wound(integ) >= 2.0 * np.pi:
+                raise _Crossed(*self._section(integ, step, times))
+            self.accept()
             if step.index % SIGNAL_POLL == 0:  # (long windings; `find_orbit` also checks after each one)
                 _stop_on_signal(p.comm)
 
         try:
             integ.run([observe], t_end=t_left, h=self.opts.dt_initial)
         except _Crossed as crossed:
-            y = p.transport(
-                crossed.state, np.full(p.nodes.phi.size, self.left_angle(crossed.state) - self.left_angle(x))
-            )
+            y = p.transport(crossed.state, np.full(p.nodes.phi.size, self.angle(crossed.state) - self.angle(x)))
             return Winding(y, crossed.period, integ.stats.accepted, crossed.period)
         return Winding(None, float("nan"), integ.stats.accepted, integ.t)
 
-    def _section(self, integ, step, times, theta_m, theta_p):
-        """Psi where theta_+ - theta_- = 2 pi inside the last step (bisection on the dense output's end phases)."""
-        t0, t1 = times[1], times[0]
-
-        def excess(tf):
-            *_, back_l, back_r = self.p.end_values(link=link_back(self.p, integ, times, tf, step.link_nodes))
-            return (theta_p + back_r) - (theta_m + back_l) - 2.0 * np.pi
-
-        lo, hi = t0, t1
+    def _section(self, integ, step, times):
+        """The state where the winding reaches 2 pi inside the last step (bisection on the dense output)."""
+        lo, hi = times[1], times[0]
         for _ in range(BISECTIONS):
             mid = 0.5 * (lo + hi)
-            lo, hi = (lo, mid) if excess(mid) >= 0.0 else (mid, hi)
+            lo, hi = (lo, mid) if self.wound_at(integ, step, times, mid) >= 2.0 * np.pi else (mid, hi)
         tf = 0.5 * (lo + hi)
         return dense_state(self.p, integ, times, tf, step.link_nodes).state, tf
 
-    def left_angle(self, array):
+    # ---- the wire's winding: theta_+ - theta_- = int V dtau (the banks' end phases) ----
+    def begin(self, x):
+        self.theta = self.pending = (0.0, 0.0)
+
+    def wound(self, integ):
+        """theta_+ - theta_- after the step just taken (kept by `accept` unless the winding is complete)."""
+        _, _, _, link_l, link_r = self.p.end_values(link=integ.links[0])
+        self.pending = (self.theta[0] - link_l, self.theta[1] - link_r)
+        return self.pending[1] - self.pending[0]
+
+    def accept(self):
+        self.theta = self.pending
+
+    def wound_at(self, integ, step, times, tf):
+        """theta_+ - theta_- at tf inside the last step: the step's end phases carried back along the link."""
+        *_, back_l, back_r = self.p.end_values(link=link_back(self.p, integ, times, tf, step.link_nodes))
+        theta_m, theta_p = self.pending
+        return (theta_p + back_r) - (theta_m + back_l)
+
+    def angle(self, array):
         """arg Psi at the left end (all ranks)."""
         end = self.p.left
         v = np.zeros(2)
@@ -149,6 +165,10 @@ class PoincareMap:
             v[:] = array[end.u1], array[end.u2]
         self.p.comm.Allreduce(MPI.IN_PLACE, v, op=MPI.SUM)
         return float(np.arctan2(v[1], v[0]))
+
+    def admissible(self, x):
+        """An iterate the banks' rows accept: the wire's affine combinations keep its end values (module doc)."""
+        return x
 
     def dot(self, a, b):
         return self.p.comm.allreduce(float(a[self.psi] @ b[self.psi]), op=MPI.SUM)
@@ -199,7 +219,7 @@ def find_orbit(problem, config, start, echo=True) -> OrbitResult:
     converged: the caller integrates on from the last P(x)).
     """
     t_opts = config.time
-    pmap = PoincareMap(problem, t_opts, config.drive)
+    pmap = getattr(problem, "poincare_map", PoincareMap)(problem, t_opts, config.drive)
     mixer = Anderson(t_opts.orbit_memory, pmap.dot)
     wall0 = time.perf_counter()
     x, last = start.copy(), None
@@ -238,6 +258,6 @@ def find_orbit(problem, config, start, echo=True) -> OrbitResult:
         if len(out.history) > 1 and out.residual > RESTART_GROWTH * out.history[-2][1]:
             mixer.reset()  # far from the orbit the map is not linear: old differences mislead
         last = w.state
-        x = mixer.next(x, g)
+        x = pmap.admissible(mixer.next(x, g))
     out.wall = time.perf_counter() - wall0
     return out

@@ -118,6 +118,8 @@ class WireProblem:
         self.b = tuple(c(v) for v in (1.0, *[0.0] * (len(self.olds) - 1)))
         self.covariant = c(1.0)
         self.j = c(self.config.drive.j(0.0))
+        # phi slots: the comoving frame's phase rate mu of each node (forms/covariant.py), or none
+        self.mu = fem.Function(self.W) if self.config.time.frame == "comoving" else None
 
     def _model_coefficients(self, model):
         """The [model] part of `ModelCoefficients` (constants, so one compiled form serves a sweep)."""
@@ -142,7 +144,8 @@ class WireProblem:
         phi_olds = [ufl.split(f)[1] for f in self.olds]
         links_before = [ufl.split(f)[1] for f in self.links_before]
         v, q = ufl.TestFunctions(self.W)
-        _, psi_t = covariant_bdf(psi, phi, phi_olds, olds, self.a, self.dt, self.b, links_before, self.covariant)
+        mu = None if self.mu is None else ufl.split(self.mu)[1]
+        _, psi_t = covariant_bdf(psi, phi, phi_olds, olds, self.a, self.dt, self.b, links_before, self.covariant, mu)
         self.dx = ufl.Measure("dx", domain=self.msh, metadata={"quadrature_degree": 2 * k + 1})
         F = psi_residual(psi, psi_t, phi, v, self.coeffs, self.dx) + phi_residual(
             psi, psi_t, phi, q, self.coeffs, self.dx, None if injection is None else injection(q)

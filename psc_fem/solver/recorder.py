@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from mpi4py import MPI
 
+from psc_fem.solver import comoving
 from psc_fem.solver.bdf import dense_weights, interval_weights
 from psc_fem.solver.progress import RunProgress
 
@@ -42,15 +43,24 @@ def dense_state(p, integ, times, tf, nodes):
     times = times[: integ.dense_points]
     value, deriv = dense_weights(times, tf)
     phi = p.nodes.phi
+    mu = integ.mu  # time.frame = "comoving": the last step's frame turns at mu as well (forms/covariant.py)
     turns = [np.zeros_like(integ.history[0])]
-    for link in integ.links[: len(times) - 1]:
-        turns.append(turns[-1] + link)  # phi slots: Theta_{n+1,k}
+    for link in (integ.links if mu is None else comoving.fitted_links(integ.links, integ.steps, mu))[: len(times) - 1]:
+        turns.append(turns[-1] + link)  # phi slots: Theta_{n+1,k} (less mu (t_{n+1} - t_k))
     state = rate = 0.0
     for wv, wd, y, turn in zip(value, deriv, integ.history, turns):
         carried = p.transport(y, turn[phi])
         state, rate = state + wv * carried, rate + wd * carried
     back = link_back(p, integ, times, tf, nodes)
-    return Dense(p.transport(state, -back[phi]), p.transport(rate, -back[phi]), back, turns, value, deriv)
+    if mu is None:
+        return Dense(p.transport(state, -back[phi]), p.transport(rate, -back[phi]), back, turns, value, deriv)
+    turn_back = (back - mu * (times[0] - tf))[phi]
+    state = p.transport(state, -turn_back)
+    rate = p.transport(rate, -turn_back)
+    n = p.nodes
+    rate[n.u1] -= mu[phi] * state[n.u2]  # + i mu Psi
+    rate[n.u2] += mu[phi] * state[n.u1]
+    return Dense(state, rate, back, turns, value, deriv)
 
 
 def link_back(p, integ, times, tf, nodes):

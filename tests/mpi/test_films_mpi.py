@@ -9,7 +9,7 @@ with the same adaptive steps, and the fields file written by both ranks
 import h5py
 import numpy as np
 import pytest
-from helpers.films import film_config
+from helpers.films import constriction_config, film_config
 from mpi4py import MPI
 
 from psc_fem.solver.simulation import simulate
@@ -196,3 +196,17 @@ def test_a_film_started_from_another_mesh_on_two_ranks_matches_one(tmp_path):
     for key in ("V", "psi_min", "theta_plus"):
         scale = max(1.0, np.max(np.abs(ser.series[key])))
         assert np.max(np.abs(par.series[key] - ser.series[key])) < 1e-8 * scale, key
+
+
+def test_a_films_orbit_on_two_ranks_matches_one(tmp_path):
+    """until = "orbit" between normal terminals: the probes' phases (on whichever rank owns them), Anderson's
+    inner products (summed over ranks) and the search's decisions are the serial run's."""
+    comm = MPI.COMM_WORLD
+    cfg = constriction_config("orbit")
+    par = simulate(cfg, comm.bcast(str(tmp_path), root=0) + "/par", comm=comm, progress=False, echo=False)
+    ser = simulate(cfg, tmp_path / f"ser{comm.rank}", comm=MPI.COMM_SELF, progress=False, echo=False)
+    a, b = par.run["orbit"], ser.run["orbit"]
+    assert a["converged"] and b["converged"] and a["windings"] == b["windings"] and a["steps"] == b["steps"]
+    assert a["period"] == pytest.approx(b["period"], rel=1e-9)
+    assert par.stats["state"] == ser.stats["state"] == "periodic"
+    assert par.stats["mean_V"] == pytest.approx(ser.stats["mean_V"], rel=1e-7)

@@ -92,7 +92,7 @@ def test_normal_terminals_in_the_normal_state_obey_ohms_law(tmp_path):
         ({"field": {"B": 20.0}}, "field.B"),
         ({"output": {"probes": [[-2.0, 0.0], [0.5, 0.0]]}}, "output.probes[0] = [-2, 0] lies outside"),
         ({"geometry": {"width": 2.0}}, "geometry.width (2) must not exceed geometry.length (1.1)"),
-        ({"time": {"until": "orbit"}}, 'time.until = "orbit" is not built for films yet'),
+        ({"time": {"until": "orbit"}, "geometry": {"ends": "none"}, "drive": {"current": 0.0}}, "no current"),
     ],
 )
 def test_what_films_do_not_have_is_refused_by_name(sections, says):
@@ -210,7 +210,7 @@ def test_the_critical_current_of_a_film_between_normal_terminals(tmp_path):
 
 def test_a_continuation_sweep_of_a_film_with_normal_terminals(tmp_path):
     """The 4 x 0.5 strip of the py-tdgl comparison (normal terminals, interference off): at j = 0.2 the
-    steady resistive state (V = 0.231762, the documented value; once quoted at 0.2303 as a "normal
+    steady resistive state (V = 0.2318612, the documented value; once quoted at 0.2303 as a "normal
     domain" because min |Psi| counted the terminals' proximity layer), at 0.3 the film turns normal
     (V = j d = 0.6 between probes d = 2 apart), and the down branch starts from that state."""
     from test_cli import psc_fem
@@ -225,7 +225,7 @@ def test_a_continuation_sweep_of_a_film_with_normal_terminals(tmp_path):
     assert res.returncode == 0, res.stderr
     rows = list(csv.DictReader(open(tmp_path / "c" / "iv.csv")))
     assert [(r["branch"], r["state"]) for r in rows[:2]] == [("up", "steady"), ("up", "normal domain")]
-    assert float(rows[0]["V_mean"]) == pytest.approx(0.231762, abs=2e-6)
+    assert float(rows[0]["V_mean"]) == pytest.approx(0.2318612, abs=2e-6)
     assert float(rows[1]["V_mean"]) == pytest.approx(0.6, rel=1e-5)
     from psc_fem.solution import Solution
 
