@@ -1,6 +1,6 @@
 """A film against py-tdgl on the same problem (issue 16): a strip between normal-metal terminals.
 
-    python benchmarks/bench_film_pytdgl.py [--meshes 0.1,0.05,0.025] [--pytdgl 0.1,0.05]
+    python benchmarks/bench_film_pytdgl.py [--meshes 0.1,0.05,0.025] [--pytdgl 0.1,0.05] [--fd 40,80,160]
 
 The strip L = 4 xi, W = 0.5 xi, j = 0.2, delta = gamma = 10/3, u exact, with
 the interference current off (`[model] interference = false`): py-tdgl's
@@ -12,7 +12,13 @@ terminals and the mesh; so both codes' mesh ladders must meet.  psc_fem
 runs `until = "periodic"`, which stops on the steady state; py-tdgl runs
 to --t-end and its V is the mean over the last 20% (its drift is printed).
 Cost per unit of simulated time is each code's wall / tau of its run.
-py-tdgl needs .venv-bench (`make bench`).  Prints a JSON record and a table.
+The strip's state does not depend on y, so it is also the 1D wire with
+Psi = 0 at its ends, which tests/helpers/fd_normal_ends.py solves
+independently (finite differences, its steady state by Newton): "fd"
+rows with --fd N cells, their V and the strip's critical current (the
+fold of the steady branch), and every V's distance from the FD ladder's
+Richardson limit ("vs exact").  py-tdgl needs .venv-bench (`make
+bench`).  Prints a JSON record and a table.
 """
 
 import argparse
@@ -64,6 +70,17 @@ def run_fem(mesh_size, out):
     }
 
 
+def run_fd(n_cells):
+    from fd_normal_ends import NormalEnds, critical_current, steady_state
+
+    start = time.perf_counter()
+    L, j, delta = STRIP["length"], STRIP["current"], STRIP["delta"]
+    V = NormalEnds(L, n_cells, j, delta).voltage(steady_state(L, n_cells, j, delta))
+    j_c, _ = critical_current(L, n_cells, delta)
+    wall = time.perf_counter() - start
+    return {"code": "fd", "h": L / n_cells, "unknowns": 2 * (n_cells - 1), "V": V, "J_c": j_c, "wall": wall}
+
+
 def run_pytdgl(h, t_end):
     cmd = [str(BENCH_PY), str(ROOT / "benchmarks" / "pytdgl_film.py"), "--h", str(h), "--t-end", str(t_end)]
     cmd += ["--length", str(STRIP["length"]), "--width", str(STRIP["width"])]
@@ -77,8 +94,10 @@ def main(argv=None):
     ap.add_argument("--meshes", default="0.1,0.05,0.025", help="psc_fem mesh sizes (xi)")
     ap.add_argument("--pytdgl", default="0.1", help="py-tdgl mesh sizes (xi); empty: skip")
     ap.add_argument("--t-end", type=float, default=400.0, help="py-tdgl's run")
+    ap.add_argument("--fd", default="40,80,160", help="cells of the independent FD solver; empty: skip")
     args = ap.parse_args(argv)
-    rows = []
+    sys.path.insert(0, str(ROOT / "tests" / "helpers"))
+    rows = [run_fd(int(n)) for n in args.fd.split(",") if n]
     with tempfile.TemporaryDirectory() as tmp:
         for h in [float(x) for x in args.meshes.split(",") if x]:
             rows.append(run_fem(h, Path(tmp) / f"fem{h}"))
@@ -88,28 +107,35 @@ def main(argv=None):
     else:
         for h in [float(x) for x in args.pytdgl.split(",") if x]:
             rows.append(run_pytdgl(h, args.t_end))
-    fem = [r for r in rows if r["code"] == "psc_fem"]
+    fem, fd = ([r for r in rows if r["code"] == code] for code in ("psc_fem", "fd"))
     ref = fem[-1]["V"] if fem else None
+    limits = {key: fd[-1][key] + (fd[-1][key] - fd[-2][key]) / 3.0 for key in ("V", "J_c")} if len(fd) > 1 else {}
     for r in rows:
         r["rel_to_fem_finest"] = None if ref is None else r["V"] / ref - 1.0
+        r["rel_to_exact"] = r["V"] / limits["V"] - 1.0 if limits else None
     text = table(
-        ["code", "h", "unknowns", "V", "vs psc_fem finest", "tau", "steps", "wall s", "s per tau"],
+        ["code", "h", "unknowns", "V", "vs psc_fem finest", "vs exact", "J_c", "tau", "steps", "wall s", "s per tau"],
         [
             [
                 r["code"],
                 fmt(r["h"]),
                 r["unknowns"],
-                fmt(r["V"], ".6f"),
-                fmt(r["rel_to_fem_finest"], "+.2%"),
-                fmt(r["tau"], ".0f"),
-                r["steps"],
+                fmt(r["V"], ".7f"),
+                fmt(r["rel_to_fem_finest"], "+.3%"),
+                fmt(r["rel_to_exact"], "+.3%"),
+                fmt(r.get("J_c"), ".7f"),
+                fmt(r.get("tau"), ".0f"),
+                r.get("steps", "-"),
                 fmt(r["wall"]),
-                fmt(r["wall_per_tau"]),
+                fmt(r.get("wall_per_tau")),
             ]
             for r in rows
         ],
     )
-    emit({"bench": "film_pytdgl", "strip": STRIP, "rows": rows, "skipped": skipped, "machine": machine()}, text)
+    if limits:
+        text += f"\nFD limits (second order): V = {limits['V']:.7f}, J_c = {limits['J_c']:.7f}\n"
+    record = {"bench": "film_pytdgl", "strip": STRIP, "rows": rows, "fd_limits": limits, "skipped": skipped}
+    emit({**record, "machine": machine()}, text)
     return 0
 
 

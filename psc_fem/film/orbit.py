@@ -15,7 +15,9 @@ P(x) = x on the orbit.
 Superconducting banks (geometry.ends = "banks") hold |Psi| = 1 on every
 terminal node (A.8) while each node's phase follows its own phi (A.7), so
 the iterates do not share their terminal values as the wire's ends do: an
-Anderson combination is put back on |Psi| = 1 there.
+Anderson combination is put back on |Psi| = 1 there.  A film that stays
+steady (no slip between the probes) ends the search as soon as |Psi| and
+phi stop changing, instead of integrating to t_end for a winding.
 """
 
 import numpy as np
@@ -28,6 +30,9 @@ from psc_fem.solver.recorder import dense_state
 def _wrapped(angle):
     """The angle in (-pi, pi]."""
     return float(angle - 2.0 * np.pi * np.ceil((angle - np.pi) / (2.0 * np.pi)))
+
+
+STEADY_CHANGE = 1e-9  # largest change of |Psi| or phi over SIGNAL_POLL steps that counts as steady
 
 
 class FilmPoincareMap(PoincareMap):
@@ -44,6 +49,7 @@ class FilmPoincareMap(PoincareMap):
         return float(np.angle(second * np.conj(first)))
 
     def begin(self, x):
+        self._polled = None
         self.total, self.last = 0.0, self.difference(x)
         self.pending = (self.total, self.last)
 
@@ -61,6 +67,15 @@ class FilmPoincareMap(PoincareMap):
 
     def angle(self, array):
         return float(np.angle(self.probe_psi(array)[0]))
+
+    def steady(self, integ):
+        """|Psi| and phi unchanged (to STEADY_CHANGE) since the last poll, SIGNAL_POLL steps ago: a film that
+        stays steady (below its critical current, or normal) has no slip to wait for."""
+        n = self.p.nodes
+        now = np.concatenate([np.hypot(integ.history[0][n.u1], integ.history[0][n.u2]), integ.history[0][n.phi]])
+        last, self._polled = self._polled, now
+        change = float(np.max(np.abs(now - last))) if last is not None and now.size else np.inf
+        return self.p.comm.allreduce(change, op=MPI.MAX) < STEADY_CHANGE
 
     def admissible(self, x):
         if self.p.free_ends:  # normal terminals: Psi = 0 there in every iterate, and so in their combinations

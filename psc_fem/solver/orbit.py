@@ -47,6 +47,10 @@ RESTART_GROWTH = 2.0  # a residual this much larger than the last clears Anderso
 SIGNAL_POLL = 256  # steps between checks for SIGTERM/SIGINT (a collective call)
 
 
+class _Steady(Exception):
+    pass
+
+
 class _Crossed(Exception):
     def __init__(self, state, period):
         super().__init__()
@@ -61,6 +65,7 @@ class Winding:
     period: float
     steps: int
     t_used: float
+    steady: bool = False  # no winding: the state stopped changing (`PoincareMap.steady`)
 
 
 @dataclass
@@ -121,9 +126,13 @@ class PoincareMap:
             self.accept()
             if step.index % SIGNAL_POLL == 0:  # (long windings; `find_orbit` also checks after each one)
                 _stop_on_signal(p.comm)
+                if self.steady(integ):
+                    raise _Steady()
 
         try:
             integ.run([observe], t_end=t_left, h=self.opts.dt_initial)
+        except _Steady:
+            return Winding(None, float("nan"), integ.stats.accepted, integ.t, steady=True)
         except _Crossed as crossed:
             y = p.transport(crossed.state, np.full(p.nodes.phi.size, self.angle(crossed.state) - self.angle(x)))
             return Winding(y, crossed.period, integ.stats.accepted, crossed.period)
@@ -165,6 +174,11 @@ class PoincareMap:
             v[:] = array[end.u1], array[end.u2]
         self.p.comm.Allreduce(MPI.IN_PLACE, v, op=MPI.SUM)
         return float(np.arctan2(v[1], v[0]))
+
+    def steady(self, integ):
+        """Has the state stopped changing (no winding to wait for)?  The wire waits for t_end (a stationary
+        wire's search reports "no whole winding"); psc_fem.film.orbit stops."""
+        return False
 
     def admissible(self, x):
         """An iterate the banks' rows accept: the wire's affine combinations keep its end values (module doc)."""
@@ -239,7 +253,12 @@ def find_orbit(problem, config, start, echo=True) -> OrbitResult:
         out.t_used += w.t_used
         _stop_on_signal(problem.comm)
         if w.state is None:
-            out.state, out.reason = problem.w.x.array.copy(), f"no whole winding within time.t_end = {t_opts.t_end:g}"
+            out.state = problem.w.x.array.copy()
+            out.reason = (
+                f"no winding: the state is steady (by tau = {w.t_used:.4g})"
+                if w.steady
+                else f"no whole winding within time.t_end = {t_opts.t_end:g}"
+            )
             break
         g = w.state - x
         out.windings += 1

@@ -15,6 +15,7 @@ import pytest
 from helpers.films import constriction_config, film_config, run_film
 
 from psc_fem.errors import ConfigError
+from psc_fem.film.config import validate_film
 from psc_fem.film.orbit import _wrapped
 from psc_fem.solver.simulation import simulate
 
@@ -67,3 +68,16 @@ def test_the_step_s_phase_change_is_wrapped_into_one_turn(angle):
     wrapped = _wrapped(angle)
     assert -np.pi < wrapped <= np.pi + 1e-15
     assert (angle - wrapped) / (2 * np.pi) == pytest.approx(round((angle - wrapped) / (2 * np.pi)), abs=1e-12)
+
+
+def test_a_steady_film_ends_the_search_instead_of_integrating_to_t_end(tmp_path):
+    """Below its critical current the constriction has no slip to wind: the search stops once |Psi| and phi
+    stop changing (measured: after 512 steps, tau = 819 of the 3000 allowed), and the run records the steady
+    state."""
+    cfg = constriction_config("orbit").model_dump(mode="json", exclude_none=True)
+    cfg["drive"]["current"], cfg["time"]["t_end"] = 0.1, 3000.0
+    sol = simulate(validate_film(cfg), tmp_path, progress=False, echo=False)
+    search = sol.run["orbit"]
+    assert not search["converged"] and search["reason"].startswith("no winding: the state is steady")
+    assert search["tau_used"] < 1500.0 and search["windings"] == 0
+    assert sol.stats["state"] == "steady"
