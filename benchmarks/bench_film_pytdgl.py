@@ -71,7 +71,7 @@ def run_fem(mesh_size, out):
 
 
 def run_fd(n_cells):
-    from fd_normal_ends import NormalEnds, critical_current, steady_state
+    from helpers.fd_normal_ends import NormalEnds, critical_current, steady_state
 
     start = time.perf_counter()
     L, j, delta = STRIP["length"], STRIP["current"], STRIP["delta"]
@@ -96,7 +96,7 @@ def main(argv=None):
     ap.add_argument("--t-end", type=float, default=400.0, help="py-tdgl's run")
     ap.add_argument("--fd", default="40,80,160", help="cells of the independent FD solver; empty: skip")
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "tests" / "helpers"))
+    sys.path.insert(0, str(ROOT / "tests"))  # the tests' helpers package
     rows = [run_fd(int(n)) for n in args.fd.split(",") if n]
     with tempfile.TemporaryDirectory() as tmp:
         for h in [float(x) for x in args.meshes.split(",") if x]:

@@ -5,7 +5,7 @@ arg(Psi_n conj(U_{n,n-1} Psi_{n-1})) / dt: the rate at which Psi turns
 beyond the transport by int phi dtau (its charge imbalance; phi itself
 where Psi stands still).  Both factors turn alike under a gauge shift, so
 mu is gauge invariant.  The next step differences its history in the frame
-that turns at mu (`fitted_links`), and so do the predictor, the error
+that turns at mu (`Integrator.in_frame`), and so do the predictor, the error
 estimate and the dense output (psc_fem.solver.integrator, recorder).
 """
 
@@ -35,8 +35,3 @@ def phase_rate(problem, new, old, link, h):
     for bank in problem.banks:  # (A.7): a bank's phase follows its own phi, mu = 0 (its rows transport alone)
         out[bank.phi] = 0.0
     return out
-
-
-def fitted_links(links, steps, mu):
-    """Theta - mu dt of each earlier step: the turns that carry the history into the comoving frame."""
-    return [link - mu * h for link, h in zip(links, steps)]

@@ -165,9 +165,7 @@ class Integrator:
         phi = self.p.nodes.phi
         if link_new is None:
             link_new = self.p.link_array(new=pred)
-        if self.mu is not None:
-            link_new = link_new - self.mu * h
-        theta = link_new[phi]
+        theta = self.in_frame(link_new, h)[phi]
         psi = 0.0
         for k, (wgt, y) in enumerate(zip(wts, self.history)):
             if k:
@@ -185,11 +183,16 @@ class Integrator:
         else:
             self.mu = np.zeros_like(self.history[0])
         p.mu.x.array[:] = self.mu
-        self._fitted = comoving.fitted_links(self.links, self.steps, self.mu)
+        self._fitted = [self.in_frame(link, dt) for link, dt in zip(self.links, self.steps)]
+
+    def in_frame(self, link, dt):
+        """A link (int phi dtau over dt) as it carries a state into the step's frame: less mu dt when comoving
+        (forms/covariant.py), the link itself otherwise."""
+        return link if self.mu is None else link - self.mu * dt
 
     @property
     def frame_links(self):
-        """The links that carry the history into the step's frame: int phi dtau, less mu dt when comoving."""
+        """The earlier steps' links in the step's frame (`in_frame`)."""
         return self.links if self.mu is None else self._fitted
 
     def step(self, h):
@@ -270,8 +273,7 @@ class Integrator:
             estimates[k - 1] = self._wrms(error_factor(k - 1, h, past) * (y - pred), y)
         previous, self.correction = self.correction, (k, correction)
         if k < self.max_order and previous is not None and previous[0] == k:
-            turn = link if self.mu is None else link - self.mu * h  # the correction's frame moves with the step's
-            change = correction - p.transport(previous[1], turn[p.nodes.phi])
+            change = correction - p.transport(previous[1], self.in_frame(link, h)[p.nodes.phi])
             estimates[k + 1] = self._wrms(constant_step_error_factor(k + 1) * change, y)
         if self.at_order < k + 1:
             return self.control.next_step(h, err)

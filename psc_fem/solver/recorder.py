@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 from mpi4py import MPI
 
-from psc_fem.solver import comoving
 from psc_fem.solver.bdf import dense_weights, interval_weights
 from psc_fem.solver.progress import RunProgress
 
@@ -43,23 +42,20 @@ def dense_state(p, integ, times, tf, nodes):
     times = times[: integ.dense_points]
     value, deriv = dense_weights(times, tf)
     phi = p.nodes.phi
-    mu = integ.mu  # time.frame = "comoving": the last step's frame turns at mu as well (forms/covariant.py)
     turns = [np.zeros_like(integ.history[0])]
-    for link in (integ.links if mu is None else comoving.fitted_links(integ.links, integ.steps, mu))[: len(times) - 1]:
-        turns.append(turns[-1] + link)  # phi slots: Theta_{n+1,k} (less mu (t_{n+1} - t_k))
+    for link, dt in zip(integ.links[: len(times) - 1], integ.steps):
+        turns.append(turns[-1] + integ.in_frame(link, dt))  # phi slots: Theta_{n+1,k} (comoving: less mu age)
     state = rate = 0.0
     for wv, wd, y, turn in zip(value, deriv, integ.history, turns):
         carried = p.transport(y, turn[phi])
         state, rate = state + wv * carried, rate + wd * carried
     back = link_back(p, integ, times, tf, nodes)
-    if mu is None:
-        return Dense(p.transport(state, -back[phi]), p.transport(rate, -back[phi]), back, turns, value, deriv)
-    turn_back = (back - mu * (times[0] - tf))[phi]
-    state = p.transport(state, -turn_back)
-    rate = p.transport(rate, -turn_back)
-    n = p.nodes
-    rate[n.u1] -= mu[phi] * state[n.u2]  # + i mu Psi
-    rate[n.u2] += mu[phi] * state[n.u1]
+    turn_back = integ.in_frame(back, times[0] - tf)[phi]
+    state, rate = p.transport(state, -turn_back), p.transport(rate, -turn_back)
+    if integ.mu is not None:  # the comoving frame's D_tau Psi: + i mu Psi (forms/covariant.py)
+        n, mu = p.nodes, integ.mu[phi]
+        rate[n.u1] -= mu * state[n.u2]
+        rate[n.u2] += mu * state[n.u1]
     return Dense(state, rate, back, turns, value, deriv)
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-U_EXACT = np.pi**4 / (14.0 * 1.2020569031595942)
+from helpers.fd_reference import U_EXACT
 
 
 class NormalEnds:
