@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_serializer, model_validator
+from pydantic import Field, model_serializer, model_validator
 
 from psc_fem.errors import ConfigError  # also psc_fem.config.ConfigError for callers
 from psc_fem.geometry_config import Banks, CrossSection  # noqa: F401  (the [wire] sub-tables)
@@ -181,7 +181,8 @@ class Time(Section):
     t_end caps the search and the recorded run each.
     ``until = "t_end"``: run to t_end.  Either way the summary says
     whether the run settled (psc_fem.analysis).
-    ``frame``: the frame BDF differences Psi in (forms/covariant.py; "comoving": films only).
+    ``frame``: the frame BDF differences Psi in (forms/covariant.py); "comoving" is the default with
+    normal-metal banks (`Config._frame_of_normal_banks`) and for films.
     """
 
     t_end: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
@@ -300,8 +301,6 @@ class Config(RunSection):
 
     @model_validator(mode="after")
     def _time_is_defined(self):
-        if self.time.frame != "transport":  # the wire's field evaluator carries the transport frame only
-            raise ValueError('time.frame = "comoving" is built for films only (docs/films.md); use "transport"')
         if self.time.until != "orbit":
             return self
         why = None
@@ -318,28 +317,28 @@ class Config(RunSection):
     @model_validator(mode="before")
     @classmethod
     def _phonon_material(cls, data):
-        """[phonons] material: g and c_P from the table at [model] eta (psc_fem.feedback.presets).
-
-        Filled into the raw table before validation, so run.json records the
-        numbers used (explicit values win); a bad eta or u is left for the
-        field checks to report.
-        """
+        """[phonons] material: g and c_P from the table at [model] eta (psc_fem.feedback.presets.fill_couplings)."""
         ph = data.get("phonons") if isinstance(data, dict) else None
         if not isinstance(ph, dict) or not isinstance(ph.get("material"), str):
             return data
-        try:
-            model = Model.model_validate(data.get("model"))
-        except ValidationError:
-            return data
-        from psc_fem.errors import MaterialError
-        from psc_fem.feedback.presets import phonon_couplings
+        from psc_fem.feedback.presets import fill_couplings
 
-        try:
-            preset = phonon_couplings(ph["material"], model.eta, model.u_value)
-        except MaterialError as exc:
-            raise ValueError(str(exc)) from None
-        filled = {k: preset[k] for k in ("phonon_electron_rate", "pair_breaking") if ph.get(k) is None}
-        return {**data, "phonons": {**ph, **filled}}
+        return fill_couplings(data, Model)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _frame_of_normal_banks(cls, data):
+        """time.frame defaults to "comoving" with normal-metal banks, filled into the raw table (run.json says so).
+
+        Their steady state holds a static Psi under phi != 0 (the NS edges' charge imbalance), which the
+        comoving frame steps exactly; the transport frame's error ~ phi (phi dt)^2 there is a bias of V the
+        step control cannot see (forms/covariant.py, docs/geometry.md).
+        """
+        wire, time = (data.get(k) if isinstance(data, dict) else None for k in ("wire", "time"))
+        banks = wire.get("banks") if isinstance(wire, dict) else None
+        if isinstance(banks, dict) and banks.get("kind") == "normal" and isinstance(time, dict) and "frame" not in time:
+            return {**data, "time": {**time, "frame": "comoving"}}
+        return data
 
     @model_validator(mode="after")
     def _feedback_needs_tau_eps(self):

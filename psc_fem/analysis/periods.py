@@ -208,6 +208,29 @@ def steady(t, V, psi_min, window=None):
     return bool(np.ptp(v) < STEADY_V * max(float(np.max(np.abs(v))), STATIONARY_V) and np.ptp(pm) < STATIONARY_PSI)
 
 
+def creep(t, V, psi_min, windings, window=None):
+    """The drift of a state that has no slips over the trailing window but still moves one way, or None.
+
+    V or min_x |Psi| beyond the steady thresholds with their change across
+    the window at least half their range: a steady state being approached
+    too slowly for the run (not an oscillation, whose ends nearly agree).
+    Returns (tau_a, tau_b, V's relative change, min_x |Psi|'s change).
+    """
+    t = np.asarray(t, float)
+    tail = _trailing(t, V, psi_min, window)
+    if tail is None:
+        return None
+    v, pm = tail
+    a, b = float(t[-v.size]), float(t[-1])
+    if np.any((np.asarray(windings, float) >= a) & (np.asarray(windings, float) <= b)):
+        return None
+    scale = max(float(np.max(np.abs(v))), STATIONARY_V)
+    moving = [(x, tol) for x, tol in ((v, STEADY_V * scale), (pm, STATIONARY_PSI)) if np.ptp(x) >= tol]
+    if not moving or any(abs(x[-1] - x[0]) < 0.5 * np.ptp(x) for x, _ in moving):
+        return None
+    return a, b, float((v[-1] - v[0]) / scale), float(pm[-1] - pm[0])
+
+
 def slip_times(t, psi, threshold=None):
     """Times of the minima of |Psi|(tau) (psi_min or |Psi(0)|) inside its dips below ``threshold``.
 
@@ -283,8 +306,10 @@ def periodic_stats(t, V, theta, psi_min, periods=SETTLE_PERIODS, rtol=SETTLE_RTO
     ``psi_min`` = min_x |Psi| per step.  States: "periodic" (settled on the
     last ``periods`` windings), "not settled" (windings whose period still
     changes: the numbers are those of the last windows, with the change and
-    the drift), "stationary" (V -> 0, |Psi| steady) and "not periodic"
-    (neither), or "steady" (V constant but not 0, |Psi| steady: normal contacts).  ``josephson=False`` (normal-metal banks: theta = int V also
+    the drift; or, without slips, a state still creeping one way: `creep`),
+    "stationary" (V -> 0, |Psi| steady), "steady" (V constant but not 0,
+    |Psi| steady: normal contacts) and "not periodic" (none of these).
+    ``josephson=False`` (normal-metal banks: theta = int V also
     holds the banks' voltage) reports no Josephson ratio and counts slips by
     the dips of psi_min.
     """
@@ -327,6 +352,12 @@ def periodic_stats(t, V, theta, psi_min, periods=SETTLE_PERIODS, rtol=SETTLE_RTO
     half = t >= 0.5 * t[-1]
     tail = float(np.mean(np.abs(V[half]))) if half.any() else float("nan")
     state = "stationary" if stationary(t, V, psi_min) else "steady" if steady(t, V, psi_min) else "not periodic"
+    drift = creep(t, V, psi_min, windings) if state == "not periodic" else None
+    if drift is not None:  # no slips, still creeping towards a steady state: its latest V, with the drift
+        a, b, dv, dpsi = drift
+        out.update(state="not settled", period=math.nan, mean_V=float(V[-1]), josephson_ratio=math.nan)
+        out.update(n_periods=0, mean_abs_V_tail=tail, creep_window=[a, b], V_drift=dv, psi_min_drift=dpsi)
+        return out
     out.update(
         state=state,
         period=math.nan,
@@ -336,43 +367,3 @@ def periodic_stats(t, V, theta, psi_min, periods=SETTLE_PERIODS, rtol=SETTLE_RTO
         mean_abs_V_tail=tail,
     )
     return out
-
-
-def format_summary(stats):
-    """Lines printed at the end of every run."""
-    state = stats["state"]
-    if "window" not in stats:  # stationary, steady, not periodic, or a failed run without steps
-        if state == "steady":
-            return [f"state: steady, no phase slips (V = {stats['mean_V']:.6g})"]
-        tail = stats.get("mean_abs_V_tail")
-        return [f"state: {state}" + (f" (mean |V| over the last half: {tail:.3e})" if tail is not None else "")]
-    a, b = stats["window"]
-    lines = []
-    if state == "not settled":
-        drift, change = stats.get("period_drift", math.nan), stats.get("period_change", math.nan)
-        if math.isfinite(change):
-            why = (
-                f"the period changed by {change:.2%} against the previous {stats['n_periods']} windings"
-                + (
-                    f" and by {stats['lookback_change']:.2%} against the lookback window"
-                    if math.isfinite(stats.get("lookback_change", math.nan))
-                    else ""
-                )
-                + (f" (drift {100 * drift * 100:+.3g}% per 100 tau)" if math.isfinite(drift) else "")
-            )
-        else:
-            why = f"too few windings to judge (quoting the last {stats['n_periods']})"
-        lines.append(f'state: NOT SETTLED: {why}; raise time.t_end, or use time.until = "periodic" or "orbit"')
-    else:
-        lines.append(
-            f"state: periodic phase slips, settled (last {stats['n_periods']} windings, tau = {a:.6g} .. {b:.6g})"
-        )
-    lines += [
-        f"PSC period            = {stats['period']:.6g}"
-        + (f" ({stats['slips_per_period']} slips per period)" if stats.get("slips_per_period", 1) > 1 else ""),
-        f"mean V ({'settled window' if state == 'periodic' else 'last windings'}) = {stats['mean_V']:.6g}",
-        f"AC Josephson ratio period*mean(V)/(2 pi) = {stats['josephson_ratio']:.6f}"
-        if math.isfinite(stats["josephson_ratio"])
-        else "AC Josephson ratio: not defined (normal contacts: V includes their voltage; docs/geometry.md, docs/films.md)",
-    ]
-    return lines

@@ -32,3 +32,26 @@ def phonon_couplings(material: str, eta: float, u: float) -> dict:
     c_p = math.pi * fil.lambda_ep * delta0**2 / (2 * (fil.c_l * p_f) ** 2)
     sources = {k: (fil.props[k].value, fil.props[k].source) for k in SOURCES}
     return {"phonon_electron_rate": g, "pair_breaking": c_p, "sources": sources}
+
+
+def fill_couplings(data: dict, model_section) -> dict:
+    """A raw config with [phonons] material's g and c_P at its [model] eta filled in (explicit values win).
+
+    Filled before validation, so run.json records the numbers used; a bad
+    eta or u is left for the field checks of ``model_section`` to report.
+    """
+    from pydantic import ValidationError
+
+    from psc_fem.errors import MaterialError
+
+    ph = data["phonons"]
+    try:
+        model = model_section.model_validate(data.get("model"))
+    except ValidationError:
+        return data
+    try:
+        preset = phonon_couplings(ph["material"], model.eta, model.u_value)
+    except MaterialError as exc:
+        raise ValueError(str(exc)) from None
+    filled = {k: preset[k] for k in ("phonon_electron_rate", "pair_breaking") if ph.get(k) is None}
+    return {**data, "phonons": {**ph, **filled}}

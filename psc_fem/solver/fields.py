@@ -29,7 +29,7 @@ from dolfinx import cpp as _cpp
 from dolfinx import fem, la, mesh
 from petsc4py import PETSc
 
-from psc_fem.forms import current_parts, transport
+from psc_fem.forms import current_parts, times_i, transport
 from psc_fem.forms.tdgl import D
 from psc_fem.solver.petsc_options import forget
 
@@ -116,7 +116,9 @@ class FieldEvaluator:
         n_hist = len(problem.olds) + 1  # the BDF polynomial through the history (dense output)
         self.hist = [fem.Function(W) for _ in range(n_hist)]
         self.turn = [fem.Function(W) for _ in range(n_hist)]  # phi slot: Theta carrying history k to t_{n+1}
-        self.back = fem.Function(W)  # phi slot: int_tf^{t_{n+1}} phi dtau
+        self.back = fem.Function(W)  # phi slot: int_tf^{t_{n+1}} phi dtau (in the step's frame)
+        # phi slot: the comoving frame's phase rate mu (time.frame = "comoving"), which D_tau Psi adds back
+        self.mu = fem.Function(W) if problem.mu is not None else None
         self.value_w = [c() for _ in range(n_hist)]
         self.deriv_w = [c() for _ in range(n_hist)]
         self.plain = c()  # 1: a plain (state, rate) pair, `evaluate` without ``dense``
@@ -124,6 +126,8 @@ class FieldEvaluator:
         back = ufl.split(self.back)[1]
         psi_q = transport(sum(v * z for v, z in zip(self.value_w, carried)), -back)
         rate_q = transport(sum(d * z for d, z in zip(self.deriv_w, carried)), -back) + self.plain * psi_t
+        if self.mu is not None:  # forms/covariant.py: + i mu Psi
+            rate_q = rate_q + ufl.split(self.mu)[1] * times_i(psi_q)
         s = ufl.dot(psi, psi)
         cs, sn = self.cos_chi, self.sin_chi
         # Psi_a = Psi_g exp(-i chi), phi_a = phi_g + c (module doc).
@@ -214,8 +218,8 @@ class FieldEvaluator:
         """Fill the output Functions for a state and its covariant rate (solver's gauge; all ranks); returns V.
 
         ``state``, ``rate``: node values.  ``dense`` = (history, turns,
-        back, value weights, derivative weights) of the dense output that
-        gave them (psc_fem.solver.simulation.Recorder); the currents and phi then use
+        back, value weights, derivative weights, mu) of the dense output that
+        gave them (`psc_fem.solver.recorder.Dense.evaluated`); the currents and phi then use
         the same expressions at quadrature points (see __init__).  Without
         it, (state, rate) are used as they are.  ``chi`` = (theta_- +
         theta_+)/2 turns Psi to the antisymmetric gauge (module doc).
@@ -223,13 +227,15 @@ class FieldEvaluator:
         self.state.x.array[:] = state
         self.rate.x.array[:] = rate
         self.plain.value = 1.0 if dense is None else 0.0
-        history, turns, back, value, deriv = ([state], [0.0], 0.0, [1.0], [0.0]) if dense is None else dense
+        history, turns, back, value, deriv, mu = ([state], [0.0], 0.0, [1.0], [0.0], None) if dense is None else dense
         for k, (f_hist, f_turn) in enumerate(zip(self.hist, self.turn)):
             f_hist.x.array[:] = history[k] if k < len(history) else 0.0
             f_turn.x.array[:] = turns[k] if k < len(turns) else 0.0
             self.value_w[k].value = value[k] if k < len(value) else 0.0
             self.deriv_w[k].value = deriv[k] if k < len(deriv) else 0.0
         self.back.x.array[:] = back
+        if self.mu is not None:
+            self.mu.x.array[:] = 0.0 if mu is None else mu
         voltage, shift = self._solve_phi()
         self.cos_chi.value, self.sin_chi.value = np.cos(chi), np.sin(chi)
         self.shift.value = shift

@@ -27,6 +27,12 @@ class Dense:
     turns: list
     value: np.ndarray
     deriv: np.ndarray
+    turn_back: np.ndarray  # ``back`` in the step's frame (`Integrator.in_frame`: less mu (t_{n+1} - tf) when comoving)
+    mu: np.ndarray | None  # phi slots: the comoving frame's phase rate, or None
+
+    def evaluated(self, history):
+        """The ``dense`` argument of `FieldEvaluator.evaluate`: the pieces that gave this state."""
+        return (history[: len(self.value)], self.turns, self.turn_back, self.value, self.deriv, self.mu)
 
 
 def dense_state(p, integ, times, tf, nodes):
@@ -50,13 +56,13 @@ def dense_state(p, integ, times, tf, nodes):
         carried = p.transport(y, turn[phi])
         state, rate = state + wv * carried, rate + wd * carried
     back = link_back(p, integ, times, tf, nodes)
-    turn_back = integ.in_frame(back, times[0] - tf)[phi]
-    state, rate = p.transport(state, -turn_back), p.transport(rate, -turn_back)
+    turn_back = integ.in_frame(back, times[0] - tf)
+    state, rate = p.transport(state, -turn_back[phi]), p.transport(rate, -turn_back[phi])
     if integ.mu is not None:  # the comoving frame's D_tau Psi: + i mu Psi (forms/covariant.py)
         n, mu = p.nodes, integ.mu[phi]
         rate[n.u1] -= mu * state[n.u2]
         rate[n.u2] += mu * state[n.u1]
-    return Dense(state, rate, back, turns, value, deriv)
+    return Dense(state, rate, back, turns, value, deriv, turn_back, integ.mu)
 
 
 def link_back(p, integ, times, tf, nodes):
@@ -151,7 +157,7 @@ class Recorder:
         d = dense_state(self.p, integ, self.recent, tf, nodes)
         *_, back_l, back_r = self.p.end_values(link=d.back)
         chi = 0.5 * (self.theta_m + back_l + self.theta_p + back_r)  # output gauge (psc_fem.solver.fields)
-        self.ev.evaluate(d.state, d.rate, chi, dense=(integ.history[: len(d.value)], d.turns, d.back, d.value, d.deriv))
+        self.ev.evaluate(d.state, d.rate, chi, dense=d.evaluated(integ.history))
         self.writer.add_frame(tf)
 
     def close(self):

@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 from mpi4py import MPI
 
 from psc_fem import feedback, signals
-from psc_fem.analysis.periods import Settler, format_summary
+from psc_fem.analysis.periods import Settler
+from psc_fem.analysis.summary import format_summary
 from psc_fem.config import Config, load_config
 from psc_fem.errors import OutputExists, ResumeError, StepFailure
 from psc_fem.io.checkpoint import Checkpointer, StateLayout, prepare_resume

@@ -3,7 +3,7 @@
 The quadrature-point cross-section S(x) is sampled cell by cell, so it is
 the same on every partition; V(t), min |Psi| and the frames agree to
 round-off (serial LU against the exact parallel solver, so not bitwise).
-The same for normal-metal banks (free ends, phi fixed at x = 0).
+The same for normal-metal banks (free ends, phi fixed at x = 0, the comoving frame).
 """
 
 from pathlib import Path
@@ -55,6 +55,7 @@ def test_normal_banks_two_ranks_match_one(tmp_path):
     cfg = load_config(
         ROOT / "examples" / "normal_banks.toml", ["time.t_end=40", "output.fields=false", "output.every=0.5"]
     )
+    assert cfg.time.frame == "comoving"  # the default with normal banks: its mu and frames on 2 ranks
     two_ranks_against_one(
         tmp_path,
         cfg,

@@ -6,7 +6,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from psc_fem.analysis.periods import Settler, WindingCounter, periodic_stats, settle_check, winding_times
+from psc_fem.analysis.periods import (
+    Settler,
+    WindingCounter,
+    creep,
+    periodic_stats,
+    settle_check,
+    winding_times,
+)
+from psc_fem.analysis.summary import format_summary
 
 
 def test_winding_times_are_the_integer_crossings():
@@ -108,6 +116,27 @@ def test_a_constant_nonzero_voltage_is_steady_not_stationary():
         assert stats["state"] == state
         if state == "steady":
             assert stats["mean_V"] == pytest.approx(0.4, rel=1e-12)
+
+
+def test_a_state_creeping_without_slips_is_not_settled():
+    """V still moving one way without slips (a film between normal terminals relaxing slowly): "not settled"
+    with the drift over the trailing window and the latest V; an oscillation of the same size stays "not
+    periodic", and a slip in the trailing window is not a creep."""
+    t = np.linspace(0.0, 600.0, 6001)
+    theta = np.zeros_like(t)
+    psi_min = 0.2 - 1e-4 * np.exp(-t / 400.0)
+    V = 0.3 + 1e-3 * np.exp(-t / 400.0)  # relative change over tau = 540..600: -4.4e-5 / 0.3
+    stats = periodic_stats(t, V, theta, psi_min, josephson=False)
+    assert stats["state"] == "not settled" and stats["creep_window"] == [pytest.approx(540.0), 600.0]
+    assert stats["mean_V"] == V[-1]
+    expect = (V[-1] - V[t >= 540.0][0]) / V[t >= 540.0].max()
+    assert stats["V_drift"] == pytest.approx(expect, rel=1e-12) and stats["V_drift"] < -4e-5
+    assert stats["psi_min_drift"] > 0
+    assert "NOT SETTLED, no phase slips" in format_summary(stats)[0]
+    wobble = periodic_stats(t, 0.3 + 1e-4 * np.sin(t), theta, np.full_like(t, 0.2), josephson=False)
+    assert wobble["state"] == "not periodic"
+    assert creep(t, V, psi_min, np.array([580.0])) is None  # a slip inside the window
+    assert creep(t, V, psi_min, np.array([520.0])) is not None  # ... before it
 
 
 def test_the_settler_and_the_final_analysis_agree_for_normal_contacts():
