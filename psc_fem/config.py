@@ -387,12 +387,13 @@ def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -
     data = read_toml(path, ConfigError) if path is not None else {}
     if path is not None:
         inputs_relative_to(data, Path(path).resolve().parent)
-    from psc_fem.film.config import FilmConfig, validate_film
-
-    root = FilmConfig if "geometry" in data else Config
+    film = "geometry" in data
+    if film:  # imported only for films (a wire's start-up does not build the film schema)
+        from psc_fem.film.config import FilmConfig, validate_film
+    root = FilmConfig if film else Config
     for text in overrides:
         section, key, value = parse_assignment(text)
         if section not in root.model_fields:
             raise ConfigError(f"unknown section '{section}'{suggest(section, list(root.model_fields))}")
         assign(data, section, key, value, ConfigError)  # --set wire.cross_section.depth=0.5
-    return validate_film(data) if root is FilmConfig else validate(data)
+    return validate_film(data) if film else validate(data)
