@@ -10,7 +10,13 @@ voltage across the suppressed order next to each terminal), whose V
 between probes 1 xi inside the ends depends only on the equations, the
 terminals and the mesh; so both codes' mesh ladders must meet.  psc_fem
 runs `until = "periodic"`, which stops on the steady state; py-tdgl runs
-to --t-end and its V is the mean over the last 20% (its drift is printed).
+to --t-end and its V is the mean over the last 20% (its drift is printed),
+with its step capped at dt_max = --dt-max-factor x h^2 (1e-3 on mesh 0.1,
+2.5e-4 on 0.05): below its explicit stability edge, where its steady V is
+constant to 1e-7.  Its default cap (1e-2 in pytdgl_film.py) lets the
+adaptive step climb to that edge, where V ripples by a few % and its mean
+is biased (mesh 0.1: 0.23644, V moving by 0.032, against 0.23418 at 1e-3
+and 5e-4; docs/films.md).
 Cost per unit of simulated time is each code's wall / tau of its run.
 The strip's state does not depend on y, so it is also the 1D wire with
 Psi = 0 at its ends, which tests/helpers/fd_normal_ends.py solves
@@ -81,8 +87,9 @@ def run_fd(n_cells):
     return {"code": "fd", "h": L / n_cells, "unknowns": 2 * (n_cells - 1), "V": V, "J_c": j_c, "wall": wall}
 
 
-def run_pytdgl(h, t_end):
+def run_pytdgl(h, t_end, dt_max_factor):
     cmd = [str(BENCH_PY), str(ROOT / "benchmarks" / "pytdgl_film.py"), "--h", str(h), "--t-end", str(t_end)]
+    cmd += ["--dt-max", f"{dt_max_factor * h * h:.3g}"]
     cmd += ["--length", str(STRIP["length"]), "--width", str(STRIP["width"])]
     cmd += ["--current", str(STRIP["current"]), "--gamma", str(STRIP["delta"])]
     r = run_json(cmd)[-1]
@@ -95,6 +102,7 @@ def main(argv=None):
     ap.add_argument("--pytdgl", default="0.1", help="py-tdgl mesh sizes (xi); empty: skip")
     ap.add_argument("--t-end", type=float, default=400.0, help="py-tdgl's run")
     ap.add_argument("--fd", default="40,80,160", help="cells of the independent FD solver; empty: skip")
+    ap.add_argument("--dt-max-factor", type=float, default=0.1, help="py-tdgl's dt_max = this x h^2 (module doc)")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "tests"))  # the tests' helpers package
     rows = [run_fd(int(n)) for n in args.fd.split(",") if n]
@@ -106,7 +114,7 @@ def main(argv=None):
         skipped = f"{BENCH_PY} missing: run `make bench` (installs py-tdgl into .venv-bench)"
     else:
         for h in [float(x) for x in args.pytdgl.split(",") if x]:
-            rows.append(run_pytdgl(h, args.t_end))
+            rows.append(run_pytdgl(h, args.t_end, args.dt_max_factor))
     fem, fd = ([r for r in rows if r["code"] == code] for code in ("psc_fem", "fd"))
     ref = fem[-1]["V"] if fem else None
     limits = {key: fd[-1][key] + (fd[-1][key] - fd[-2][key]) / 3.0 for key in ("V", "J_c")} if len(fd) > 1 else {}

@@ -31,7 +31,8 @@ psc_fem interpolates phi linearly in the cell that holds the point.  An
 offset of h/2 in a field ~ j near the terminals would move V by ~ j h/2
 (1% here), so the probes given to py-tdgl are the three sites of the
 triangle holding each point and V is their barycentric combination: the
-same P1 interpolation as psc_fem's.
+same P1 interpolation as psc_fem's (in every case since 2026-12-05: the
+strip's closest sites had moved its V by -1.1% to +1.1% with the mesh).
 
 Dynamic states (constriction, vortex): the mean V is taken after
 --t-settle.  With phase slips (V spikes, one per slip) the period is the
@@ -121,8 +122,9 @@ def run(args):
         "film", layer=layer, film=film, terminals=[source, drain], probe_points=probes, length_units="um"
     )
     device.make_mesh(max_edge_length=h, smooth=10)
+    # P1 interpolation at the probes (module doc); --closest-sites: py-tdgl's own probes (the strip's before)
     weights = None
-    if args.case != "strip":  # P1 interpolation at the probes (module doc); the strip keeps its closest sites
+    if not args.closest_sites:
         cells = [cell_weights(device.mesh, np.array(p)) for p in probes]
         device.probe_points = np.concatenate([device.mesh.sites[idx] for idx, _ in cells])
         weights = np.concatenate([w for _, w in cells])
@@ -180,8 +182,14 @@ def main(argv=None):
     ap.add_argument("--probes", help="x1,y1,x2,y2 (default: --inset inside each end on y = 0)")
     ap.add_argument("--t-end", type=float, default=300.0)
     ap.add_argument("--t-settle", type=float, default=100.0, help="dynamic cases: statistics after this time")
-    ap.add_argument("--dt-max", type=float, default=1e-2)
+    ap.add_argument(
+        "--dt-max",
+        type=float,
+        default=1e-2,
+        help="py-tdgl's step cap; steady states need one below its explicit stability edge (~0.1 h^2)",
+    )
     ap.add_argument("--dump", help="save t, V to this .npz")
+    ap.add_argument("--closest-sites", action="store_true", help="V at the sites closest to the probes")
     print(json.dumps(run(ap.parse_args(argv))), flush=True)
     return 0
 

@@ -13,7 +13,7 @@ from typing import Any
 PREFIXES = ("snes_", "ksp_", "pc_", "sub_ksp_", "sub_pc_", "mat_mumps_", "mat_superlu_dist_")
 PYTHON_PCS = ("psc_fem.solver.dd_solver.WoodburyPC",)
 # option-name pieces that make PETSc open a viewer (which may be a file)
-VIEWERS = ("view", "monitor", "draw", "log")
+VIEWERS = ("view", "monitor", "draw", "log", "converged_reason")
 TERMINAL_VIEWERS = ("", "ascii", "stdout", "ascii::ascii_info", "ascii::ascii_info_detail", "::ascii_info")
 ENUMS = {
     "snes_type": ("newtonls", "newtontr", "nrichardson", "ksponly", "vinewtonrsls", "vinewtonssls", "qn", "ngmres"),

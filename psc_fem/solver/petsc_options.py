@@ -78,7 +78,9 @@ def petsc_options(user, comm, banded=True, unknowns=0):
     if any(key.startswith("pc_factor") for key in user) and "pc_type" not in user:
         opts["pc_type"] = "lu"  # e.g. pc_factor_mat_solver_type = "mumps" on several ranks
     opts.update(user)
-    return opts
+    # `true` in TOML: PETSc's viewers (ksp_converged_reason, snes_monitor, ...) take no value and refuse
+    # "true"; its booleans read no value as true
+    return {key: ("" if value is True else value) for key, value in opts.items()}
 
 
 def forget(prefix, options):

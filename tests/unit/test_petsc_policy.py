@@ -54,3 +54,24 @@ def test_films_from_1e4_unknowns_take_the_field_split_on_any_rank_count_wires_ne
         assert petsc_options({}, comm, banded=True, unknowns=10**6)["pc_type"] != "fieldsplit"
         for chosen in ({"pc_type": "lu"}, {"ksp_type": "preonly"}, {"pc_factor_mat_solver_type": "mumps"}):
             assert petsc_options(chosen, comm, banded=False, unknowns=10**6)["pc_type"] != "fieldsplit"
+
+
+def test_a_flag_written_true_reaches_petsc_as_a_flag(tmp_path):
+    """`ksp_converged_reason = true` in [petsc]: PETSc's viewers take no value and refused "true" (the run
+    died in SNESSetFromOptions); the option goes in as a flag and the run prints the reasons."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from psc_fem.petsc_policy import check
+    from psc_fem.solver.petsc_options import petsc_options
+
+    assert petsc_options({"ksp_converged_reason": True}, MPI.COMM_SELF)["ksp_converged_reason"] == ""
+    assert check({"ksp_converged_reason": "ascii:/tmp/x"})  # a viewer: files refused
+    fig1 = Path(__file__).resolve().parents[2] / "examples" / "fig1.toml"
+    cmd = [sys.executable, "-m", "psc_fem.cli", "run", str(fig1), "--out", str(tmp_path), "--overwrite"]
+    cmd += ["--set", "time.t_end=0.01"]
+    cmd += ["--set", "petsc.ksp_converged_reason=true", "--set", "output.fields=false", "--quiet"]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "solve converged due to" in out.stdout + out.stderr
