@@ -222,7 +222,8 @@ def creep(t, V, psi_min, windings, window=None):
         return None
     v, pm = tail
     a, b = float(t[-v.size]), float(t[-1])
-    if np.any((np.asarray(windings, float) >= a) & (np.asarray(windings, float) <= b)):
+    windings = np.asarray(windings, float)
+    if np.any((windings >= a) & (windings <= b)):
         return None
     scale = max(float(np.max(np.abs(v))), STATIONARY_V)
     moving = [(x, tol) for x, tol in ((v, STEADY_V * scale), (pm, STATIONARY_PSI)) if np.ptp(x) >= tol]

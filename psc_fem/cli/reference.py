@@ -120,7 +120,7 @@ def config_reference() -> str:
     parts.append(
         "\n# Films\n\nA config with a [geometry] table is a film ([Films](../films.md)): [geometry], [field] "
         "and [output] below, [model], [drive] and [petsc] as for a wire, and [time] as for a wire with "
-        '`frame = "comoving"` as its default (the only frame of a wire is "transport").\n'
+        '`frame = "comoving"` as its default (a wire\'s is "transport", "comoving" with normal-metal banks).\n'
     )
     parts += _sections(FilmConfig, only=("geometry", "field", "output"))
     return "".join(parts)
