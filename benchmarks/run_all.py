@@ -38,6 +38,7 @@ BENCHES = {
     "film-pytdgl": [PY, B / "bench_film_pytdgl.py"],
     "film-output": [PY, B / "bench_film_output.py"],
     "film-scaling": [PY, B / "bench_film_scaling.py"],
+    "film-solver": [PY, B / "bench_film_solver_choice.py"],
 }
 
 

@@ -291,15 +291,6 @@ class Config(RunSection):
         return self
 
     @model_validator(mode="after")
-    def _petsc_allowed(self):
-        from psc_fem.petsc_policy import check
-
-        problems = check(self.petsc)
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-    @model_validator(mode="after")
     def _time_is_defined(self):
         if self.time.until != "orbit":
             return self

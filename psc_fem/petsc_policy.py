@@ -10,7 +10,7 @@ preconditioner.  Everything else is refused with the key named (exit 2).
 
 from typing import Any
 
-PREFIXES = ("snes_", "ksp_", "pc_", "sub_ksp_", "sub_pc_", "mat_mumps_", "mat_superlu_dist_")
+PREFIXES = ("snes_", "ksp_", "pc_", "sub_ksp_", "sub_pc_", "fieldsplit_", "mat_mumps_", "mat_superlu_dist_")
 PYTHON_PCS = ("psc_fem.solver.dd_solver.WoodburyPC",)
 # option-name pieces that make PETSc open a viewer (which may be a file)
 VIEWERS = ("view", "monitor", "draw", "log", "converged_reason")
@@ -19,7 +19,20 @@ ENUMS = {
     "snes_type": ("newtonls", "newtontr", "nrichardson", "ksponly", "vinewtonrsls", "vinewtonssls", "qn", "ngmres"),
     "snes_linesearch_type": ("basic", "bt", "l2", "cp", "nleqerr", "none"),
     "ksp_type": ("preonly", "gmres", "fgmres", "bcgs", "cg", "richardson", "lgmres", "tfqmr"),
-    "pc_type": ("lu", "ilu", "none", "jacobi", "bjacobi", "asm", "python", "cholesky", "sor", "gamg", "hypre"),
+    "pc_type": (
+        "lu",
+        "ilu",
+        "none",
+        "jacobi",
+        "bjacobi",
+        "asm",
+        "python",
+        "cholesky",
+        "sor",
+        "gamg",
+        "hypre",
+        "fieldsplit",
+    ),
     "pc_factor_mat_solver_type": ("petsc", "mumps", "superlu", "superlu_dist", "umfpack", "klu"),
 }
 
@@ -39,8 +52,15 @@ def check(options: dict[str, Any]) -> list[str]:
             if text not in TERMINAL_VIEWERS:
                 problems.append(f"{name} = {value!r}: viewers and monitors may only print to the terminal (no files)")
             continue
-        if key == "pc_python_type" and value not in PYTHON_PCS:
+        # also a sub-solver's (sub_pc_type, fieldsplit_psi_pc_python_type, ...): one could import code too
+        if _is(key, "pc_python_type") and value not in PYTHON_PCS:
             problems.append(f"{name} = {value!r}: only psc_fem's own preconditioners ({', '.join(PYTHON_PCS)})")
-        if key in ENUMS and value not in ENUMS[key]:
-            problems.append(f"{name} = {value!r}: allowed {', '.join(ENUMS[key])}")
+        enum = next((allowed for option, allowed in ENUMS.items() if _is(key, option)), None)
+        if enum and value not in enum:
+            problems.append(f"{name} = {value!r}: allowed {', '.join(enum)}")
     return problems
+
+
+def _is(key: str, option: str) -> bool:
+    """``key`` sets ``option`` of the solver or of one of its sub-solvers (a prefix such as ``sub_``)."""
+    return key == option or key.endswith("_" + option)

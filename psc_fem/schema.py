@@ -14,7 +14,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from psc_fem.errors import ConfigError
 
@@ -31,6 +31,16 @@ class Section(BaseModel):
 
 class RunSection(Section):
     """A whole run's config: a wire's (psc_fem.config.Config) or a film's (psc_fem.film.config.FilmConfig)."""
+
+    @model_validator(mode="after")
+    def _petsc_allowed(self):
+        """[petsc] passes psc_fem.petsc_policy (a config is data: no files written, no code imported)."""
+        from psc_fem.petsc_policy import check
+
+        problems = check(getattr(self, "petsc", {}))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     def replace(self, **sections: dict[str, Any]):
         """A copy with some sections' keys changed: replace(drive={"current": 1.2})."""

@@ -17,12 +17,14 @@ DEFAULT_PETSC = {
 }
 
 
-# Films from this many unknowns on: GMRES preconditioned by a field split, ILU(0) blocks on Psi (mass
-# dominated at these steps) and PETSc's algebraic multigrid on phi (an elliptic equation); Newton then
-# takes the LU's very iterations (the linear solves to 1e-10), 15-20 Krylov iterations each, nearly
-# independent of the mesh.  Per Newton iteration against the LU (benchmarks/bench_film_scaling.py,
-# docs/films.md): 1.3x faster at 5e3 unknowns, 1.8x at 1.3e4, 4x at 1.2e5 with 42% less memory, 14x on
-# a 3D box of 2.8e4; 1.1-1.3x faster than MUMPS on 2 ranks at 1.2e5.  Below ~4e3 the LU is 10-20% faster.
+# Films from this many unknowns on start with GMRES preconditioned by a field split: ILU(0) blocks on Psi
+# (mass dominated at short steps) and PETSc's algebraic multigrid on phi (an elliptic equation); Newton
+# then takes the LU's very iterations (the linear solves to 1e-10), 15-20 Krylov iterations each at dt ~
+# 0.01, nearly independent of the mesh.  Per Newton iteration against the LU (benchmarks/
+# bench_film_scaling.py, docs/films.md): 1.3x faster at 5e3 unknowns, 1.8x at 1.3e4, 4x at 1.2e5 with 42%
+# less memory, 14x on a 3D box of 2.8e4; below ~4e3 the LU is 10-20% faster.  Its iterations grow with
+# the step (the Psi block turns elliptic as dt / h^2 grows), so it gives way to the LU while that is
+# cheaper (psc_fem.solver.linear_choice); `pc_type = "fieldsplit"` in [petsc] keeps it all run.
 ITERATIVE_FROM = 10_000
 FIELD_SPLIT = {
     "ksp_type": "gmres",
@@ -50,8 +52,10 @@ def petsc_options(user, comm, banded=True, unknowns=0):
         # that strip, the same steps and V to 1e-12: the residual tests still decide; docs/films.md).
         opts["snes_lag_jacobian"] = 3
         opts["snes_lag_jacobian_persists"] = True
-    if not banded and unknowns >= ITERATIVE_FROM and not any(key.startswith(SOLVER_KEYS) for key in user):
-        opts.update(FIELD_SPLIT)
+    if user.get("pc_type") == "fieldsplit" or (
+        not banded and unknowns >= ITERATIVE_FROM and not any(key.startswith(SOLVER_KEYS) for key in user)
+    ):
+        opts.update(FIELD_SPLIT)  # named by the user: the split's parts as ours (their keys win), kept all run
     elif comm.size == 1 and not banded:
         # Not banded either: nested dissection (PETSc's LU) was 2.9x faster than the natural order on
         # that strip, MUMPS 3.3x slower (docs/films.md).
@@ -83,6 +87,11 @@ def petsc_options(user, comm, banded=True, unknowns=0):
     return {key: ("" if value is True else value) for key, value in opts.items()}
 
 
+def chosen_split(user, options) -> bool:
+    """Whether the field split is there by psc_fem's choice (a film's size), not named in the user's [petsc]."""
+    return options.get("pc_type") == "fieldsplit" and not any(key.startswith(SOLVER_KEYS) for key in user)
+
+
 def forget(prefix, options):
     """Remove ``options`` (set under ``prefix``) from PETSc's global options database.
 
@@ -98,17 +107,25 @@ def forget(prefix, options):
             opts.delValue(f"{prefix}{key}")
 
 
-def name_field_splits(ksp, index_map, bs, psi_dofs, phi_dofs):
-    """With ``pc_type = "fieldsplit"``: the splits "psi" (Re and Im Psi) and "phi" of the owned dofs, their
-    solvers configured from ``fieldsplit_psi_*`` / ``fieldsplit_phi_*`` (e.g. GAMG on the potential's
-    elliptic block) now, while those options are still in PETSc's database (`forget` follows)."""
+def name_field_splits(ksp, index_map, bs, nodes, phi_dofs):
+    """With ``pc_type = "fieldsplit"``: the splits "psi" and "phi" of the owned dofs, their solvers
+    configured from ``fieldsplit_psi_*`` / ``fieldsplit_phi_*`` now, while those options are still in
+    PETSc's database (`forget` follows).  ``nodes``: `psc_fem.solver.dofs.NodeMaps`.  The "psi" split
+    holds (Re Psi, Im Psi) node by node (block size 2), so that a multigrid there (``fieldsplit_psi_pc_type
+    = "gamg"``) aggregates a node's two components together: 13-52 Krylov iterations per Newton iteration
+    over a settling strip's steps against 15-100 without the pairs (docs/films.md, "Solver")."""
     from petsc4py import PETSc
 
     pc = ksp.getPC()
     if pc.getType() != "fieldsplit":
         return
     start = index_map.local_range[0] * bs
-    for name, dofs in (("psi", psi_dofs), ("phi", phi_dofs)):
-        pc.setFieldSplitIS((name, PETSc.IS().createGeneral(np.sort(dofs).astype(np.int32) + start, index_map.comm)))
+    u1, u2 = nodes.u1[nodes.owned], nodes.u2[nodes.owned]
+    order = np.argsort(u1)  # the dofs' own order, node by node
+    psi = np.stack([u1[order], u2[order]], axis=1).ravel().astype(np.int32) + start
+    pairs = PETSc.IS().createGeneral(psi, index_map.comm)
+    pairs.setBlockSize(2)
+    pc.setFieldSplitIS(("psi", pairs))
+    pc.setFieldSplitIS(("phi", PETSc.IS().createGeneral(np.sort(phi_dofs).astype(np.int32) + start, index_map.comm)))
     for sub in pc.getFieldSplitSubKSP():
         sub.setFromOptions()

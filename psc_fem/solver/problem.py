@@ -48,7 +48,8 @@ from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profi
 from psc_fem.solver.bdf import SCHEME_ORDER, history_length
 from psc_fem.solver.convergence import LARGE_DELTA, PsiUpdateTest
 from psc_fem.solver.dofs import NodeSet, WireDofs, as_node_set
-from psc_fem.solver.petsc_options import forget, name_field_splits, petsc_options
+from psc_fem.solver.linear_choice import LinearSolverChoice
+from psc_fem.solver.petsc_options import chosen_split, forget, name_field_splits, petsc_options
 
 
 class WireProblem:
@@ -161,21 +162,21 @@ class WireProblem:
         self.snes.setConvergenceHistory(reset=True)  # each solve's own residuals (StepFailure quotes the last)
         A = self.problem.A
         A.setOption(PETSc.Mat.Option.KEEP_NONZERO_PATTERN, True)
-        # Compiled forms for the lean callbacks below (dolfinx's generic
-        # assemble_residual/assemble_jacobian spend most of their time in
-        # Python dispatch at wire sizes; docs/performance.md).
+        # Compiled forms for the lean callbacks below (dolfinx's generic assemble_residual/assemble_jacobian
+        # spend most of their time in Python dispatch at wire sizes; docs/performance.md).
         self._F_cpp = self.problem.F._cpp_object
         self._J_cpp = self.problem.J._cpp_object
         self.snes.setFunction(self._residual, self.problem.b)
         self.snes.setJacobian(self._jacobian, A, self.problem.P_mat)
-        self._u1_dofs = self.dofs.owned(self.dofs.sub_dofs(0, 0))
-        self._u2_dofs = self.dofs.owned(self.dofs.sub_dofs(0, 1))
+        self._u1_dofs, self._u2_dofs = (self.dofs.owned(self.dofs.sub_dofs(0, comp)) for comp in (0, 1))
         self._psi_dofs = np.concatenate([self._u1_dofs, self._u2_dofs])
         if self.config.model.delta > LARGE_DELTA:  # Newton judged on Psi's update (psc_fem.solver.convergence)
             self.snes.setConvergenceTest(PsiUpdateTest(self._psi_dofs, self.comm))
         self._phi_dofs = self.dofs.sub_dofs(1)
         bs, phi_owned = self.W.dofmap.index_map_bs, self.dofs.owned(self._phi_dofs)
-        name_field_splits(self.snes.getKSP(), self.W.dofmap.index_map, bs, self._psi_dofs, phi_owned)
+        name_field_splits(self.snes.getKSP(), self.W.dofmap.index_map, bs, self.nodes, phi_owned)
+        # the split, if chosen by size, gives way to the LU while that is cheaper (psc_fem.solver.linear_choice)
+        self.linear = LinearSolverChoice(self.snes, self.comm) if chosen_split(self.config.petsc, options) else None
         forget(prefix, options)  # not left in PETSc's global database for the next problem
         self._bdf = (1.0, 1.0, -1.0, *[0.0] * (len(self.olds) - 1))  # dt, a0, a1, ... as floats (set_step)
         self._link = (1.0, *[0.0] * (len(self.olds) - 1))  # b0, b1, ... as floats; None: stationary rows
@@ -189,9 +190,8 @@ class WireProblem:
         row phi = 0 at ``gauge_dof`` (None where another rank owns it); ``banks``: `NodeSet`s, left first."""
         self.banks = banks
         rows = [np.concatenate([b.u1, b.u2]) for b in banks]
-        self.gauge_dof = gauge_dof
-        gauge = [] if gauge_dof is None else [gauge_dof]
-        self._bc_rows = np.concatenate([*rows, np.array(gauge, dtype=np.int32)]).astype(np.int32)
+        self.gauge_dof, gauge = gauge_dof, np.array([] if gauge_dof is None else [gauge_dof], dtype=np.int32)
+        self._bc_rows = np.concatenate([*rows, gauge]).astype(np.int32)
         # The A.7 rows' indices, per bank with nodes on this rank (first: the left one): a wire's end, one
         # node, as plain ints, so that its rows, built every Newton iteration, cost scalar arithmetic only
         # (numpy on 1-element arrays tripled the residual's time on the Fig. 1 wire).
@@ -260,13 +260,11 @@ class WireProblem:
         """
         array = self.w.x.array if array is None else array
         vals = np.zeros(5)
-        left, r, c = self.left, self.right, self.center
-        if left.phi is not None:
-            vals[0] = array[left.phi]
-            vals[3] = 0.0 if link is None else link[left.phi]
-        if r.phi is not None:
-            vals[1] = array[r.phi]
-            vals[4] = 0.0 if link is None else link[r.phi]
+        for k, end in enumerate((self.left, self.right)):
+            if end.phi is not None:
+                vals[k] = array[end.phi]
+                vals[3 + k] = 0.0 if link is None else link[end.phi]
+        c = self.center
         if c.u1 is not None:
             vals[2] = np.hypot(array[c.u1], array[c.u2])
         self.comm.Allreduce(MPI.IN_PLACE, vals, op=MPI.SUM)
@@ -276,9 +274,8 @@ class WireProblem:
     def set_step(self, dt, weights, link=(0.5, 0.5), links_before=()):
         """BDF weights (a0, a1, ...) of a step dt and the link rule (b0, b1, ...) of forms/covariant.py.
 
-        ``links_before``: the links of the earlier steps, newest first
-        (arrays, phi slot); missing ones are 0.  ``link=None``: plain BDF and
-        stationary end rows (module doc).
+        ``links_before``: the links of the earlier steps, newest first (arrays, phi slot); missing ones
+        are 0.  ``link=None``: plain BDF and stationary end rows (module doc).
         """
         n = len(self.olds)
         weights = (*(float(w) for w in weights), *[0.0] * n)[: n + 1]
@@ -309,11 +306,14 @@ class WireProblem:
 
     def solve(self):
         """Newton for the current step; returns (converged, iterations, residual history)."""
+        if self.linear:
+            self.linear.start()
         self.problem.solve()
-        reason = self.snes.getConvergedReason()
         its = self.snes.getIterationNumber()
         history = self.snes.getConvergenceHistory()[0][: its + 1].copy()
-        ok = reason > 0 and np.all(np.isfinite(self.w.x.array))
+        ok = self.snes.getConvergedReason() > 0 and np.all(np.isfinite(self.w.x.array))
+        if self.linear:
+            self.linear.observe(self._bdf[0], its, ok)
         return ok, its, history
 
     # ---- boundary rows (see the module docstring) --------------------------

@@ -242,6 +242,8 @@ def run_record(s, problem, stats, wall, error=None, stopped=None) -> dict:
         "dofs": problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs,
         "analysis": {k: v for k, v in stats.items() if k != "slip_times"},
     }
+    if getattr(problem, "linear", None):  # a film's solver choice (psc_fem.solver.linear_choice)
+        run["linear_solver"] = problem.linear.summary()
     if error:
         run["error"] = error
     if stopped:

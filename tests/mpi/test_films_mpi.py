@@ -155,9 +155,12 @@ def test_a_3d_ring_from_gmsh_on_two_ranks_matches_one(tmp_path):
         assert np.max(np.abs(par.series[key] - ser.series[key])) < 1e-8, key
 
 
-def test_a_large_film_solved_by_the_field_split_on_two_ranks_matches_one(tmp_path):
+def test_a_large_film_solved_by_the_field_split_on_two_ranks_matches_one(tmp_path, monkeypatch):
     """From 1e4 unknowns a film is solved by GMRES with a field split (block-Jacobi ILU on Psi, GAMG on phi;
-    psc_fem.solver.petsc_options): on two ranks as on one, the same steps and the series to 1e-8."""
+    psc_fem.solver.petsc_options), or by MUMPS while that is cheaper (psc_fem.solver.linear_choice; here
+    swapped at every step on two ranks): on two ranks as on one, the same steps and the series to 1e-8."""
+    from psc_fem.solver.linear_choice import LU, SPLIT, LinearSolverChoice
+
     comm = MPI.COMM_WORLD
     cfg = film_config(
         geometry={"length": 8.0, "width": 2.2, "mesh_size": 0.1, "ends": "normal"},
@@ -167,9 +170,13 @@ def test_a_large_film_solved_by_the_field_split_on_two_ranks_matches_one(tmp_pat
         output={"every": 1.0, "probes": None, "fields": False},
     )
     par_dir = comm.bcast(str(tmp_path), root=0) + "/parallel"
-    par = simulate(cfg, par_dir, comm=comm, progress=False, echo=False)
+    with monkeypatch.context() as patch:
+        other = {SPLIT: LU, LU: SPLIT}
+        patch.setattr(LinearSolverChoice, "observe", lambda self, dt, its, ok: self._use(other[self.active]))
+        par = simulate(cfg, par_dir, comm=comm, progress=False, echo=False)
     ser = simulate(cfg, tmp_path / f"serial{comm.rank}", comm=MPI.COMM_SELF, progress=False, echo=False)
     assert par.run["dofs"] >= 10_000 and par.run["steps"] == ser.run["steps"]
+    assert par.run["linear_solver"]["switches"] >= par.run["steps"]
     for key in ("V", "psi_min", "theta_plus"):
         scale = max(1.0, np.max(np.abs(ser.series[key])))
         assert np.max(np.abs(par.series[key] - ser.series[key])) < 1e-8 * scale, key

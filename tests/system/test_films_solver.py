@@ -2,10 +2,11 @@
 
 From `ITERATIVE_FROM` unknowns on a film is solved by GMRES with a field
 split (ILU(0) blocks on Psi, algebraic multigrid on phi) instead of the
-LU; solved to 1e-10, the Newton iterations and so the adaptive steps are
-the LU's, and the series agree to solver tolerance.  The user's [petsc]
-table still chooses: naming a solver (pc_type, ksp_type, pc_factor_*)
-turns the default off.
+LU, and switched to the LU while that is cheaper (psc_fem.solver.linear_choice);
+solved to 1e-10, the Newton iterations and so the adaptive steps are
+the LU's, and the series agree to solver tolerance, whichever solver each
+step took.  The user's [petsc] table still chooses: naming a solver
+(pc_type, ksp_type, pc_factor_*) turns the default off.
 """
 
 import numpy as np
@@ -13,6 +14,8 @@ from helpers.films import film_config
 from mpi4py import MPI
 
 from psc_fem.film.problem import FilmProblem
+from psc_fem.solver.linear_choice import LU as LU_NAME
+from psc_fem.solver.linear_choice import SPLIT, LinearSolverChoice
 from psc_fem.solver.petsc_options import ITERATIVE_FROM
 from psc_fem.solver.simulation import simulate
 
@@ -25,24 +28,35 @@ BIG = {
     "output": {"every": 1.0, "probes": None, "fields": False},
 }
 LU = {"ksp_type": "preonly", "pc_type": "lu"}
+OTHER = {SPLIT: LU_NAME, LU_NAME: SPLIT}
 
 
-def test_a_large_film_takes_the_field_split_and_the_lus_newton_iterations(tmp_path):
+def test_a_large_film_takes_the_field_split_and_the_lus_newton_iterations(tmp_path, monkeypatch):
     cfg = film_config(**BIG)
     problem = FilmProblem(cfg, MPI.COMM_SELF)
     unknowns = problem.W.dofmap.index_map.size_global * problem.W.dofmap.index_map_bs
-    assert unknowns >= ITERATIVE_FROM
+    assert unknowns >= ITERATIVE_FROM and problem.linear is not None
     ksp = problem.snes.getKSP()
     pc = ksp.getPC()
     assert ksp.getType() == "gmres" and pc.getType() == "fieldsplit"
     assert [k.getPC().getType() for k in pc.getFieldSplitSubKSP()] == ["bjacobi", "gamg"]  # psi, phi
-    split = simulate(cfg, tmp_path / "split", comm=MPI.COMM_SELF, progress=False, echo=False)
+    pinned = film_config(**BIG, petsc={"pc_type": "fieldsplit"})  # the split all run
+    assert FilmProblem(pinned, MPI.COMM_SELF).linear is None
+    runs = {"split": simulate(pinned, tmp_path / "split", comm=MPI.COMM_SELF, progress=False, echo=False)}
+    # the choice's mechanics: a solver swapped at every step (the costs decide in a real run)
+    monkeypatch.setattr(LinearSolverChoice, "observe", lambda self, dt, its, ok: self._use(OTHER[self.active]))
+    runs["swapped"] = simulate(cfg, tmp_path / "swapped", comm=MPI.COMM_SELF, progress=False, echo=False)
+    swapped = runs["swapped"].run
+    assert swapped["linear_solver"]["switches"] == sum(
+        swapped[k] for k in ("steps", "rejected_error", "rejected_newton")
+    )
     lu = simulate(film_config(**BIG, petsc=LU), tmp_path / "lu", comm=MPI.COMM_SELF, progress=False, echo=False)
-    assert split.run["steps"] == lu.run["steps"] and split.run["newton_per_step"] == lu.run["newton_per_step"]
     assert np.ptp(lu.series["V"]) > 0.1  # the state changes
-    for key in ("V", "psi_min", "theta_plus"):
-        scale = max(1.0, np.max(np.abs(lu.series[key])))
-        assert np.max(np.abs(split.series[key] - lu.series[key])) < 1e-8 * scale, key
+    for name, run in runs.items():
+        assert run.run["steps"] == lu.run["steps"] and run.run["newton_per_step"] == lu.run["newton_per_step"]
+        for key in ("V", "psi_min", "theta_plus"):
+            scale = max(1.0, np.max(np.abs(lu.series[key])))
+            assert np.max(np.abs(run.series[key] - lu.series[key])) < 1e-8 * scale, (name, key)
 
 
 def test_a_small_film_and_a_users_solver_keep_the_lu():

@@ -64,13 +64,14 @@ def test_a_symlinked_lock_is_refused_and_its_target_untouched(tmp_path):
     assert victim.read_text() == "precious"
 
 
-def test_viewer_and_python_pc_options_exit_2_and_write_nothing(tmp_path):
+@pytest.mark.parametrize("config", [FIG1, FIG1.parent / "strip.toml"])  # a wire's and a film's
+def test_viewer_and_python_pc_options_exit_2_and_write_nothing(tmp_path, config):
     victim = tmp_path / "victim.txt"
-    res = psc_fem_cli("run", FIG1, "--out", tmp_path / "run", "--set", f'petsc.snes_view="ascii:{victim}"')
+    res = psc_fem_cli("run", config, "--out", tmp_path / "run", "--set", f'petsc.snes_view="ascii:{victim}"')
     assert res.returncode == 2 and "petsc.snes_view" in res.stderr
     res = psc_fem_cli(
         "run",
-        FIG1,
+        config,
         "--out",
         tmp_path / "run",
         "--set",

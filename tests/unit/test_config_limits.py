@@ -18,6 +18,10 @@ FIG1 = ROOT / "examples" / "fig1.toml"
         (['petsc.pc_type="python"', 'petsc.pc_python_type="os.system"'], "petsc.pc_python_type"),  # code import
         (["petsc.options_left=true"], "petsc.options_left"),  # not an option of the Newton solve
         (['petsc.snes_type="bogus"'], "petsc.snes_type"),  # PETSc error 86 before
+        # a sub-solver's Python preconditioner imports code as well (was let through)
+        (['petsc.sub_pc_type="python"', 'petsc.sub_pc_python_type="os.system"'], "petsc.sub_pc_python_type"),
+        (['petsc.fieldsplit_psi_pc_python_type="os.system"'], "petsc.fieldsplit_psi_pc_python_type"),
+        (['petsc.fieldsplit_phi_pc_type="bogus"'], "petsc.fieldsplit_phi_pc_type"),
         (["wire.h=1e-9"], "wire.length / wire.h"),  # 1.1e9 cells, refused before allocating
         (["wire.length=1e9"], "wire.length / wire.h"),
         (["output.every=1e-9"], "output.every"),  # 1e11 frames
@@ -42,9 +46,28 @@ def test_the_solver_options_users_need_pass():
         "snes_monitor": "",
         "ksp_converged_reason": True,
         "pc_python_type": "psc_fem.solver.dd_solver.WoodburyPC",
+        "fieldsplit_phi_pc_type": "gamg",  # a film's split tuned (docs/films.md, "Solver")
+        "fieldsplit_psi_pc_gamg_agg_nsmooths": 0,
     }
     assert check(ok) == []
+    assert check({"pc_type": "fieldsplit"}) == []  # and pinned
     load_config(FIG1, ["petsc.snes_rtol=1e-10", 'petsc.pc_factor_mat_solver_type="mumps"'])
+
+
+@pytest.mark.parametrize(
+    "overrides, named",
+    [
+        (['petsc.snes_view="ascii:/tmp/psc_fem_victim"'], "petsc.snes_view"),
+        (['petsc.pc_type="python"', 'petsc.pc_python_type="os.system"'], "petsc.pc_python_type"),
+        (["petsc.options_left=true"], "petsc.options_left"),
+    ],
+)
+def test_a_films_petsc_table_passes_the_same_allow_list(overrides, named):
+    """A film's config skipped the [petsc] check until 2026-12-05: a viewer could write any file and a
+    pc_python_type import any code from a film's config."""
+    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
+        load_config(ROOT / "examples" / "strip.toml", overrides)
+    load_config(ROOT / "examples" / "strip.toml", ['petsc.fieldsplit_phi_pc_type="gamg"'])
 
 
 def test_cell_limit_is_the_elements_limit():

@@ -1,0 +1,93 @@
+"""A film's linear solver chosen while it runs: the field split while it is the cheaper, the LU once not.
+
+The split's Krylov iterations grow with the step (its Psi block, mass-dominated while dt << h^2, turns
+elliptic as dt / h^2 grows: 15 per Newton iteration at dt ~ 0.005, 230 at dt ~ 1 on a 4 x 0.5 strip at
+mesh 0.025), while the LU's cost does not depend on the step.  Which is cheaper depends on the film
+(narrow strips factor cheaply, 3D boxes do not) and on the phase of the run (slips take short steps,
+steady states long ones), so it is measured: seconds per Newton iteration of each, by step size
+(docs/films.md, "Solver").
+"""
+
+import math
+import time
+
+from mpi4py import MPI
+from petsc4py import PETSc
+
+SPLIT, LU = "split", "LU"
+TRIAL_GROWTH = 2.0  # the split's cost per Newton iteration this many times its cheapest: time the LU
+SWITCH_BACK = 1.25  # back to the split once it was this much cheaper at a step as long (hysteresis)
+DT_BAND = 1.5  # split costs "at this step" are those measured at steps within this factor
+MEMORY = 40  # split costs remembered (the latest)
+
+
+class LinearSolverChoice:
+    """Swaps ``snes``'s KSP between its own (the field split) and an LU one on the same operators."""
+
+    def __init__(self, snes, comm):
+        self.snes, self.comm = snes, comm
+        self.ksp = {SPLIT: snes.getKSP(), LU: None}
+        self.active = SPLIT
+        self.split_costs = []  # (dt, seconds per Newton iteration), latest last
+        self.cheapest_split = math.inf
+        self.lu_cost = None  # seconds per Newton iteration, latest measured
+        self.newton_its = {SPLIT: 0, LU: 0}
+        self.switches = 0
+        self._t0 = None
+
+    def start(self):
+        self._t0 = time.perf_counter()
+
+    def observe(self, dt, newton_its, converged):
+        """After a Newton solve of step ``dt``: its cost, and the solver for the next one (the same on all
+        ranks: the slowest rank's time decides)."""
+        seconds = self.comm.allreduce(time.perf_counter() - self._t0, op=MPI.MAX)
+        self.newton_its[self.active] += newton_its
+        cost = seconds / max(newton_its, 1)
+        if self.active == SPLIT:
+            if converged:
+                self.split_costs = [*self.split_costs[1 - MEMORY :], (dt, cost)]
+                self.cheapest_split = min(self.cheapest_split, cost)
+            if self.lu_cost is None:
+                if not converged or cost > TRIAL_GROWTH * self.cheapest_split:
+                    self._use(LU)  # a trial: its first solves give its cost
+            elif not converged or cost > self.lu_cost:
+                self._use(LU)
+        else:
+            if converged:
+                self.lu_cost = cost
+            here = [c for d, c in self.split_costs if 1 / DT_BAND <= d / dt <= DT_BAND]
+            if here and sorted(here)[len(here) // 2] * SWITCH_BACK < self.lu_cost:
+                self._use(SPLIT)
+
+    def _use(self, name):
+        if self.ksp[name] is None:
+            self.ksp[LU] = _lu_ksp(self.comm)
+        self.ksp[name].setOperators(*self.ksp[self.active].getOperators())
+        self.snes.setKSP(self.ksp[name])
+        self.active = name
+        self.switches += 1
+
+    def summary(self) -> dict:
+        """run.json's record: Newton iterations under each solver, switches, the last costs measured."""
+        last_split = self.split_costs[-1][1] if self.split_costs else None
+        return {
+            "newton_its_split": self.newton_its[SPLIT],
+            "newton_its_lu": self.newton_its[LU],
+            "switches": self.switches,
+            "split_ms_per_newton": None if last_split is None else 1e3 * last_split,
+            "lu_ms_per_newton": None if self.lu_cost is None else 1e3 * self.lu_cost,
+        }
+
+
+def _lu_ksp(comm):
+    """PETSc's LU with nested dissection on one rank, MUMPS's distributed one on several (as a small film's
+    default, psc_fem.solver.petsc_options)."""
+    ksp = PETSc.KSP().create(comm)
+    ksp.setType("preonly")
+    pc = ksp.getPC()
+    pc.setType("lu")
+    pc.setFactorSolverType("mumps" if comm.size > 1 else "petsc")
+    if comm.size == 1:
+        pc.setFactorOrdering("nd")
+    return ksp
