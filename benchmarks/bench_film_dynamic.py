@@ -84,9 +84,9 @@ CASES = {
 }
 
 
-def fem_config(case, h, current, t_end, corners=None, corner_radius=0.3, rtol=1e-4):
+def fem_config(case, h, current, t_end, corners=None, corner_radius=0.3, rtol=1e-4, degree=1):
     """``corners``: a finer mesh size within ``corner_radius`` of the neck's four re-entrant corners
-    (constriction); ``rtol``: time.rtol (atol = rtol / 10)."""
+    (constriction); ``rtol``: time.rtol (atol = rtol / 10); ``degree``: geometry.degree (1 or 2)."""
     c = CASES[case]
     if case == "constriction":
         vertices, holes = shapes.constriction(c["length"], c["width"], c["neck_width"], c["neck_length"])
@@ -97,7 +97,7 @@ def fem_config(case, h, current, t_end, corners=None, corner_radius=0.3, rtol=1e
         geometry = {"kind": "strip", "length": c["length"], "width": c["width"]}
     return validate_film(
         {
-            "geometry": {**geometry, "mesh_size": h, "ends": "normal"},
+            "geometry": {**geometry, "mesh_size": h, "ends": "normal", "degree": degree},
             "field": {"B": c["field"]},
             "model": {"delta": c["delta"], "eta": 0.1, "interference": False},
             "drive": {"current": current},
@@ -107,10 +107,10 @@ def fem_config(case, h, current, t_end, corners=None, corner_radius=0.3, rtol=1e
     )
 
 
-def run_fem(case, h, out, t_end, t_settle, current=None, corners=None, corner_radius=0.3, rtol=1e-4):
+def run_fem(case, h, out, t_end, t_settle, current=None, corners=None, corner_radius=0.3, rtol=1e-4, degree=1):
     current = CASES[case]["current"] if current is None else current
     start = time.perf_counter()
-    cfg = fem_config(case, h, current, t_end, corners, corner_radius, rtol)
+    cfg = fem_config(case, h, current, t_end, corners, corner_radius, rtol, degree)
     sol = simulate(cfg, out, comm=MPI.COMM_SELF, progress=False, echo=False, overwrite=True)
     wall = time.perf_counter() - start
     t, V = np.asarray(sol.series["t"]), np.asarray(sol.series["V"])
@@ -121,6 +121,7 @@ def run_fem(case, h, out, t_end, t_settle, current=None, corners=None, corner_ra
     row = {
         "code": "psc_fem" if corners is None else f"psc_fem, corners {corners:g} within {corner_radius:g}",
         "rtol": rtol,
+        "degree": degree,
         "h": h,
         "current": current,
         "unknowns": sol.run["dofs"],
@@ -222,6 +223,8 @@ def main(argv=None):
     ap.add_argument("--corners", help="constriction: psc_fem at mesh 0.1 refined to these sizes at the neck's corners")
     ap.add_argument("--corner-radius", type=float, default=0.3, help="the corners' refinement radius (xi)")
     ap.add_argument("--corner-rtol", type=float, default=1e-4, help="time.rtol of the --corners runs")
+    ap.add_argument("--degree", type=int, default=1, choices=(1, 2), help="psc_fem's geometry.degree")
+    ap.add_argument("--rtol", type=float, default=1e-4, help="time.rtol of the --meshes runs")
     ap.add_argument(
         "--fem-limit", help="V,period: psc_fem's limits for the --corners rows' errors (default: --meshes')"
     )
@@ -241,7 +244,9 @@ def main(argv=None):
     skipped = None if have_bench else f"{BENCH_PY} missing: run `make bench` (installs py-tdgl into .venv-bench)"
     with tempfile.TemporaryDirectory() as tmp:
         for h in meshes:
-            rows.append(run_fem(args.case, h, Path(tmp) / f"fem{h}", t_end if vortex else args.fem_t_end, t_settle))
+            fem_t_end = t_end if vortex else args.fem_t_end
+            out = Path(tmp) / f"fem{h}"
+            rows.append(run_fem(args.case, h, out, fem_t_end, t_settle, rtol=args.rtol, degree=args.degree))
             print(f"  psc_fem h={h}: V={rows[-1]['V']} T={rows[-1]['period']}", file=sys.stderr, flush=True)
         for size in floats(args.corners or "") if not vortex else []:
             rows.append(
@@ -254,6 +259,7 @@ def main(argv=None):
                     corners=size,
                     corner_radius=args.corner_radius,
                     rtol=args.corner_rtol,
+                    degree=args.degree,
                 )
             )
         for h in pmeshes if have_bench else []:

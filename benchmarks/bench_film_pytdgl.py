@@ -1,6 +1,6 @@
 """A film against py-tdgl on the same problem (issue 16): a strip between normal-metal terminals.
 
-    python benchmarks/bench_film_pytdgl.py [--meshes 0.1,0.05,0.025] [--pytdgl 0.1,0.05] [--fd 40,80,160]
+    python benchmarks/bench_film_pytdgl.py [--meshes 0.1,0.05,0.025] [--p2 0.4,0.2] [--pytdgl 0.1,0.05] [--fd 40,80,160]
 
 The strip L = 4 xi, W = 0.5 xi, j = 0.2, delta = gamma = 10/3, u exact, with
 the interference current off (`[model] interference = false`): py-tdgl's
@@ -18,6 +18,7 @@ adaptive step climb to that edge, where V ripples by a few % and its mean
 is biased (mesh 0.1: 0.23644, V moving by 0.032, against 0.23418 at 1e-3
 and 5e-4; docs/films.md).
 Cost per unit of simulated time is each code's wall / tau of its run.
+--p2: psc_fem's ladder with quadratic elements (geometry.degree = 2).
 The strip's state does not depend on y, so it is also the 1D wire with
 Psi = 0 at its ends, which tests/helpers/fd_normal_ends.py solves
 independently (finite differences, its steady state by Newton): "fd"
@@ -49,10 +50,11 @@ from _common import BENCH_PY, ROOT, emit, fmt, machine, run_json, table  # noqa:
 STRIP = dict(length=4.0, width=0.5, current=0.2, delta=10 / 3)
 
 
-def run_fem(mesh_size, out):
+def run_fem(mesh_size, out, degree=1):
+    geometry = {"kind": "strip", "length": STRIP["length"], "width": STRIP["width"], "mesh_size": mesh_size}
     cfg = validate_film(
         {
-            "geometry": {"kind": "strip", "length": STRIP["length"], "width": STRIP["width"], "mesh_size": mesh_size},
+            "geometry": {**geometry, "degree": degree},
             "model": {"delta": STRIP["delta"], "eta": 0.1, "interference": False},
             "drive": {"current": STRIP["current"]},
             "time": {"t_end": 1000.0, "until": "periodic"},
@@ -64,7 +66,7 @@ def run_fem(mesh_size, out):
     wall = time.perf_counter() - start
     tau = float(sol.series["t"][-1])
     return {
-        "code": "psc_fem",
+        "code": "psc_fem" if degree == 1 else "psc_fem P2",
         "h": mesh_size,
         "unknowns": sol.run["dofs"],
         "state": sol.stats["state"],
@@ -99,6 +101,7 @@ def run_pytdgl(h, t_end, dt_max_factor):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--meshes", default="0.1,0.05,0.025", help="psc_fem mesh sizes (xi)")
+    ap.add_argument("--p2", default="0.4,0.2", help="psc_fem mesh sizes with geometry.degree = 2; empty: skip")
     ap.add_argument("--pytdgl", default="0.1", help="py-tdgl mesh sizes (xi); empty: skip")
     ap.add_argument("--t-end", type=float, default=400.0, help="py-tdgl's run")
     ap.add_argument("--fd", default="40,80,160", help="cells of the independent FD solver; empty: skip")
@@ -109,6 +112,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         for h in [float(x) for x in args.meshes.split(",") if x]:
             rows.append(run_fem(h, Path(tmp) / f"fem{h}"))
+        for h in [float(x) for x in args.p2.split(",") if x]:
+            rows.append(run_fem(h, Path(tmp) / f"p2_{h}", degree=2))
     skipped = None
     if not BENCH_PY.is_file():
         skipped = f"{BENCH_PY} missing: run `make bench` (installs py-tdgl into .venv-bench)"

@@ -64,6 +64,8 @@ class Geometry(Section):
     # "normal": current terminals (Psi = 0, uniform current density); "banks": superconducting ends with the
     # phase ODE (A.7) at every terminal node; "none": a closed film (no terminals, no current)
     ends: Literal["normal", "banks", "none"] = "normal"
+    # Lagrange degree of Psi and phi: 2 converges faster where the state is smooth (docs/films.md)
+    degree: Literal[1, 2] = 1
 
     @model_validator(mode="after")
     def _keys_of_kind(self):
@@ -234,13 +236,21 @@ class FilmConfig(RunSection):
         if g.kind == "polygon":  # ~1.2 / h^2 vertices per unit area (gmsh, Delaunay), per layer
             layers = 1 if g.thickness is None else even_count(g.thickness, g.mesh_size) + 1
             refined = sum(math.pi * r["radius"] ** 2 / r["mesh_size"] ** 2 for r in g.refine_discs)  # at most
-            return int(3 * 1.2 * (g.area / g.mesh_size**2 + refined) * layers)
+            # P2 adds a node per edge: ~3 edges per vertex of a triangle mesh, ~7 of a tetrahedral one
+            per_vertex = 1 if g.degree == 1 else (4 if g.thickness is None else 8)
+            return int(3 * 1.2 * (g.area / g.mesh_size**2 + refined) * layers) * per_vertex
         if g.kind == "mesh":
             return None
         nx, ny = even_count(g.length, g.mesh_size), even_count(g.width, g.mesh_size)
-        if g.thickness is not None:
-            return 3 * (nx + 1) * (ny + 1) * (even_count(g.thickness, g.mesh_size) + 1)
-        return 3 * ((nx + 1) * (ny + 1) + nx * ny)  # crossed triangles: the corners and a centre per square
+        if g.thickness is not None:  # 6 tetrahedra per cube around its diagonal
+            nz = even_count(g.thickness, g.mesh_size)
+            vertices = (nx + 1) * (ny + 1) * (nz + 1)
+            axes = nx * (ny + 1) * (nz + 1) + (nx + 1) * ny * (nz + 1) + (nx + 1) * (ny + 1) * nz
+            faces = nx * ny * (nz + 1) + nx * (ny + 1) * nz + (nx + 1) * ny * nz
+            return 3 * (vertices if g.degree == 1 else vertices + axes + faces + nx * ny * nz)
+        vertices = (nx + 1) * (ny + 1) + nx * ny  # crossed triangles: the squares' corners and centres
+        edges = nx * (ny + 1) + (nx + 1) * ny + 4 * nx * ny
+        return 3 * (vertices if g.degree == 1 else vertices + edges)
 
 
 def validate_film(data: dict[str, Any]) -> FilmConfig:

@@ -34,11 +34,22 @@ class Device:
     # ---- shapes (psc_fem.meshes.shapes) -----------------------------------
     @classmethod
     def polygon(
-        cls, vertices, holes=(), mesh_size=0.1, ends="normal", refine=(), thickness=None, probes=None, corners=None
+        cls,
+        vertices,
+        holes=(),
+        mesh_size=0.1,
+        ends="normal",
+        refine=(),
+        thickness=None,
+        probes=None,
+        corners=None,
+        degree=1,
     ):
-        """``corners``: a finer mesh size within 0.3 xi of every re-entrant corner ([geometry] corner_mesh_size)."""
+        """``corners``: a finer mesh size within 0.3 xi of every re-entrant corner ([geometry] corner_mesh_size);
+        ``degree``: 2 for quadratic elements ([geometry] degree)."""
         geometry = {"kind": "polygon", "vertices": [list(map(float, p)) for p in vertices], "mesh_size": mesh_size}
         geometry.update(holes=[[list(map(float, p)) for p in h] for h in holes], ends=ends, refine=list(refine))
+        geometry["degree"] = degree
         if thickness is not None:
             geometry["thickness"] = thickness
         if corners is not None:
@@ -46,8 +57,9 @@ class Device:
         return cls(geometry, probes)
 
     @classmethod
-    def strip(cls, length, width, mesh_size=0.1, ends="normal", thickness=None, probes=None):
+    def strip(cls, length, width, mesh_size=0.1, ends="normal", thickness=None, probes=None, degree=1):
         geometry = {"kind": "strip", "length": length, "width": width, "mesh_size": mesh_size, "ends": ends}
+        geometry["degree"] = degree
         if thickness is not None:
             geometry["thickness"] = thickness
         return cls(geometry, probes)
@@ -73,9 +85,9 @@ class Device:
         return cls.polygon(*shapes.cross(length, width), mesh_size=mesh_size, **keys)
 
     @classmethod
-    def from_file(cls, path, ends="normal", probes=None):
+    def from_file(cls, path, ends="normal", probes=None, degree=1):
         """A gmsh .msh or XDMF mesh (kind = "mesh")."""
-        return cls({"kind": "mesh", "path": str(path), "ends": ends}, probes)
+        return cls({"kind": "mesh", "path": str(path), "ends": ends, "degree": degree}, probes)
 
     # ---- use ----------------------------------------------------------------
     def config(self, **sections):

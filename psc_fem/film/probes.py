@@ -1,5 +1,6 @@
-"""phi (and Psi) at a point of a film: P1 interpolation in the cell that holds it, owned by one rank (collective setup)."""
+"""phi (and Psi) at a point of a film: interpolation in the cell that holds it, owned by one rank (collective setup)."""
 
+import basix
 import numpy as np
 from dolfinx import geometry
 from mpi4py import MPI
@@ -10,9 +11,10 @@ from psc_fem.errors import ConfigError
 class PointProbe:
     """phi at ``point`` as a fixed combination of the phi dofs of one cell, on the lowest rank that has it.
 
-    Set up once (locating the cell, its vertices' barycentric weights);
-    each evaluation is a dot product of three (2D) values, so V costs
-    nothing per step.  `local_phi` is the rank's share: summed over ranks
+    Set up once (locating the cell, its basis functions' values at the
+    point: the vertices' barycentric weights for P1); each evaluation is a
+    dot product of a cell's values (3 for P1 on a triangle, 6 for P2), so V
+    costs nothing per step.  `local_phi` is the rank's share: summed over ranks
     (one rank holds the whole value) it is phi(point).
     """
 
@@ -37,12 +39,9 @@ class PointProbe:
         if comm.rank == owner:
             cell = found[0]
             dofs = np.asarray(problem.W.sub(1).dofmap.cell_dofs(cell), dtype=np.int32)
-            where = {int(d): i for i, d in enumerate(problem.nodes.phi)}
-            corners = problem.nodes.xyz[[where[int(d)] for d in dofs], :tdim]
-            # barycentric coordinates: x = sum_k w_k corner_k with sum_k w_k = 1
-            lhs = np.vstack([corners.T, np.ones(len(dofs))])
-            self.weights = np.linalg.solve(lhs, np.append(x[0, :tdim], 1.0))
+            self.weights = basis_at(msh, cell, x[0], problem.config.geometry.degree)
             self.dofs = dofs
+            where = {int(d): i for i, d in enumerate(problem.nodes.phi)}
             nodes = [where[int(d)] for d in dofs]
             self.psi_dofs = (problem.nodes.u1[nodes], problem.nodes.u2[nodes])
 
@@ -55,3 +54,15 @@ class PointProbe:
         if not self.dofs.size:
             return 0.0, 0.0
         return float(self.weights @ array[self.psi_dofs[0]]), float(self.weights @ array[self.psi_dofs[1]])
+
+
+def basis_at(msh, cell, point, degree):
+    """The values at ``point`` of the Lagrange basis functions of ``cell`` (degree 1 or 2), in the order of the
+    cell's dofs: the point's reference coordinates X from the affine map x = x_0 + sum_i (x_i - x_0) X_i of the
+    cell's vertices (a film's cells are straight), then basix's basis at X."""
+    tdim = msh.topology.dim
+    corners = msh.geometry.x[msh.geometry.dofmaps[0][cell], :tdim]
+    X = np.linalg.solve((corners[1:] - corners[0]).T, point[:tdim] - corners[0])
+    # gll_warped: DOLFINx's Lagrange variant (basix.ufl.element); one dof per edge at P2, no permutations
+    element = basix.create_element(basix.ElementFamily.P, msh.basix_cell(), degree, basix.LagrangeVariant.gll_warped)
+    return element.tabulate(0, X[None, :])[0, 0, :, 0]

@@ -18,7 +18,7 @@ The gauge row phi = 0 at the node nearest the origin ((0, 0) of a strip)
 is the wire's phi(0) = 0.  An applied field B
 (in Hc2, perpendicular) enters as A = B (-y, x)/2 in the covariant
 gradient (symmetric gauge; the film is unscreened, docs/films.md).  V is read at two
-probe points (P1 interpolation), and the "end phases" theta_-+ of the
+probe points (interpolation in the cell that holds each), and the "end phases" theta_-+ of the
 series are -int phi dtau there, so theta_+ - theta_- = int V dtau exactly.
 """
 
@@ -48,7 +48,7 @@ class FilmProblem(WireProblem):
         self.comm = comm
         g = config.geometry
         msh, self.facets = film_mesh(g, comm=comm)
-        self._spaces(msh, 1)
+        self._spaces(msh, g.degree)
         self.S = self.p_feedback = self.condensation = None
         self.free_ends = g.ends != "banks"
         x = ufl.SpatialCoordinate(msh)
@@ -59,7 +59,7 @@ class FilmProblem(WireProblem):
             A = vector_potential(x)
         self.coeffs = ModelCoefficients(**self._model_coefficients(config.model), p=self.constant(config.model.p), A=A)
         self.terminal_widths = [self.measure(ds_tag) for ds_tag in (LEFT, RIGHT)] if g.ends != "none" else [0, 0]
-        self._newton(prefix, 1, injection=self._injection(msh) if g.ends != "none" else None)
+        self._newton(prefix, g.degree, injection=self._injection(msh) if g.ends != "none" else None)
         nodes = self.nodes
         xyz, own = nodes.xyz, nodes.owned
         x_min, x_max = x_range(msh)

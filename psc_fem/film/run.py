@@ -6,7 +6,7 @@ checkpoint.h5 are the wire's, written by the same `RunWriter`, `Recorder`
 and `Checkpointer` (psc_fem.solver.simulation); the checkpoint keys the
 state by node coordinates (x, y), so it restores on any number of ranks.
 The fields go to fields.xdmf through DOLFINx's own parallel XDMFFile
-(|Psi|, Re Psi, Im Psi, phi and d|Psi|/dtau on the mesh's vertices, one time step per
+(|Psi|, Re Psi, Im Psi, phi and d|Psi|/dtau at the mesh's vertices, also of P2 states, one time step per
 frame; ParaView opens it), written by every rank with no gather; every
 200 frames, and at a resume, the next segment fields.1.xdmf, ... begins
 (psc_fem.film.frames reads them as one).  With until = "orbit" the orbit is
@@ -55,7 +55,7 @@ class FilmFields:
         # d|Psi|/dtau: the phonon spectra's source; phi stays the last collection, the one meshio reads
         names = ("abs_psi", "re_psi", "im_psi", "dabs_psi_dt", "phi")
         self.functions = {k: fem.Function(V1, name=k) for k in names}
-        self._maps = nodal_maps(problem.nodes, V1)  # V1's dofs and the state's nodes: the same vertices (P1)
+        self._maps = vertex_maps(problem.nodes, V1)  # the state's dofs at V1's dofs (the vertices)
         self.xdmf = None
         self.write_fields = write
         self.path = Path(path)
@@ -104,6 +104,21 @@ class FilmFields:
         if self.xdmf is not None:
             self.xdmf.close()
             self.xdmf = None
+
+
+def vertex_maps(nodes, V1):
+    """The W dofs of u1, u2, phi at each V1 dof (a vertex): the state's own nodes for P1; for P2 its nodes
+    at the vertices, matched by coordinates (the frames hold the P2 values there; the edges' are left out)."""
+    maps = nodal_maps(nodes, V1)
+    if maps is not None:
+        return maps
+    from scipy.spatial import cKDTree
+
+    xyz = V1.tabulate_dof_coordinates()
+    distance, at = cKDTree(nodes.xyz).query(xyz)
+    if distance.size and distance.max() > 1e-9 * (1.0 + np.abs(xyz).max()):
+        raise RuntimeError("a mesh vertex without a state node")
+    return [dofs[at] for dofs in (nodes.u1, nodes.u2, nodes.phi)]
 
 
 class FilmWriter(RunWriter):

@@ -17,11 +17,14 @@ from psc_fem.solver.simulation import simulate
 pytestmark = pytest.mark.mpi
 
 
-@pytest.mark.parametrize("ends, B", [("banks", 0.0), ("normal", 0.0), ("normal", 0.4)])
-def test_a_film_on_two_ranks_matches_one(tmp_path, ends, B):
+@pytest.mark.parametrize(
+    "ends, B, degree", [("banks", 0.0, 1), ("normal", 0.0, 1), ("normal", 0.4, 1), ("normal", 0.4, 2)]
+)
+def test_a_film_on_two_ranks_matches_one(tmp_path, ends, B, degree):
     comm = MPI.COMM_WORLD
+    mesh = {"mesh_size": 0.1 * degree, "degree": degree}  # P2: the probes' cells' six dofs, frames at vertices
     cfg = film_config(
-        geometry={"length": 4.0, "width": 0.4 if B == 0.0 else 1.6, "mesh_size": 0.1, "ends": ends},
+        geometry={"length": 4.0, "width": 0.4 if B == 0.0 else 1.6, "ends": ends, **mesh},
         field={"B": B},
         drive={"current": 0.8 if ends == "banks" else 0.5},
         time={"t_end": 30.0, "until": "t_end"},

@@ -27,6 +27,9 @@ def test_devices_build_meshes_and_refuse_bad_input_by_name():
         Device.disc(2.0).config(drive={"current": 0.1})
     with pytest.raises(ValueError, match="ring: need 0 < inner < outer"):
         Device.ring(1.0, 2.0)
+    assert Device.ring(2.0, 0.8, degree=2).config().geometry.degree == 2  # quadratic elements
+    with pytest.raises(ConfigError, match="geometry.degree"):
+        Device.strip(2.0, 1.0, degree=3).config()
 
 
 def test_a_device_plots_its_outline_and_runs(tmp_path):
