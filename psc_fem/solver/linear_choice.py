@@ -56,6 +56,8 @@ class LinearSolverChoice:
         else:
             if converged:
                 self.lu_cost = cost
+            if self.lu_cost is None:  # the trial's step failed (Newton, not the exact LU): try it again
+                return
             here = [c for d, c in self.split_costs if 1 / DT_BAND <= d / dt <= DT_BAND]
             if here and sorted(here)[len(here) // 2] * SWITCH_BACK < self.lu_cost:
                 self._use(SPLIT)

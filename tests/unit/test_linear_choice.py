@@ -90,3 +90,17 @@ def test_a_newton_failure_under_the_split_tries_the_lu(clock):
     clock.t += 3.0  # Krylov at its cap: the linear solve failed, Newton with it
     choice.observe(0.01, 2, False)
     assert choice.active == LU and choice.snes.getKSP().name == LU
+
+
+def test_a_failed_first_lu_step_keeps_the_lu_until_it_is_timed(clock):
+    """The trial's first step can fail in Newton (a slip needs a shorter step): no cost measured yet."""
+    choice = LinearSolverChoice(FakeSNES(), MPI.COMM_SELF)
+    run(choice, clock, [0.01] * 3, split_cost, lambda dt: 0.05)
+    choice.start()
+    choice.observe(0.01, 2, False)  # the split's step failed: the LU's trial
+    choice.start()
+    clock.t += 1.0
+    choice.observe(0.01, 10, False)  # and the LU's first step too, at a step the split was timed at
+    assert choice.active == LU and choice.lu_cost is None
+    run(choice, clock, [0.0025], split_cost, lambda dt: 0.05)
+    assert choice.lu_cost == pytest.approx(0.05)
