@@ -10,9 +10,12 @@ steady states long ones), so it is measured: seconds per Newton iteration of eac
 
 import math
 import time
+from collections import deque
 
 from mpi4py import MPI
 from petsc4py import PETSc
+
+from psc_fem.solver.petsc_options import film_lu
 
 SPLIT, LU = "split", "LU"
 TRIAL_GROWTH = 2.0  # the split's cost per Newton iteration this many times its cheapest: time the LU
@@ -28,7 +31,7 @@ class LinearSolverChoice:
         self.snes, self.comm = snes, comm
         self.ksp = {SPLIT: snes.getKSP(), LU: None}
         self.active = SPLIT
-        self.split_costs = []  # (dt, seconds per Newton iteration), latest last
+        self.split_costs = deque(maxlen=MEMORY)  # (dt, seconds per Newton iteration), latest last
         self.cheapest_split = math.inf
         self.lu_cost = None  # seconds per Newton iteration, latest measured
         self.newton_its = {SPLIT: 0, LU: 0}
@@ -46,7 +49,7 @@ class LinearSolverChoice:
         cost = seconds / max(newton_its, 1)
         if self.active == SPLIT:
             if converged:
-                self.split_costs = [*self.split_costs[1 - MEMORY :], (dt, cost)]
+                self.split_costs.append((dt, cost))
                 self.cheapest_split = min(self.cheapest_split, cost)
             if self.lu_cost is None:
                 if not converged or cost > TRIAL_GROWTH * self.cheapest_split:
@@ -83,13 +86,13 @@ class LinearSolverChoice:
 
 
 def _lu_ksp(comm):
-    """PETSc's LU with nested dissection on one rank, MUMPS's distributed one on several (as a small film's
-    default, psc_fem.solver.petsc_options)."""
+    """The LU a small film would take (psc_fem.solver.petsc_options.film_lu) on its own KSP."""
+    lu = film_lu(comm.size)
     ksp = PETSc.KSP().create(comm)
     ksp.setType("preonly")
     pc = ksp.getPC()
     pc.setType("lu")
-    pc.setFactorSolverType("mumps" if comm.size > 1 else "petsc")
-    if comm.size == 1:
-        pc.setFactorOrdering("nd")
+    pc.setFactorSolverType(lu["pc_factor_mat_solver_type"])
+    if "pc_factor_mat_ordering_type" in lu:
+        pc.setFactorOrdering(lu["pc_factor_mat_ordering_type"])
     return ksp

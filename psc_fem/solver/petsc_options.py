@@ -52,15 +52,10 @@ def petsc_options(user, comm, banded=True, unknowns=0):
         # that strip, the same steps and V to 1e-12: the residual tests still decide; docs/films.md).
         opts["snes_lag_jacobian"] = 3
         opts["snes_lag_jacobian_persists"] = True
-    if user.get("pc_type") == "fieldsplit" or (
-        not banded and unknowns >= ITERATIVE_FROM and not any(key.startswith(SOLVER_KEYS) for key in user)
-    ):
+    if user.get("pc_type") == "fieldsplit" or (not banded and unknowns >= ITERATIVE_FROM and not names_solver(user)):
         opts.update(FIELD_SPLIT)  # named by the user: the split's parts as ours (their keys win), kept all run
-    elif comm.size == 1 and not banded:
-        # Not banded either: nested dissection (PETSc's LU) was 2.9x faster than the natural order on
-        # that strip, MUMPS 3.3x slower (docs/films.md).
-        opts["pc_factor_mat_solver_type"] = "petsc"
-        opts["pc_factor_mat_ordering_type"] = "nd"
+    elif not banded:
+        opts.update(film_lu(comm.size))
     elif comm.size == 1:
         # The wire's dofs are numbered along x (banded matrix): in that
         # order PETSc's LU has no fill at all (factor nnz = matrix nnz), while
@@ -68,11 +63,6 @@ def petsc_options(user, comm, banded=True, unknowns=0):
         # docs/performance.md).
         opts["pc_factor_mat_solver_type"] = "petsc"
         opts["pc_factor_mat_ordering_type"] = "natural"
-    elif not banded:
-        # A film on several ranks: MUMPS's distributed LU.  The wire's exact domain decomposition couples
-        # the ranks through every dof on the cut, O(sqrt N) of them in 2D: 359 ms per Newton iteration on
-        # 2 ranks against MUMPS's 47 (1.3e4 unknowns; benchmarks/bench_film_scaling.py, docs/films.md).
-        opts["pc_factor_mat_solver_type"] = "mumps"
     else:
         # Each rank factors its own piece of the chain the same way; the few
         # couplings across cuts are solved exactly (psc_fem.solver.dd_solver).
@@ -87,9 +77,26 @@ def petsc_options(user, comm, banded=True, unknowns=0):
     return {key: ("" if value is True else value) for key, value in opts.items()}
 
 
+def names_solver(user) -> bool:
+    """Whether the user's [petsc] table chooses the linear solver (`SOLVER_KEYS`), not only tunes it."""
+    return any(key.startswith(SOLVER_KEYS) for key in user)
+
+
+def film_lu(ranks) -> dict:
+    """A film's LU (below `ITERATIVE_FROM`, and the split's alternative, psc_fem.solver.linear_choice)."""
+    if ranks == 1:
+        # nested dissection (PETSc's LU) was 2.9x faster than the natural order on that strip, MUMPS 3.3x
+        # slower (docs/films.md)
+        return {"pc_factor_mat_solver_type": "petsc", "pc_factor_mat_ordering_type": "nd"}
+    # MUMPS's distributed LU.  The wire's exact domain decomposition couples the ranks through every dof
+    # on the cut, O(sqrt N) of them in 2D: 359 ms per Newton iteration on 2 ranks against MUMPS's 47
+    # (1.3e4 unknowns; benchmarks/bench_film_scaling.py, docs/films.md).
+    return {"pc_factor_mat_solver_type": "mumps"}
+
+
 def chosen_split(user, options) -> bool:
     """Whether the field split is there by psc_fem's choice (a film's size), not named in the user's [petsc]."""
-    return options.get("pc_type") == "fieldsplit" and not any(key.startswith(SOLVER_KEYS) for key in user)
+    return options.get("pc_type") == "fieldsplit" and not names_solver(user)
 
 
 def forget(prefix, options):
