@@ -10,7 +10,10 @@ preconditioner.  Everything else is refused with the key named (exit 2).
 
 from typing import Any
 
-PREFIXES = ("snes_", "ksp_", "pc_", "sub_ksp_", "sub_pc_", "fieldsplit_", "mat_mumps_", "mat_superlu_dist_")
+PREFIXES = (
+    *("snes_", "ksp_", "pc_", "sub_ksp_", "sub_pc_", "fieldsplit_", "mg_levels_", "mg_coarse_"),
+    *("mat_mumps_", "mat_superlu_dist_"),
+)
 PYTHON_PCS = ("psc_fem.solver.dd_solver.WoodburyPC",)
 # option-name pieces that make PETSc open a viewer (which may be a file)
 VIEWERS = ("view", "monitor", "draw", "log", "converged_reason")
@@ -18,20 +21,16 @@ TERMINAL_VIEWERS = ("", "ascii", "stdout", "ascii::ascii_info", "ascii::ascii_in
 ENUMS = {
     "snes_type": ("newtonls", "newtontr", "nrichardson", "ksponly", "vinewtonrsls", "vinewtonssls", "qn", "ngmres"),
     "snes_linesearch_type": ("basic", "bt", "l2", "cp", "nleqerr", "none"),
-    "ksp_type": ("preonly", "gmres", "fgmres", "bcgs", "cg", "richardson", "lgmres", "tfqmr"),
+    "ksp_type": (
+        *("preonly", "gmres", "fgmres", "bcgs", "bcgsl", "cg", "richardson", "lgmres", "tfqmr", "chebyshev"),
+        *("minres", "gcr", "cgs", "bicg", "dgmres", "pgmres"),
+    ),
+    # PETSc's own preconditioners (a multigrid's smoothers and coarse solvers among them); "python" imports
+    # code, so its pc_python_type is checked below
     "pc_type": (
-        "lu",
-        "ilu",
-        "none",
-        "jacobi",
-        "bjacobi",
-        "asm",
-        "python",
-        "cholesky",
-        "sor",
-        "gamg",
-        "hypre",
-        "fieldsplit",
+        *("lu", "ilu", "icc", "none", "jacobi", "pbjacobi", "vpbjacobi", "bjacobi", "asm", "gasm", "python"),
+        *("cholesky", "sor", "eisenstat", "kaczmarz", "gamg", "mg", "hypre", "fieldsplit", "svd", "redundant"),
+        *("ksp", "composite"),
     ),
     "pc_factor_mat_solver_type": ("petsc", "mumps", "superlu", "superlu_dist", "umfpack", "klu"),
 }

@@ -96,7 +96,7 @@ def solve(
         TOP_SURFACE,
         cross_section_mesh,
     )
-    from psc_fem.solver.petsc_options import forget
+    from psc_fem.solver.lifetime import forget
 
     msh, ctags, ftags, h_min = cross_section_mesh(cs, filament_cells, growth, max_cells, comm)
     tdim = msh.topology.dim

@@ -31,7 +31,7 @@ from petsc4py import PETSc
 
 from psc_fem.forms import current_parts, times_i, transport
 from psc_fem.forms.tdgl import D
-from psc_fem.solver.petsc_options import forget
+from psc_fem.solver.lifetime import forget
 
 POINT_FIELDS = ("abs_psi", "re_psi", "im_psi", "phi", "dabs_psi_dt")
 CELL_FIELDS = ("js", "jn", "jint")

@@ -99,21 +99,6 @@ def chosen_split(user, options) -> bool:
     return options.get("pc_type") == "fieldsplit" and not names_solver(user)
 
 
-def forget(prefix, options):
-    """Remove ``options`` (set under ``prefix``) from PETSc's global options database.
-
-    dolfinx's problems set them there and `del opts[key]` under a pushed
-    prefix leaves them (petsc4py 3.25): a film's snes_lag_jacobian then
-    reached the next wire's Newton in the same process (a sweep, the tests).
-    """
-    from petsc4py import PETSc
-
-    opts = PETSc.Options()
-    for key in options:
-        if opts.hasName(f"{prefix}{key}"):
-            opts.delValue(f"{prefix}{key}")
-
-
 def name_field_splits(ksp, index_map, bs, nodes, phi_dofs):
     """With ``pc_type = "fieldsplit"``: the splits "psi" and "phi" of the owned dofs, their solvers
     configured from ``fieldsplit_psi_*`` / ``fieldsplit_phi_*`` now, while those options are still in

@@ -48,8 +48,9 @@ from psc_fem.meshes.profiles import area_function, wire_condensation, wire_profi
 from psc_fem.solver.bdf import SCHEME_ORDER, history_length
 from psc_fem.solver.convergence import LARGE_DELTA, PsiUpdateTest
 from psc_fem.solver.dofs import NodeSet, WireDofs, as_node_set
+from psc_fem.solver.lifetime import keep_options, own_prefix, weak_method
 from psc_fem.solver.linear_choice import LinearSolverChoice
-from psc_fem.solver.petsc_options import chosen_split, forget, name_field_splits, petsc_options
+from psc_fem.solver.petsc_options import chosen_split, name_field_splits, petsc_options
 
 
 class WireProblem:
@@ -154,20 +155,19 @@ class WireProblem:
         J = ufl.derivative(F, self.w, ufl.TrialFunction(self.W))
 
         unknowns = self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs
-        options = petsc_options(self.config.petsc, self.comm, self.banded, unknowns)
+        options, prefix = petsc_options(self.config.petsc, self.comm, self.banded, unknowns), own_prefix(prefix)
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
             F, self.w, J=J, petsc_options_prefix=prefix, petsc_options=options
         )
         self.snes = self.problem.solver
         self.snes.setConvergenceHistory(reset=True)  # each solve's own residuals (StepFailure quotes the last)
-        A = self.problem.A
-        A.setOption(PETSc.Mat.Option.KEEP_NONZERO_PATTERN, True)
+        self.problem.A.setOption(PETSc.Mat.Option.KEEP_NONZERO_PATTERN, True)
         # Compiled forms for the lean callbacks below (dolfinx's generic assemble_residual/assemble_jacobian
         # spend most of their time in Python dispatch at wire sizes; docs/performance.md).
         self._F_cpp = self.problem.F._cpp_object
         self._J_cpp = self.problem.J._cpp_object
-        self.snes.setFunction(self._residual, self.problem.b)
-        self.snes.setJacobian(self._jacobian, A, self.problem.P_mat)
+        self.snes.setFunction(weak_method(self._residual), self.problem.b)  # weak: the problem can be freed
+        self.snes.setJacobian(weak_method(self._jacobian), self.problem.A, self.problem.P_mat)
         self._u1_dofs, self._u2_dofs = (self.dofs.owned(self.dofs.sub_dofs(0, comp)) for comp in (0, 1))
         self._psi_dofs = np.concatenate([self._u1_dofs, self._u2_dofs])
         if self.config.model.delta > LARGE_DELTA:  # Newton judged on Psi's update (psc_fem.solver.convergence)
@@ -177,7 +177,7 @@ class WireProblem:
         name_field_splits(self.snes.getKSP(), self.W.dofmap.index_map, bs, self.nodes, phi_owned)
         # the split, if chosen by size, gives way to the LU while that is cheaper (psc_fem.solver.linear_choice)
         self.linear = LinearSolverChoice(self.snes, self.comm) if chosen_split(self.config.petsc, options) else None
-        forget(prefix, options)  # not left in PETSc's global database for the next problem
+        keep_options(self, prefix, options)  # until this problem is gone: some are read at the solver's set-up
         self._bdf = (1.0, 1.0, -1.0, *[0.0] * (len(self.olds) - 1))  # dt, a0, a1, ... as floats (set_step)
         self._link = (1.0, *[0.0] * (len(self.olds) - 1))  # b0, b1, ... as floats; None: stationary rows
         self.gauge_value = 0.0  # phi(0) of the gauge row (0; a test sets c(tau) to show gauge invariance)

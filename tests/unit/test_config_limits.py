@@ -22,6 +22,9 @@ FIG1 = ROOT / "examples" / "fig1.toml"
         (['petsc.sub_pc_type="python"', 'petsc.sub_pc_python_type="os.system"'], "petsc.sub_pc_python_type"),
         (['petsc.fieldsplit_psi_pc_python_type="os.system"'], "petsc.fieldsplit_psi_pc_python_type"),
         (['petsc.fieldsplit_phi_pc_type="bogus"'], "petsc.fieldsplit_phi_pc_type"),
+        # a composite preconditioner's parts are named sub_0_, sub_1_, ...: not on the list, so no Python part
+        (['petsc.pc_type="composite"', 'petsc.sub_0_pc_python_type="os.system"'], "petsc.sub_0_pc_python_type"),
+        (['petsc.mg_levels_pc_type="python"', 'petsc.mg_levels_pc_python_type="os"'], "petsc.mg_levels_pc_python_type"),
         (["wire.h=1e-9"], "wire.length / wire.h"),  # 1.1e9 cells, refused before allocating
         (["wire.length=1e9"], "wire.length / wire.h"),
         (["output.every=1e-9"], "output.every"),  # 1e11 frames
@@ -48,6 +51,12 @@ def test_the_solver_options_users_need_pass():
         "pc_python_type": "psc_fem.solver.dd_solver.WoodburyPC",
         "fieldsplit_phi_pc_type": "gamg",  # a film's split tuned (docs/films.md, "Solver")
         "fieldsplit_psi_pc_gamg_agg_nsmooths": 0,
+        # a multigrid's smoothers and coarse solver (refused until 2026-12-05)
+        "fieldsplit_psi_mg_levels_pc_type": "sor",
+        "fieldsplit_phi_mg_levels_ksp_type": "chebyshev",
+        "fieldsplit_phi_mg_coarse_pc_type": "svd",
+        "mg_levels_pc_type": "pbjacobi",
+        "mg_coarse_pc_type": "redundant",
     }
     assert check(ok) == []
     assert check({"pc_type": "fieldsplit"}) == []  # and pinned

@@ -1,4 +1,6 @@
-"""A problem's PETSc options do not outlive it in PETSc's global options database."""
+"""A problem's PETSc options do not outlive it in PETSc's global options database, nor leave it early."""
+
+import gc
 
 import numpy as np
 from helpers.configs import make_config
@@ -13,16 +15,41 @@ from psc_fem.solver.problem import WireProblem
 def test_a_films_options_do_not_reach_the_next_wire():
     """A film lags its Jacobian (snes_lag_jacobian 3); a wire built after it in the same process (a sweep,
     the test suite) must not: from a poor guess its Newton still converges quadratically (each
-    iteration's rate below the last), which a lagged Jacobian would break (it did, before `forget`)."""
-    FilmProblem(film_config(geometry={"width": 0.2, "mesh_size": 0.1}), MPI.COMM_SELF)
-    assert not [k for k in PETSc.Options().getAll() if k.startswith("psc_")]
+    iteration's rate below the last), which a lagged Jacobian would break (it did, before `forget`).
+    Each problem's options live under a prefix of its own and leave the database with the problem."""
+    film = FilmProblem(film_config(geometry={"width": 0.2, "mesh_size": 0.1}), MPI.COMM_SELF)
+    prefix = film.snes.getOptionsPrefix()
+    assert PETSc.Options().getInt(f"{prefix}snes_lag_jacobian") == 3
     cfg = make_config(model={"delta": 10 / 3}, petsc={"snes_rtol": 1e-14, "snes_atol": 1e-13, "snes_stol": 0.0})
     wire = WireProblem(cfg, MPI.COMM_SELF)
+    assert wire.snes.getOptionsPrefix() != prefix
     wire.set_step(0.05, (1.0, -1.0, 0.0))
     wire.w.x.array[wire._phi_dofs] = 0.0
     ok, its, res = wire.solve()
     rates = res[1:] / res[:-1]
     assert ok and np.all(np.diff(rates) < 0), res
+    del film
+    gc.collect()
+    assert not [k for k in PETSc.Options().getAll() if k.startswith(prefix)]
+
+
+def test_options_read_at_the_solvers_set_up_are_used():
+    """PETSc reads a block Jacobi's sub-solvers and a multigrid's levels when the solver is set up (the
+    first Newton step), not at setFromOptions; they were removed from the database before that, and a
+    user's choice was ignored without a word (ILU and Chebyshev/Jacobi instead of these)."""
+    split = {"pc_type": "fieldsplit", "fieldsplit_psi_sub_pc_type": "lu", "fieldsplit_phi_mg_levels_pc_type": "sor"}
+    film = FilmProblem(film_config(geometry={"width": 0.2, "mesh_size": 0.1}, petsc=split), MPI.COMM_SELF)
+    wire = WireProblem(
+        make_config(petsc={"ksp_type": "gmres", "pc_type": "bjacobi", "sub_pc_type": "lu"}), MPI.COMM_SELF
+    )
+    for problem in (film, wire):
+        problem.set_step(0.01, (101.0, -100.0, 0.0))
+        assert problem.solve()[0]
+    psi, phi = film.snes.getKSP().getPC().getFieldSplitSubKSP()
+    assert [k.getPC().getType() for k in psi.getPC().getBJacobiSubKSP()] == ["lu"]
+    mg = phi.getPC()
+    assert mg.getType() == "gamg" and mg.getMGSmoother(1).getPC().getType() == "sor"
+    assert [k.getPC().getType() for k in wire.snes.getKSP().getPC().getBJacobiSubKSP()] == ["lu"]
 
 
 def test_several_ranks_solve_a_film_with_mumps_and_a_wire_by_domain_decomposition():
