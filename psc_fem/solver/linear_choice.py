@@ -61,9 +61,19 @@ class LinearSolverChoice:
                 self.lu_cost = cost
             if self.lu_cost is None:  # the trial's step failed (Newton, not the exact LU): try it again
                 return
-            here = [c for d, c in self.split_costs if 1 / DT_BAND <= d / dt <= DT_BAND]
-            if here and sorted(here)[len(here) // 2] * SWITCH_BACK < self.lu_cost:
+            if self._split_cost_at(dt) * SWITCH_BACK < self.lu_cost:
                 self._use(SPLIT)
+
+    def _split_cost_at(self, dt) -> float:
+        """The split's cost per Newton iteration at steps ``dt``: the median of those measured within
+        DT_BAND; else, as it grows with the step, at least that at the nearest shorter step (0 with none
+        shorter: unknown, so the split is timed again).  Without that bound a 3D box whose steps doubled
+        from one to the next kept its trial's LU, 6x the split, all run (no split cost within the band)."""
+        here = sorted(c for d, c in self.split_costs if 1 / DT_BAND <= d / dt <= DT_BAND)
+        if here:
+            return here[len(here) // 2]
+        shorter = [(d, c) for d, c in self.split_costs if d < dt]
+        return max(shorter)[1] if shorter else 0.0
 
     def _use(self, name):
         if self.ksp[name] is None:

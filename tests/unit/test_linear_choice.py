@@ -83,6 +83,16 @@ def test_the_split_is_kept_where_the_lu_is_dearer_and_retried_only_when_it_costs
     assert choice.summary()["lu_ms_per_newton"] == pytest.approx(1e3)
 
 
+def test_the_split_comes_back_when_the_steps_outgrow_its_measurements(clock):
+    """A settling 3D box (4 x 2 x 1 xi, mesh 0.1): its steps doubled from one to the next, so after the
+    LU's trial no split cost lay within DT_BAND of the step, and the LU (6x the split) stayed all run:
+    149 s against the split's 22 s.  The split is timed again at the new steps instead."""
+    choice = LinearSolverChoice(FakeSNES(), MPI.COMM_SELF)
+    dear = lambda dt: 1.0  # noqa: E731
+    used = run(choice, clock, [0.001 * 2**k for k in range(12)], split_cost, dear)
+    assert used.count(LU) == 1 and used[-1] == SPLIT
+
+
 def test_a_newton_failure_under_the_split_tries_the_lu(clock):
     choice = LinearSolverChoice(FakeSNES(), MPI.COMM_SELF)
     run(choice, clock, [0.01] * 3, split_cost, lambda dt: 0.05)
