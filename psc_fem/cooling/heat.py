@@ -186,7 +186,7 @@ def solve(
         petsc_options_prefix="psc_heat_",
         petsc_options=options,
     )
-    forget("psc_heat_", options)  # not left in PETSc's global database (psc_fem.solver.petsc_options)
+    forget("psc_heat_", options)  # not left in PETSc's global database (psc_fem.solver.lifetime)
     problem.solver.setConvergenceHistory(reset=True)
     problem.solve()
     reason = problem.solver.getConvergedReason()

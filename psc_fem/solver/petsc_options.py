@@ -94,15 +94,19 @@ def film_lu(ranks) -> dict:
     return {"pc_factor_mat_solver_type": "mumps"}
 
 
-def chosen_split(user, options) -> bool:
-    """Whether the field split is there by psc_fem's choice (a film's size), not named in the user's [petsc]."""
-    return options.get("pc_type") == "fieldsplit" and not names_solver(user)
+def swaps_to_lu(user, options, dim) -> bool:
+    """Whether the field split may give way to the LU as the run goes (psc_fem.solver.linear_choice): chosen by
+    psc_fem (not named in the user's [petsc]) on a 2D film.  Not in 3D, where the LU's fill grows much faster:
+    on a 4 x 2 x 1 xi box between banks it cost 6x the split per Newton iteration at 2.8e4 unknowns and its
+    one trial 127 s against the split's 1.6 s at 1.1e5 (2.6 GB, 62% of the run), and it was never the cheaper
+    (docs/films.md, "Solver")."""
+    return options.get("pc_type") == "fieldsplit" and not names_solver(user) and dim < 3
 
 
 def name_field_splits(ksp, index_map, bs, nodes, phi_dofs):
     """With ``pc_type = "fieldsplit"``: the splits "psi" and "phi" of the owned dofs, their solvers
-    configured from ``fieldsplit_psi_*`` / ``fieldsplit_phi_*`` now, while those options are still in
-    PETSc's database (`forget` follows).  ``nodes``: `psc_fem.solver.dofs.NodeMaps`.  The "psi" split
+    configured from ``fieldsplit_psi_*`` / ``fieldsplit_phi_*`` now (their options stay in PETSc's
+    database while the problem lives, psc_fem.solver.lifetime).  ``nodes``: `psc_fem.solver.dofs.NodeMaps`.  The "psi" split
     holds (Re Psi, Im Psi) node by node (block size 2), so that a multigrid there (``fieldsplit_psi_pc_type
     = "gamg"``) aggregates a node's two components together: 13-52 Krylov iterations per Newton iteration
     over a settling strip's steps against 15-100 without the pairs (docs/films.md, "Solver")."""

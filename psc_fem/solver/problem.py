@@ -50,7 +50,7 @@ from psc_fem.solver.convergence import LARGE_DELTA, PsiUpdateTest
 from psc_fem.solver.dofs import NodeSet, WireDofs, as_node_set
 from psc_fem.solver.lifetime import keep_options, own_prefix, weak_method
 from psc_fem.solver.linear_choice import LinearSolverChoice
-from psc_fem.solver.petsc_options import chosen_split, name_field_splits, petsc_options
+from psc_fem.solver.petsc_options import name_field_splits, petsc_options, swaps_to_lu
 
 
 class WireProblem:
@@ -175,8 +175,8 @@ class WireProblem:
         self._phi_dofs = self.dofs.sub_dofs(1)
         bs, phi_owned = self.W.dofmap.index_map_bs, self.dofs.owned(self._phi_dofs)
         name_field_splits(self.snes.getKSP(), self.W.dofmap.index_map, bs, self.nodes, phi_owned)
-        # the split, if chosen by size, gives way to the LU while that is cheaper (psc_fem.solver.linear_choice)
-        self.linear = LinearSolverChoice(self.snes, self.comm) if chosen_split(self.config.petsc, options) else None
+        swaps = swaps_to_lu(self.config.petsc, options, self.msh.topology.dim)  # the split, then the LU if cheaper
+        self.linear = LinearSolverChoice(self.snes, self.comm) if swaps else None  # psc_fem.solver.linear_choice
         keep_options(self, prefix, options)  # until this problem is gone: some are read at the solver's set-up
         self._bdf = (1.0, 1.0, -1.0, *[0.0] * (len(self.olds) - 1))  # dt, a0, a1, ... as floats (set_step)
         self._link = (1.0, *[0.0] * (len(self.olds) - 1))  # b0, b1, ... as floats; None: stationary rows
