@@ -3,7 +3,8 @@
 A problem registers callbacks with its SNES (residual, Jacobian).  petsc4py keeps them where Python's
 garbage collector cannot see, so a bound method there made a cycle that was never collected: every
 problem of a process (mesh, matrices, factors) stayed in memory to its end, one per point of a film's
-I-V sweep.  `weak_method` breaks that cycle; its options leave PETSc's database with the problem.
+I-V sweep.  `weak_method` breaks that cycle.  A problem's PETSc options live under a prefix of its own
+(`own_prefix`) for as long as the problem does (`keep_options`), then leave PETSc's database (`forget`).
 """
 
 import itertools

@@ -105,8 +105,8 @@ def swaps_to_lu(user, options, dim) -> bool:
 
 def name_field_splits(ksp, index_map, bs, nodes, phi_dofs):
     """With ``pc_type = "fieldsplit"``: the splits "psi" and "phi" of the owned dofs, their solvers
-    configured from ``fieldsplit_psi_*`` / ``fieldsplit_phi_*`` now (their options stay in PETSc's
-    database while the problem lives, psc_fem.solver.lifetime).  ``nodes``: `psc_fem.solver.dofs.NodeMaps`.  The "psi" split
+    configured from ``fieldsplit_psi_*`` / ``fieldsplit_phi_*`` (which stay in PETSc's database while the
+    problem lives, psc_fem.solver.lifetime).  ``nodes``: `psc_fem.solver.dofs.NodeMaps`.  The "psi" split
     holds (Re Psi, Im Psi) node by node (block size 2), so that a multigrid there (``fieldsplit_psi_pc_type
     = "gamg"``) aggregates a node's two components together: 13-52 Krylov iterations per Newton iteration
     over a settling strip's steps against 15-100 without the pairs (docs/films.md, "Solver")."""
