@@ -38,7 +38,6 @@ from psc_fem.solver.problem import WireProblem
 class FilmProblem(WireProblem):
     """Fields, forms and the SNES of one time step of a film (module doc)."""
 
-    banded = False  # a 2D mesh: LU below 1e4 unknowns, a field split above (psc_fem.solver.petsc_options)
     poincare_map = FilmPoincareMap  # time.until = "orbit": one slip between the probes
 
     def __init__(self, config, comm=MPI.COMM_WORLD, prefix="psc_", vector_potential=None):

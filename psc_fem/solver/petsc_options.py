@@ -23,7 +23,7 @@ DEFAULT_PETSC = {
 # 0.01, nearly independent of the mesh.  Per Newton iteration against the LU (benchmarks/
 # bench_film_scaling.py, docs/films.md): 1.3x faster at 5e3 unknowns, 1.8x at 1.3e4, 4x at 1.2e5 with 42%
 # less memory, 14x on a 3D box of 2.8e4; below ~4e3 the LU is 10-20% faster.  Its iterations grow with
-# the step (the Psi block turns elliptic as dt / h^2 grows), so it gives way to the LU while that is
+# the step (the Psi block turns elliptic as dt / h^2 grows), so in 2D it gives way to the LU while that is
 # cheaper (psc_fem.solver.linear_choice); `pc_type = "fieldsplit"` in [petsc] keeps it all run.
 ITERATIVE_FROM = 10_000
 FIELD_SPLIT = {
@@ -39,13 +39,24 @@ FIELD_SPLIT = {
     "fieldsplit_phi_ksp_type": "preonly",
     "fieldsplit_phi_pc_type": "gamg",
 }
+# In 3D, where the LU is out of reach, the Psi block is a multigrid with SOR on its levels: its Krylov
+# iterations per Newton iteration grow less with the step than ILU(0)'s (a settling 4 x 2 x 1 xi box at
+# 1.1e5 unknowns: 14 -> 40 against 15 -> 94, 156 s against 173 s for tau = 0..40; at 2.8e4 23.7 s against
+# 22.9; benchmarks/bench_film_psi_block.py, docs/films.md "Solver").
+PSI_MULTIGRID = {
+    "fieldsplit_psi_pc_type": "gamg",
+    "fieldsplit_psi_pc_gamg_agg_nsmooths": 0,
+    "fieldsplit_psi_mg_levels_ksp_type": "richardson",
+    "fieldsplit_psi_mg_levels_pc_type": "sor",
+}
 SOLVER_KEYS = ("ksp_type", "pc_type", "pc_factor")  # a user's [petsc] naming any of these chooses the solver
 
 
-def petsc_options(user, comm, banded=True, unknowns=0):
-    """Defaults merged with the user's [petsc] table (user wins); ``banded``: a wire (dofs along x);
-    ``unknowns``: the global count (a film from `ITERATIVE_FROM` on is solved iteratively)."""
+def petsc_options(user, comm, dim=1, unknowns=0):
+    """Defaults merged with the user's [petsc] table (user wins); ``dim``: the mesh's dimension (1: a wire,
+    its dofs along x); ``unknowns``: the global count (a film from `ITERATIVE_FROM` on is solved iteratively)."""
     opts = dict(DEFAULT_PETSC)
+    banded = dim == 1
     if not banded:
         # A film's LU is most of a Newton iteration (150 of 200 ms at 2e4 DOFs): the Jacobian, and with it
         # the factorisation, is rebuilt every third iteration, also across steps (1.6x less wall time on
@@ -54,6 +65,9 @@ def petsc_options(user, comm, banded=True, unknowns=0):
         opts["snes_lag_jacobian_persists"] = True
     if user.get("pc_type") == "fieldsplit" or (not banded and unknowns >= ITERATIVE_FROM and not names_solver(user)):
         opts.update(FIELD_SPLIT)  # named by the user: the split's parts as ours (their keys win), kept all run
+        if dim == 3:
+            del opts["fieldsplit_psi_sub_pc_type"]
+            opts.update(PSI_MULTIGRID)
     elif not banded:
         opts.update(film_lu(comm.size))
     elif comm.size == 1:

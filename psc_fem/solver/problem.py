@@ -56,8 +56,6 @@ from psc_fem.solver.petsc_options import name_field_splits, petsc_options, swaps
 class WireProblem:
     """The TDGL wire of a `Config`: fields, forms and the SNES of one time step."""
 
-    banded = True  # dofs numbered along a line: LU in the natural order has no fill (petsc_options)
-
     def __init__(self, config, comm=MPI.COMM_WORLD, prefix="psc_"):
         self.config = config
         self.comm = comm
@@ -155,7 +153,8 @@ class WireProblem:
         J = ufl.derivative(F, self.w, ufl.TrialFunction(self.W))
 
         unknowns = self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs
-        options, prefix = petsc_options(self.config.petsc, self.comm, self.banded, unknowns), own_prefix(prefix)
+        options = petsc_options(self.config.petsc, self.comm, self.msh.topology.dim, unknowns)
+        prefix = own_prefix(prefix)
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
             F, self.w, J=J, petsc_options_prefix=prefix, petsc_options=options
         )

@@ -109,8 +109,14 @@ def test_a_serial_films_checkpoint_resumes_on_two_ranks(tmp_path):
         np.testing.assert_allclose(par.series[key], ser[key], rtol=1e-8, atol=1e-10, err_msg=key)
 
 
-def test_a_3d_box_on_two_ranks_matches_one(tmp_path):
-    """A wire segment of finite cross-section (tetrahedra) in a field, normal terminals: as on one rank."""
+@pytest.mark.parametrize("split", [False, True])
+def test_a_3d_box_on_two_ranks_matches_one(tmp_path, monkeypatch, split):
+    """A wire segment of finite cross-section (tetrahedra) in a field, normal terminals: as on one rank; with
+    MUMPS (a small film) and with a large 3D film's field split (a multigrid on Psi, GAMG on phi)."""
+    from psc_fem.solver import petsc_options
+
+    if split:
+        monkeypatch.setattr(petsc_options, "ITERATIVE_FROM", 100)
     comm = MPI.COMM_WORLD
     cfg = film_config(
         geometry={"length": 1.6, "width": 0.8, "thickness": 0.4, "mesh_size": 0.1, "ends": "normal"},
@@ -122,6 +128,8 @@ def test_a_3d_box_on_two_ranks_matches_one(tmp_path):
     par = simulate(cfg, comm.bcast(str(tmp_path), root=0) + "/parallel", comm=comm, progress=False, echo=False)
     ser = simulate(cfg, tmp_path / f"serial{comm.rank}", comm=MPI.COMM_SELF, progress=False, echo=False)
     assert par.run["steps"] == ser.run["steps"] and np.ptp(ser.series["V"]) > 1e-3
+    if split:  # what these runs were given
+        assert petsc_options.petsc_options({}, comm, 3, par.run["dofs"])["fieldsplit_psi_pc_type"] == "gamg"
     for key in ("V", "psi_center", "psi_min"):
         scale = max(1.0, np.max(np.abs(ser.series[key])))
         assert np.max(np.abs(par.series[key] - ser.series[key])) < 1e-8 * scale, key

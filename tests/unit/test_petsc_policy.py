@@ -60,11 +60,11 @@ def test_several_ranks_solve_a_film_with_mumps_and_a_wire_by_domain_decompositio
     from psc_fem.solver.petsc_options import petsc_options
 
     two = SimpleNamespace(size=2)
-    film = petsc_options({}, two, banded=False)
+    film = petsc_options({}, two, dim=2)
     assert film["pc_type"] == "lu" and film["pc_factor_mat_solver_type"] == "mumps"
-    wire = petsc_options({}, two, banded=True)
+    wire = petsc_options({}, two, dim=1)
     assert wire["pc_type"] == "python" and wire["pc_python_type"].endswith("WoodburyPC")
-    assert petsc_options({"pc_factor_mat_solver_type": "superlu_dist"}, two, banded=False)["pc_type"] == "lu"
+    assert petsc_options({"pc_factor_mat_solver_type": "superlu_dist"}, two, dim=2)["pc_type"] == "lu"
 
 
 def test_films_from_1e4_unknowns_take_the_field_split_on_any_rank_count_wires_never():
@@ -74,13 +74,13 @@ def test_films_from_1e4_unknowns_take_the_field_split_on_any_rank_count_wires_ne
 
     for ranks in (1, 2):
         comm = SimpleNamespace(size=ranks)
-        big = petsc_options({}, comm, banded=False, unknowns=ITERATIVE_FROM)
+        big = petsc_options({}, comm, dim=2, unknowns=ITERATIVE_FROM)
         assert big["pc_type"] == "fieldsplit" and big["fieldsplit_phi_pc_type"] == "gamg"
         assert "pc_factor_mat_solver_type" not in big and big["snes_lag_jacobian"] == 3
-        assert petsc_options({}, comm, banded=False, unknowns=ITERATIVE_FROM - 1)["pc_type"] == "lu"
-        assert petsc_options({}, comm, banded=True, unknowns=10**6)["pc_type"] != "fieldsplit"
+        assert petsc_options({}, comm, dim=2, unknowns=ITERATIVE_FROM - 1)["pc_type"] == "lu"
+        assert petsc_options({}, comm, dim=1, unknowns=10**6)["pc_type"] != "fieldsplit"
         for chosen in ({"pc_type": "lu"}, {"ksp_type": "preonly"}, {"pc_factor_mat_solver_type": "mumps"}):
-            assert petsc_options(chosen, comm, banded=False, unknowns=10**6)["pc_type"] != "fieldsplit"
+            assert petsc_options(chosen, comm, dim=2, unknowns=10**6)["pc_type"] != "fieldsplit"
 
 
 def test_a_flag_written_true_reaches_petsc_as_a_flag(tmp_path):
