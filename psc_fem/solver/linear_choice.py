@@ -77,7 +77,7 @@ class LinearSolverChoice:
 
     def _use(self, name):
         if self.ksp[name] is None:
-            self.ksp[LU] = _lu_ksp(self.comm)
+            self.ksp[LU] = _lu_ksp(self.comm, self.ksp[SPLIT].getOptionsPrefix())
         self.ksp[name].setOperators(*self.ksp[self.active].getOperators())
         self.snes.setKSP(self.ksp[name])
         self.active = name
@@ -95,10 +95,14 @@ class LinearSolverChoice:
         }
 
 
-def _lu_ksp(comm):
-    """The LU a small film would take (psc_fem.solver.petsc_options.film_lu) on its own KSP."""
+def _lu_ksp(comm, prefix=None):
+    """The LU a small film would take (psc_fem.solver.petsc_options.film_lu) on its own KSP.  ``prefix``:
+    the problem's options prefix, so that the factorisation reads the user's [petsc] controls of its
+    package (``mat_mumps_icntl_14``, ...); its KSP and PC types are set here, not read from options."""
     lu = film_lu(comm.size)
     ksp = PETSc.KSP().create(comm)
+    if prefix:
+        ksp.setOptionsPrefix(prefix)
     ksp.setType("preonly")
     pc = ksp.getPC()
     pc.setType("lu")

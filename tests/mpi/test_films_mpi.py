@@ -228,3 +228,19 @@ def test_a_films_orbit_on_two_ranks_matches_one(tmp_path):
     assert a["period"] == pytest.approx(b["period"], rel=1e-9)
     assert par.stats["state"] == ser.stats["state"] == "periodic"
     assert par.stats["mean_V"] == pytest.approx(ser.stats["mean_V"], rel=1e-7)
+
+
+def test_the_choices_mumps_lu_reads_the_users_mumps_controls(monkeypatch):
+    """[petsc] mat_mumps_icntl_* reach the MUMPS LU that the solver choice swaps in on several ranks (its KSP
+    had no options prefix, so they were ignored: ICNTL(14), the memory relaxation, stayed MUMPS's own)."""
+    from psc_fem.film.problem import FilmProblem
+    from psc_fem.solver import petsc_options
+    from psc_fem.solver.linear_choice import LU
+
+    assert MPI.COMM_WORLD.size >= 2  # one rank factors with PETSc's own LU
+    monkeypatch.setattr(petsc_options, "ITERATIVE_FROM", 100)  # the split, and with it the choice
+    problem = FilmProblem(film_config(geometry={"width": 0.2, "mesh_size": 0.1}, petsc={"mat_mumps_icntl_14": 77}))
+    problem.linear._use(LU)
+    problem.set_step(0.01, (101.0, -100.0, 0.0))
+    assert problem.solve()[0]
+    assert problem.linear.ksp[LU].getPC().getFactorMatrix().getMumpsIcntl(14) == 77

@@ -19,6 +19,9 @@ class FakeKSP:
     def __init__(self, name):
         self.name, self.ops = name, None
 
+    def getOptionsPrefix(self):
+        return "psc_0_"
+
     def getOperators(self):
         return ("A", "P")
 
@@ -41,7 +44,7 @@ class FakeSNES:
 def clock(monkeypatch):
     now = SimpleNamespace(t=0.0)
     monkeypatch.setattr(linear_choice.time, "perf_counter", lambda: now.t)
-    monkeypatch.setattr(linear_choice, "_lu_ksp", lambda comm: FakeKSP(LU))
+    monkeypatch.setattr(linear_choice, "_lu_ksp", lambda comm, prefix: FakeKSP(LU))
     return now
 
 
