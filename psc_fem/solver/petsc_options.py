@@ -26,6 +26,10 @@ DEFAULT_PETSC = {
 # the step (the Psi block turns elliptic as dt / h^2 grows), so in 2D it gives way to the LU while that is
 # cheaper (psc_fem.solver.linear_choice); `pc_type = "fieldsplit"` in [petsc] keeps it all run.
 ITERATIVE_FROM = 10_000
+# In 3D the LU's fill grows much faster: on a 4 x 2 x 1 xi box the split (with its multigrid Psi block, below)
+# took 1.05 s against the LU's 1.35 s at 2.3e3 unknowns (settling; 3.2 against 4.4 s with vortices in B = 0.4),
+# 2.2-2.4x less at 4.9e3 and 3.6-4.1x less at 1.2e4 (whole runs on one rank, 2026-12-05; docs/films.md).
+ITERATIVE_FROM_3D = 2_000
 FIELD_SPLIT = {
     "ksp_type": "gmres",
     "ksp_rtol": 1e-10,
@@ -54,16 +58,18 @@ SOLVER_KEYS = ("ksp_type", "pc_type", "pc_factor")  # a user's [petsc] naming an
 
 def petsc_options(user, comm, dim=1, unknowns=0):
     """Defaults merged with the user's [petsc] table (user wins); ``dim``: the mesh's dimension (1: a wire,
-    its dofs along x); ``unknowns``: the global count (a film from `ITERATIVE_FROM` on is solved iteratively)."""
+    its dofs along x); ``unknowns``: the global count (a film from `ITERATIVE_FROM`, in 3D `ITERATIVE_FROM_3D`, on is
+    solved iteratively)."""
     opts = dict(DEFAULT_PETSC)
     banded = dim == 1
+    iterative_from = ITERATIVE_FROM_3D if dim == 3 else ITERATIVE_FROM
     if not banded:
         # A film's LU is most of a Newton iteration (150 of 200 ms at 2e4 DOFs): the Jacobian, and with it
         # the factorisation, is rebuilt every third iteration, also across steps (1.6x less wall time on
         # that strip, the same steps and V to 1e-12: the residual tests still decide; docs/films.md).
         opts["snes_lag_jacobian"] = 3
         opts["snes_lag_jacobian_persists"] = True
-    if user.get("pc_type") == "fieldsplit" or (not banded and unknowns >= ITERATIVE_FROM and not names_solver(user)):
+    if user.get("pc_type") == "fieldsplit" or (not banded and unknowns >= iterative_from and not names_solver(user)):
         opts.update(FIELD_SPLIT)  # named by the user: the split's parts as ours (their keys win), kept all run
         if dim == 3:
             del opts["fieldsplit_psi_sub_pc_type"]
@@ -97,7 +103,8 @@ def names_solver(user) -> bool:
 
 
 def film_lu(ranks) -> dict:
-    """A film's LU (below `ITERATIVE_FROM`, and the split's alternative, psc_fem.solver.linear_choice)."""
+    """A film's LU (below `ITERATIVE_FROM` / `ITERATIVE_FROM_3D`, and the split's alternative in 2D,
+    psc_fem.solver.linear_choice)."""
     if ranks == 1:
         # nested dissection (PETSc's LU) was 2.9x faster than the natural order on that strip, MUMPS 3.3x
         # slower (docs/films.md)

@@ -116,7 +116,7 @@ def test_a_3d_box_on_two_ranks_matches_one(tmp_path, monkeypatch, split):
     from psc_fem.solver import petsc_options
 
     if split:
-        monkeypatch.setattr(petsc_options, "ITERATIVE_FROM", 100)
+        monkeypatch.setattr(petsc_options, "ITERATIVE_FROM_3D", 100)
     comm = MPI.COMM_WORLD
     cfg = film_config(
         geometry={"length": 1.6, "width": 0.8, "thickness": 0.4, "mesh_size": 0.1, "ends": "normal"},

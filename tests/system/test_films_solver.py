@@ -74,6 +74,7 @@ def test_a_3d_film_keeps_the_split_with_a_multigrid_psi_block(monkeypatch):
     iteration (a 4 x 2 x 1 xi box at 1.1e5 unknowns, 2.6 GB): a 3D film keeps the split, a 2D one may swap.
     A 3D film's Psi block is a multigrid (its iterations grow less with the step than ILU(0)'s)."""
     monkeypatch.setattr(petsc_options, "ITERATIVE_FROM", 100)  # the split on small films, to keep this quick
+    monkeypatch.setattr(petsc_options, "ITERATIVE_FROM_3D", 100)
     box = {"geometry": {"length": 1.1, "width": 0.2, "thickness": 0.2, "mesh_size": 0.1}}
     for sections, swaps, psi_pc in (({}, True, "bjacobi"), (box, False, "gamg")):  # the box last: solved below
         problem = FilmProblem(film_config(**sections), MPI.COMM_SELF)
