@@ -58,8 +58,8 @@ SOLVER_KEYS = ("ksp_type", "pc_type", "pc_factor")  # a user's [petsc] naming an
 
 def petsc_options(user, comm, dim=1, unknowns=0):
     """Defaults merged with the user's [petsc] table (user wins); ``dim``: the mesh's dimension (1: a wire,
-    its dofs along x); ``unknowns``: the global count (a film from `ITERATIVE_FROM`, in 3D `ITERATIVE_FROM_3D`, on is
-    solved iteratively)."""
+    its dofs along x); ``unknowns``: the global count (a film from `ITERATIVE_FROM` unknowns on, a 3D one
+    from `ITERATIVE_FROM_3D`, is solved iteratively)."""
     opts = dict(DEFAULT_PETSC)
     banded = dim == 1
     iterative_from = ITERATIVE_FROM_3D if dim == 3 else ITERATIVE_FROM
