@@ -20,13 +20,14 @@ def own_prefix(base: str) -> str:
 
 
 def keep_options(owner, prefix, options):
-    """Hold ``options`` in PETSc's global database under ``prefix`` while ``owner`` lives, then `forget` them.
+    """Put ``options`` in PETSc's global database under ``prefix`` for as long as ``owner`` lives, then
+    `forget` them.  (Given to dolfinx's NonlinearProblem instead, they would be removed right after its
+    setFromOptions.)
 
     PETSc reads some options only when a solver is set up, not at setFromOptions: the sub-solvers of a
     block Jacobi (``sub_pc_type``, ``fieldsplit_psi_sub_pc_type``), a multigrid's levels
     (``fieldsplit_phi_mg_levels_pc_type``), MUMPS's controls (``mat_mumps_icntl_14``).  Removed right
-    after the problem's construction (dolfinx tidies up the same way), a user's such options were
-    ignored without a word.
+    after the problem's construction, a user's such options were ignored without a word.
     """
     from petsc4py import PETSc
 

@@ -155,10 +155,10 @@ class WireProblem:
         unknowns = self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs
         options = petsc_options(self.config.petsc, self.comm, self.msh.topology.dim, unknowns)
         prefix = own_prefix(prefix)
-        self.problem = dolfinx.fem.petsc.NonlinearProblem(
-            F, self.w, J=J, petsc_options_prefix=prefix, petsc_options=options
-        )
+        self.problem = dolfinx.fem.petsc.NonlinearProblem(F, self.w, J=J, petsc_options_prefix=prefix)
+        keep_options(self, prefix, options)  # until this problem is gone: some are read at the solver's set-up
         self.snes = self.problem.solver
+        self.snes.setFromOptions()
         self.snes.setConvergenceHistory(reset=True)  # each solve's own residuals (StepFailure quotes the last)
         self.problem.A.setOption(PETSc.Mat.Option.KEEP_NONZERO_PATTERN, True)
         # Compiled forms for the lean callbacks below (dolfinx's generic assemble_residual/assemble_jacobian
@@ -176,7 +176,6 @@ class WireProblem:
         name_field_splits(self.snes.getKSP(), self.W.dofmap.index_map, bs, self.nodes, phi_owned)
         swaps = swaps_to_lu(self.config.petsc, options, self.msh.topology.dim)  # the split, then the LU if cheaper
         self.linear = LinearSolverChoice(self.snes, self.comm) if swaps else None  # psc_fem.solver.linear_choice
-        keep_options(self, prefix, options)  # until this problem is gone: some are read at the solver's set-up
         self._bdf = (1.0, 1.0, -1.0, *[0.0] * (len(self.olds) - 1))  # dt, a0, a1, ... as floats (set_step)
         self._link = (1.0, *[0.0] * (len(self.olds) - 1))  # b0, b1, ... as floats; None: stationary rows
         self.gauge_value = 0.0  # phi(0) of the gauge row (0; a test sets c(tau) to show gauge invariance)
